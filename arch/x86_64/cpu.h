@@ -1,0 +1,132 @@
+/* Single x86-64 instructions as inline functions. */
+#ifndef PILLBOX_ARCH_CPU_H
+#define PILLBOX_ARCH_CPU_H
+
+#include <stdint.h>
+#include "vmm/cpuid_policy.h"
+
+static inline void cpuid_count(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
+{
+	__asm__ volatile("cpuid"
+			 : "=a"(r->eax), "=b"(r->ebx), "=c"(r->ecx), "=d"(r->edx)
+			 : "a"(leaf), "c"(subleaf));
+}
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" ::"c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
+			 : "memory");
+}
+
+#define DEFINE_READ_CR(n)                                              \
+	static inline uint64_t read_cr##n(void)                        \
+	{                                                              \
+		uint64_t v;                                            \
+		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));      \
+		return v;                                              \
+	}
+DEFINE_READ_CR(0)
+DEFINE_READ_CR(2)
+DEFINE_READ_CR(3)
+DEFINE_READ_CR(4)
+#undef DEFINE_READ_CR
+
+static inline void write_cr0(uint64_t v) { __asm__ volatile("mov %0, %%cr0" ::"r"(v) : "memory"); }
+static inline void write_cr4(uint64_t v) { __asm__ volatile("mov %0, %%cr4" ::"r"(v) : "memory"); }
+
+static inline uint64_t read_dr7(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mov %%dr7, %0" : "=r"(v));
+	return v;
+}
+
+static inline uint64_t read_rflags(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("pushfq; popq %0" : "=r"(v));
+	return v;
+}
+
+static inline uint64_t xgetbv(uint32_t index)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(index));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void xsetbv(uint32_t index, uint64_t v)
+{
+	__asm__ volatile("xsetbv" ::"c"(index), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
+
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+struct __attribute__((packed)) desc_ptr {
+	uint16_t limit;
+	uint64_t base;
+};
+
+static inline void sgdt(struct desc_ptr *p) { __asm__ volatile("sgdt %0" : "=m"(*p)); }
+static inline void sidt(struct desc_ptr *p) { __asm__ volatile("sidt %0" : "=m"(*p)); }
+
+#define DEFINE_READ_SEG(name, insn)                                    \
+	static inline uint16_t read_##name(void)                       \
+	{                                                              \
+		uint16_t v;                                            \
+		__asm__ volatile(insn " %0" : "=rm"(v));               \
+		return v;                                              \
+	}
+DEFINE_READ_SEG(cs, "mov %%cs,")
+DEFINE_READ_SEG(ss, "mov %%ss,")
+DEFINE_READ_SEG(ds, "mov %%ds,")
+DEFINE_READ_SEG(es, "mov %%es,")
+DEFINE_READ_SEG(fs, "mov %%fs,")
+DEFINE_READ_SEG(gs, "mov %%gs,")
+DEFINE_READ_SEG(tr, "str")
+DEFINE_READ_SEG(ldtr, "sldt")
+#undef DEFINE_READ_SEG
+
+static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
+static inline void cli(void) { __asm__ volatile("cli" ::: "memory"); }
+static inline void hlt(void) { __asm__ volatile("hlt" ::: "memory"); }
+static inline void wbinvd(void) { __asm__ volatile("wbinvd" ::: "memory"); }
+
+/* Initial APIC id of the executing CPU, CPUID.01H:EBX[31:24]. */
+static inline unsigned cpu_apic_id(void)
+{
+	struct cpuid_regs r;
+
+	cpuid_count(1, 0, &r);
+	return r.ebx >> 24;
+}
+
+/* Stops this CPU for good: interrupts off, halt forever. */
+static inline __attribute__((noreturn)) void cpu_halt_forever(void)
+{
+	for (;;) {
+		cli();
+		hlt();
+	}
+}
+
+#endif

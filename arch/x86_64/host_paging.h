@@ -1,0 +1,31 @@
+/* The VMM's own 4-level page tables: an identity map of [0, limit), so the
+ * VMM reaches its region and guest memory at their physical addresses.
+ * Intel SDM Vol. 3A, 5.5 "4-Level Paging and 5-Level Paging".
+ * Pure logic over a page_alloc (see ept/ept.h). */
+#ifndef PILLBOX_ARCH_HOST_PAGING_H
+#define PILLBOX_ARCH_HOST_PAGING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "ept/ept.h"
+
+#define PTE_P      (1ull << 0)
+#define PTE_RW     (1ull << 1)
+#define PTE_PS     (1ull << 7)
+#define PTE_ADDR_MASK 0x000FFFFFFFFFF000ull
+
+struct host_paging_stats {
+	unsigned tables;
+	unsigned leaves_1g, leaves_2m;
+};
+
+/* Identity-maps [0, limit) (limit 1 GiB aligned, non-zero) read/write,
+ * supervisor, with 1 GiB pages if use_1g, else 2 MiB pages. Memory type
+ * comes from the MTRRs and PAT entry 0 (WB), as for any OS. Returns 0 and
+ * the PML4's physical address (the CR3 value), EPT_ERR_NOMEM or
+ * EPT_ERR_INVALID (also for limit above 2^48, the reach of 4-level paging,
+ * or a NULL pa or cr3; stats may be NULL). On error *cr3 is unchanged. */
+int host_paging_build(uint64_t limit, bool use_1g, const struct page_alloc *pa,
+		      uint64_t *cr3, struct host_paging_stats *stats);
+
+#endif

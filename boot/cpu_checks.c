@@ -1,0 +1,139 @@
+/* Can this CPU run Pillbox? Each failed check logs one line that says why
+ * (console and serial), so a user knows what to change. */
+#include "boot/loader.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/msr.h"
+#include "arch/x86_64/vmcs_fields.h"
+#include "vmm/hypercall.h"
+#include "vmm/vmx_caps.h"
+#include "vmm/cr_policy.h"
+
+#define CPUID_VENDOR 0u
+#define CPUID_FEATURES 1u
+#define CPUID_EXT_FEATURES 0x80000001u
+#define CPUID_EXT_EDX_1G_PAGES (1u << 26)
+#define CPUID_ADDR_SIZES 0x80000008u
+#define VENDOR_INTEL_EBX 0x756e6547u /* "Genu" */
+#define VENDOR_INTEL_EDX 0x49656e69u /* "ineI" */
+#define VENDOR_INTEL_ECX 0x6c65746eu /* "ntel" */
+#define MAXPHYADDR_MASK 0xFFu
+
+static int check_vendor(void)
+{
+	struct cpuid_regs r;
+	char vendor[13];
+
+	cpuid_count(CPUID_VENDOR, 0, &r);
+	if (r.ebx == VENDOR_INTEL_EBX && r.edx == VENDOR_INTEL_EDX && r.ecx == VENDOR_INTEL_ECX)
+		return 1;
+	memcpy(vendor, &r.ebx, 4);
+	memcpy(vendor + 4, &r.edx, 4);
+	memcpy(vendor + 8, &r.ecx, 4);
+	vendor[12] = '\0';
+	log_err(LOADER_STAGE, "refused: not an Intel CPU (vendor '%s'); Pillbox needs Intel VT-x",
+		vendor);
+	return 0;
+}
+
+static int check_not_running(void)
+{
+	struct cpuid_regs r;
+
+	cpuid_count(HV_CPUID_BASE, 0, &r);
+	if (r.ebx == HV_SIG_EBX && r.ecx == HV_SIG_ECX && r.edx == HV_SIG_EDX) {
+		log_err(LOADER_STAGE, "refused: Pillbox is already running on this CPU");
+		return 0;
+	}
+	return 1;
+}
+
+static int check_vmx_feature(void)
+{
+	struct cpuid_regs r;
+
+	cpuid_count(CPUID_FEATURES, 0, &r);
+	if (!(r.ecx & CPUID_1_ECX_VMX)) {
+		log_err(LOADER_STAGE, "refused: the CPU reports no VMX (CPUID.1:ECX.VMX = 0): "
+			"no VT-x, or a hypervisor below us hides it");
+		return 0;
+	}
+	if (read_cr4() & CR4_VMXE) {
+		log_err(LOADER_STAGE, "refused: CR4.VMXE is already set: another VMM owns VMX");
+		return 0;
+	}
+	return 1;
+}
+
+/* IA32_FEATURE_CONTROL (SDM Vol. 3C, 24.7 "Enabling and Entering VMX
+ * Operation"): VMXON needs the lock bit and "VMX outside SMX". */
+static int check_feature_control(void)
+{
+	uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+
+	if (fc & FEATURE_CONTROL_LOCK) {
+		if (fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX)
+			return 1;
+		log_err(LOADER_STAGE, "refused: VT-x is disabled in the firmware setup "
+			"(IA32_FEATURE_CONTROL locked without VMX); enable 'Intel Virtualization "
+			"Technology' there");
+		return 0;
+	}
+	wrmsr(MSR_IA32_FEATURE_CONTROL, fc | FEATURE_CONTROL_LOCK | FEATURE_CONTROL_VMX_OUTSIDE_SMX);
+	log_info(LOADER_STAGE, "IA32_FEATURE_CONTROL was unlocked: VMX enabled and locked");
+	return 1;
+}
+
+static void read_cap_msrs(struct vmx_cap_msrs *m)
+{
+	int true_ctls;
+
+	m->basic = rdmsr(MSR_IA32_VMX_BASIC);
+	true_ctls = (m->basic & VMX_BASIC_TRUE_CTLS) != 0;
+	m->pin = rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS);
+	m->proc = rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS);
+	m->exit = rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS);
+	m->entry = rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS);
+	m->proc2 = 0;
+	m->ept_vpid = 0;
+	if ((m->proc >> 32) & PROC_SECONDARY_CTLS) {
+		m->proc2 = rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2);
+		m->ept_vpid = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
+	}
+	m->cr0_fixed0 = rdmsr(MSR_IA32_VMX_CR0_FIXED0);
+	m->cr0_fixed1 = rdmsr(MSR_IA32_VMX_CR0_FIXED1);
+	m->cr4_fixed0 = rdmsr(MSR_IA32_VMX_CR4_FIXED0);
+	m->cr4_fixed1 = rdmsr(MSR_IA32_VMX_CR4_FIXED1);
+}
+
+static int check_capabilities(struct cpu_facts *facts)
+{
+	const char *missing[VMX_CAPS_MAX_MISSING];
+	struct vmx_cap_msrs m;
+	struct cpuid_regs r;
+	unsigned n;
+
+	read_cap_msrs(&m);
+	n = vmx_caps_missing(&m, missing, VMX_CAPS_MAX_MISSING);
+	for (unsigned i = 0; i < n && i < VMX_CAPS_MAX_MISSING; i++)
+		log_err(LOADER_STAGE, "refused: missing VMX capability: %s", missing[i]);
+	if (n)
+		return 0;
+	facts->ept_1g_pages = (m.ept_vpid & EPT_CAP_1G) != 0;
+	cpuid_count(CPUID_EXT_FEATURES, 0, &r);
+	facts->host_1g_pages = (r.edx & CPUID_EXT_EDX_1G_PAGES) != 0;
+	cpuid_count(CPUID_ADDR_SIZES, 0, &r);
+	facts->maxphyaddr = r.eax & MAXPHYADDR_MASK;
+	return 1;
+}
+
+/* Checks in order, so the reason given is the first that applies. */
+int cpu_checks(struct cpu_facts *facts)
+{
+	if (!check_vendor() || !check_not_running() || !check_vmx_feature() ||
+	    !check_feature_control() || !check_capabilities(facts))
+		return 0;
+	log_info(LOADER_STAGE, "CPU checks passed: Intel VT-x with EPT and unrestricted guest, "
+		 "MAXPHYADDR %u, 1 GiB EPT pages %s", facts->maxphyaddr,
+		 facts->ept_1g_pages ? "yes" : "no");
+	return 1;
+}

@@ -1,0 +1,96 @@
+/* BOOTX64.EFI: check the CPU, read the config, reserve and fill the VMM
+ * region, start the core on the boot CPU (after which this code runs as
+ * the guest), then start the next image. On any refusal the loader
+ * returns an error so the firmware moves on to its next boot option, with
+ * nothing changed but IA32_FEATURE_CONTROL's lock (SDM 24.7). */
+#include "boot/loader.h"
+#include "arch/x86_64/cpu.h"
+#include "vmm/hypercall.h"
+
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab);
+
+static const char *core_status_text(int rc)
+{
+	switch (rc) {
+	case CORE_OK: return "ok";
+	case CORE_ERR_BOOT_INFO: return "boot_info rejected";
+	case CORE_ERR_NOMEM: return "VMM region too small";
+	case CORE_ERR_VMX_CAPS: return "missing VMX capability";
+	case CORE_ERR_VMXON: return "VMXON failed";
+	case CORE_ERR_VMCS: return "VMCS set-up failed";
+	case CORE_ERR_LAUNCH: return "VMLAUNCH failed";
+	case CORE_ERR_STATE: return "core entered out of order";
+	default: return "unknown error";
+	}
+}
+
+/* Seen from the guest side: CPUID now answers with our signature. */
+static int running_as_guest(void)
+{
+	struct cpuid_regs r;
+
+	cpuid_count(HV_CPUID_BASE, 0, &r);
+	return r.ebx == HV_SIG_EBX && r.ecx == HV_SIG_ECX && r.edx == HV_SIG_EDX;
+}
+
+static EFI_STATUS start_vmm(const struct cpu_facts *facts, const struct boot_config *cfg)
+{
+	static struct guest_entry ge; /* loader memory: still ours as the guest */
+	struct vmm_region region;
+	uint64_t host_cr3;
+	EFI_STATUS st;
+	int rc;
+
+	st = region_setup(facts, cfg, &region);
+	if (EFI_ERROR(st)) {
+		if (region.size)
+			BS->FreePages(region.base, region.size / 4096);
+		return st;
+	}
+	host_cr3 = region.bi->host_cr3;
+	rc = core_call((core_init_fn)((uintptr_t)region.base + region.core->init_off), region.bi,
+		       host_cr3);
+	if (rc == CORE_OK)
+		rc = launch_here((core_launch_fn)((uintptr_t)region.base + region.core->launch_off),
+				 &ge, host_cr3);
+	if (rc != CORE_OK) {
+		log_err(LOADER_STAGE, "refused: the VMM core failed to start: %s (%d)",
+			core_status_text(rc), rc);
+		BS->FreePages(region.base, region.size / 4096);
+		return EFI_UNSUPPORTED;
+	}
+	/* From here on this CPU is in VMX non-root operation; the region is
+	 * not mapped for us any more. */
+	if (!running_as_guest()) {
+		log_err(LOADER_STAGE, "launch reported success but CPUID shows no hypervisor");
+		return EFI_DEVICE_ERROR;
+	}
+	log_info(LOADER_STAGE, "guest resumed in VMX non-root operation: CPUID reports '%s'",
+		 HV_SIGNATURE);
+	return EFI_SUCCESS;
+}
+
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
+{
+	struct boot_config cfg;
+	struct cpu_facts facts = { 0 };
+	EFI_STATUS st;
+
+	InitializeLib(image, systab);
+	log_init(CONFIG_DEFAULT_LOG_LEVEL);
+	console_log_sink_install();
+	log_info(LOADER_STAGE, "Pillbox %u.%u loader", HV_VERSION_MAJOR, HV_VERSION_MINOR);
+	config_load(image, &cfg);
+	log_init(cfg.log_level);
+
+	if (!cpu_checks(&facts)) {
+		log_err(LOADER_STAGE, "not starting the hypervisor; the firmware continues without it");
+		return EFI_UNSUPPORTED;
+	}
+	st = start_vmm(&facts, &cfg);
+	if (EFI_ERROR(st)) {
+		log_err(LOADER_STAGE, "not starting the hypervisor; the firmware continues without it");
+		return st;
+	}
+	return chainload(image, &cfg);
+}

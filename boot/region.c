@@ -1,0 +1,189 @@
+/* The VMM region: one 2 MiB-aligned block of EfiReservedMemoryType pages
+ * that holds the core image, boot_info, and the pool (host page tables,
+ * EPT tables, MSR bitmap, per-CPU blocks). The type is one no OS reuses:
+ * the UEFI memory map the OS gets lists it as reserved, and firmware never
+ * hands it out again (docs/architecture.md, "Memory"). */
+#include "boot/loader.h"
+#include "arch/x86_64/host_paging.h"
+#include "vmm/vcpu.h"
+
+#define SZ_4K  0x1000ull
+#define SZ_2M  0x200000ull
+#define SZ_1G  0x40000000ull
+#define SZ_4G  0x100000000ull
+#define SZ_512G 0x8000000000ull
+#define PAGES(bytes) ((bytes) / SZ_4K)
+#define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((a) - 1))
+
+/* Pool budget beyond per-CPU blocks and page tables (docs/architecture.md):
+ * EPT directories for GiB ranges of mixed memory type, page tables for the
+ * fixed MTRRs, 2 MiB ranges of mixed type and the region's own edges. */
+#define POOL_EPT_MIXED_PAGES 48ull
+#define POOL_MISC_PAGES 4ull  /* MSR bitmap, sink page, spare */
+
+extern const char core_blob_start[], core_blob_end[];
+
+/* Guest-physical space to map: the end of the highest range the firmware
+ * reports (RAM or MMIO), at least 4 GiB (the PCI hole and local APIC sit
+ * below it), rounded up to what one page-table page covers. */
+static uint64_t compute_map_limit(const struct cpu_facts *facts)
+{
+	UINTN count = 0, key, desc_size;
+	UINT32 version;
+	EFI_MEMORY_DESCRIPTOR *map = LibMemoryMap(&count, &key, &desc_size, &version);
+	uint64_t top = SZ_4G, limit;
+
+	for (UINTN i = 0; map && i < count; i++) {
+		EFI_MEMORY_DESCRIPTOR *d = (EFI_MEMORY_DESCRIPTOR *)((char *)map + i * desc_size);
+		uint64_t end = d->PhysicalStart + d->NumberOfPages * SZ_4K;
+
+		if (end > top)
+			top = end;
+	}
+	if (map)
+		FreePool(map);
+	limit = ALIGN_UP(top, (facts->ept_1g_pages && facts->host_1g_pages) ? SZ_512G : SZ_1G);
+	if (facts->maxphyaddr && facts->maxphyaddr < 64 && limit > (1ull << facts->maxphyaddr))
+		limit = 1ull << facts->maxphyaddr;
+	return limit;
+}
+
+static uint64_t table_pages(uint64_t limit, int use_1g)
+{
+	uint64_t pml4e = (limit + SZ_512G - 1) / SZ_512G;
+
+	return 1 + pml4e + (use_1g ? 0 : limit / SZ_1G);
+}
+
+static EFI_STATUS reserve(uint64_t size, uint64_t *base)
+{
+	EFI_PHYSICAL_ADDRESS raw = 0;
+	uint64_t total = PAGES(size + SZ_2M), aligned;
+	EFI_STATUS st;
+
+	st = BS->AllocatePages(AllocateAnyPages, EfiReservedMemoryType, total, &raw);
+	if (EFI_ERROR(st))
+		return st;
+	aligned = ALIGN_UP(raw, SZ_2M);
+	if (aligned > raw)
+		BS->FreePages(raw, PAGES(aligned - raw));
+	if (raw + total * SZ_4K > aligned + size)
+		BS->FreePages(aligned + size, PAGES(raw + total * SZ_4K - aligned - size));
+	*base = aligned;
+	return EFI_SUCCESS;
+}
+
+/* Copies the core, zeroes its bss and applies its relocations. */
+static const struct core_header *load_core(uint64_t base)
+{
+	const struct core_header *h = (const void *)core_blob_start;
+	uint64_t blob = (uint64_t)(core_blob_end - core_blob_start);
+	char *dst = (char *)(uintptr_t)base;
+
+	if (blob < sizeof(*h) || h->magic != CORE_IMAGE_MAGIC || h->file_size > blob ||
+	    h->mem_size < h->file_size || h->rela_end > h->file_size ||
+	    h->rela_start > h->rela_end) {
+		log_err(LOADER_STAGE, "embedded core image is malformed");
+		return NULL;
+	}
+	memcpy(dst, core_blob_start, h->file_size);
+	memset(dst + h->file_size, 0, h->mem_size - h->file_size);
+	for (uint64_t off = h->rela_start; off + sizeof(struct elf64_rela) <= h->rela_end;
+	     off += sizeof(struct elf64_rela)) {
+		const struct elf64_rela *r = (const void *)(dst + off);
+
+		if (ELF64_R_TYPE(r->r_info) != R_X86_64_RELATIVE ||
+		    r->r_offset + sizeof(uint64_t) > h->mem_size) {
+			log_err(LOADER_STAGE, "core relocation at %llx is not R_X86_64_RELATIVE",
+				(unsigned long long)off);
+			return NULL;
+		}
+		*(uint64_t *)(dst + r->r_offset) = base + (uint64_t)r->r_addend;
+	}
+	return (const struct core_header *)dst;
+}
+
+/* Page provider for host_paging_build: the region's pool, bump style.
+ * The firmware's page tables map it identity, as UEFI requires. */
+struct pool_cursor {
+	uint64_t next, end;
+};
+
+static void *pool_page(void *ctx, uint64_t *phys)
+{
+	struct pool_cursor *c = ctx;
+	void *p;
+
+	if (c->next + SZ_4K > c->end)
+		return NULL;
+	p = (void *)(uintptr_t)c->next;
+	memset(p, 0, SZ_4K);
+	*phys = c->next;
+	c->next += SZ_4K;
+	return p;
+}
+
+static void *pool_virt(void *ctx, uint64_t phys)
+{
+	(void)ctx;
+	return (void *)(uintptr_t)phys;
+}
+
+EFI_STATUS region_setup(const struct cpu_facts *facts, const struct boot_config *cfg,
+			struct vmm_region *r)
+{
+	const struct core_header *h = (const void *)core_blob_start;
+	uint64_t limit = compute_map_limit(facts);
+	uint32_t cpus = 1;
+	uint64_t core_bytes = ALIGN_UP(h->mem_size, SZ_4K);
+	uint64_t host_pages = table_pages(limit, facts->host_1g_pages);
+	uint64_t ept_pages = table_pages(limit, facts->ept_1g_pages) + POOL_EPT_MIXED_PAGES;
+	uint64_t pool, size, hole_pts;
+	struct pool_cursor cur;
+	struct page_alloc pa = { pool_page, pool_virt, &cur };
+	struct host_paging_stats hs;
+	EFI_STATUS st;
+
+	pool = (host_pages + ept_pages + POOL_MISC_PAGES) * SZ_4K + cpus * sizeof(struct vcpu);
+	size = ALIGN_UP(core_bytes + SZ_4K + pool, SZ_2M);
+	/* One EPT page table per 2 MiB of the region, plus its two edges. */
+	hole_pts = size / SZ_2M + 2;
+	size = ALIGN_UP(core_bytes + SZ_4K + pool + hole_pts * SZ_4K, SZ_2M);
+	st = reserve(size, &r->base);
+	if (EFI_ERROR(st)) {
+		log_err(LOADER_STAGE, "refused: cannot reserve %llu KiB for the VMM (EFI status %llx)",
+			(unsigned long long)(size >> 10), (unsigned long long)st);
+		return st;
+	}
+	r->size = size;
+	r->core = load_core(r->base);
+	if (!r->core)
+		return EFI_LOAD_ERROR;
+	r->bi = (struct boot_info *)(uintptr_t)(r->base + core_bytes);
+	cur.next = r->base + core_bytes + SZ_4K;
+	cur.end = r->base + size;
+
+	memset(r->bi, 0, sizeof(*r->bi));
+	r->bi->host_tables_start = cur.next;
+	if (host_paging_build(limit, facts->host_1g_pages, &pa, &r->bi->host_cr3, &hs)) {
+		log_err(LOADER_STAGE, "VMM page tables do not fit the region");
+		return EFI_OUT_OF_RESOURCES;
+	}
+	r->bi->host_tables_end = cur.next;
+	r->bi->magic = BOOT_INFO_MAGIC;
+	r->bi->version = BOOT_INFO_VERSION;
+	r->bi->size = sizeof(*r->bi);
+	r->bi->region_base = r->base;
+	r->bi->region_size = size;
+	r->bi->pool_base = cur.next;
+	r->bi->pool_size = cur.end - cur.next;
+	r->bi->map_limit = limit;
+	r->bi->log_level = cfg->log_level;
+	r->bi->cpu_count = cpus;
+	log_info(LOADER_STAGE, "VMM region %llx-%llx (%llu KiB, reserved memory type): core %llu KiB, "
+		 "host page tables %u pages, map limit %llu GiB",
+		 (unsigned long long)r->base, (unsigned long long)(r->base + size),
+		 (unsigned long long)(size >> 10), (unsigned long long)(core_bytes >> 10),
+		 hs.tables, (unsigned long long)(limit >> 30));
+	return EFI_SUCCESS;
+}

@@ -1,0 +1,102 @@
+/* Extended page tables: an identity map of guest-physical memory.
+ * Intel SDM Vol. 3C, 29.3 "The Extended Page Table Mechanism (EPT)";
+ * entry formats in 29.3.2, memory type in 29.3.7.
+ * Pure logic over an allocator: the VMM runs it with host-physical ==
+ * host-virtual, the host unit tests with a table of malloc'd pages. */
+#ifndef PILLBOX_EPT_EPT_H
+#define PILLBOX_EPT_EPT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "ept/mtrr.h"
+
+#define EPT_READ        (1ull << 0)
+#define EPT_WRITE       (1ull << 1)
+#define EPT_EXEC        (1ull << 2)
+#define EPT_RWX         (EPT_READ | EPT_WRITE | EPT_EXEC)
+#define EPT_MEMTYPE_SHIFT 3
+#define EPT_MEMTYPE_MASK (7ull << EPT_MEMTYPE_SHIFT)
+#define EPT_IGNORE_PAT  (1ull << 6)
+#define EPT_LARGE       (1ull << 7)   /* bit 7 in a PDPTE (1 GiB) or PDE (2 MiB) */
+#define EPT_ADDR_MASK   0x000FFFFFFFFFF000ull
+
+#define EPT_ENTRIES     512u
+#define EPT_PAGE_4K     0x1000ull
+#define EPT_PAGE_2M     0x200000ull
+#define EPT_PAGE_1G     0x40000000ull
+#define EPT_PML4E_SPAN  0x8000000000ull   /* 512 GiB */
+
+/* EPTP (SDM 25.6.11 "Extended-Page-Table Pointer (EPTP)"). */
+#define EPTP_MEMTYPE_WB     6ull
+#define EPTP_WALK_4LEVEL    (3ull << 3)   /* page-walk length minus 1 */
+
+/* Page provider. alloc_page returns a zeroed, 4 KiB aligned page and its
+ * physical address, or NULL when the pool is empty. to_virt maps a physical
+ * address returned by alloc_page back to a pointer. */
+struct page_alloc {
+	void *(*alloc_page)(void *ctx, uint64_t *phys);
+	void *(*to_virt)(void *ctx, uint64_t phys);
+	void *ctx;
+};
+
+struct phys_range {
+	uint64_t start; /* inclusive, 4 KiB aligned */
+	uint64_t end;   /* exclusive, 4 KiB aligned */
+};
+
+struct ept_config {
+	const struct mtrr_state *mtrr;
+	uint64_t limit;              /* map [0, limit); 1 GiB aligned */
+	bool use_1g;                 /* CPU reports 1 GiB EPT pages */
+	const struct phys_range *holes; /* left not present (VMM region) */
+	unsigned hole_count;
+};
+
+struct ept_stats {
+	unsigned tables;   /* paging-structure pages allocated, PML4 included */
+	unsigned leaves_1g, leaves_2m, leaves_4k;
+	unsigned holes_4k; /* not-present 4 KiB entries made for holes */
+};
+
+enum ept_err {
+	EPT_OK = 0,
+	EPT_ERR_NOMEM = -1,    /* page provider returned NULL */
+	EPT_ERR_INVALID = -2,  /* bad config: limit/hole alignment, limit 0 */
+};
+/* EPT_ERR_INVALID also covers: a NULL cfg, cfg->mtrr, pa or pml4_phys;
+ * limit above 2^48 (a 4-level walk); a hole with start >= end or with
+ * end > limit. On any error *pml4_phys and *stats are left unchanged and
+ * the pages already taken are not returned (the provider has no free). */
+
+/* Builds the identity map. Pages are as large as allowed: a 1 GiB (if
+ * use_1g) or 2 MiB leaf where the MTRR type is uniform over it and it does
+ * not touch a hole; 4 KiB leaves elsewhere. Any range touching a hole is
+ * split down to 4 KiB entries, so every hole page has its own (zero,
+ * not-present) PTE that can later be set with ept_set_4k(). Leaves are
+ * RWX with the MTRR memory type and IPAT clear. */
+int ept_build(const struct ept_config *cfg, const struct page_alloc *pa,
+	      uint64_t *pml4_phys, struct ept_stats *stats);
+
+/* Walks the tables for gpa. Returns the leaf entry (0 if not present) and
+ * its level (1 = 4K PTE, 2 = 2M PDE, 3 = 1G PDPTE), or level of the
+ * missing entry when the walk stops at a non-present entry. A gpa at or
+ * above 2^48 gives 0 and level 4. level may be NULL. */
+uint64_t ept_lookup(const struct page_alloc *pa, uint64_t pml4_phys,
+		    uint64_t gpa, unsigned *level);
+
+/* Sets the 4 KiB PTE that maps gpa (which must already have a PT, as hole
+ * pages do) to hpa with the given permission bits and memory type.
+ * Returns 0, or -1 if the walk does not reach a PTE. Also -1, with nothing
+ * written, for values that would make an EPT misconfiguration (SDM 29.3.3.1):
+ * perms outside EPT_RWX, write without read, a reserved memtype, or an hpa
+ * not 4 KiB aligned or above bit 51. perms 0 makes the page not present. */
+int ept_set_4k(const struct page_alloc *pa, uint64_t pml4_phys, uint64_t gpa,
+	       uint64_t hpa, uint64_t perms, uint8_t memtype);
+
+/* EPTP value for a 4-level, write-back PML4 at pml4_phys. */
+static inline uint64_t ept_eptp(uint64_t pml4_phys)
+{
+	return (pml4_phys & EPT_ADDR_MASK) | EPTP_WALK_4LEVEL | EPTP_MEMTYPE_WB;
+}
+
+#endif

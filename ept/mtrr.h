@@ -1,0 +1,82 @@
+/* MTRR state and the memory type of a physical range.
+ * Intel SDM Vol. 3A, 12.11 "Memory Type Range Registers (MTRRs)" (section
+ * numbers of the SDM revision named in docs/architecture.md).
+ * Pure logic: no instructions here, so the host unit tests link it as is. */
+#ifndef PILLBOX_EPT_MTRR_H
+#define PILLBOX_EPT_MTRR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Memory type encodings (SDM 12.3, Table 12-8 "Memory Types That Can Be
+ * Encoded in MTRRs"); the same values are used in EPT leaf entries. */
+#define MEMTYPE_UC 0u
+#define MEMTYPE_WC 1u
+#define MEMTYPE_WT 4u
+#define MEMTYPE_WP 5u
+#define MEMTYPE_WB 6u
+
+/* MSR numbers (SDM Vol. 4, Table 2-2). */
+#define MSR_IA32_MTRRCAP         0xFEu
+#define MSR_IA32_MTRR_PHYSBASE0  0x200u   /* PHYSBASEn = 0x200 + 2n */
+#define MSR_IA32_MTRR_PHYSMASK0  0x201u   /* PHYSMASKn = 0x201 + 2n */
+#define MSR_IA32_MTRR_FIX64K_00000 0x250u
+#define MSR_IA32_MTRR_FIX16K_80000 0x258u
+#define MSR_IA32_MTRR_FIX16K_A0000 0x259u
+#define MSR_IA32_MTRR_FIX4K_C0000  0x268u /* .. 0x26F = FIX4K_F8000 */
+#define MSR_IA32_MTRR_DEF_TYPE   0x2FFu
+
+#define MTRRCAP_VCNT_MASK        0xFFull
+#define MTRRCAP_FIX              (1ull << 8)
+#define MTRR_DEF_TYPE_TYPE_MASK  0xFFull
+#define MTRR_DEF_TYPE_FE         (1ull << 10)
+#define MTRR_DEF_TYPE_E          (1ull << 11)
+#define MTRR_PHYSBASE_TYPE_MASK  0xFFull
+#define MTRR_PHYSMASK_VALID      (1ull << 11)
+#define MTRR_ADDR_MASK_4K        (~0xFFFull)
+
+#define MTRR_MAX_VAR   32u   /* more than any CPU reports; extra are ignored */
+#define MTRR_FIXED_COUNT 88u  /* 8 x 64K + 16 x 16K + 64 x 4K ranges below 1 MiB */
+#define MTRR_FIXED_LIMIT 0x100000ull
+
+struct mtrr_var {
+	uint64_t base; /* raw IA32_MTRR_PHYSBASEn: address bits and type */
+	uint64_t mask; /* raw IA32_MTRR_PHYSMASKn: address bits and valid */
+};
+
+struct mtrr_state {
+	bool enabled;          /* IA32_MTRR_DEF_TYPE.E */
+	bool fixed_enabled;    /* IA32_MTRR_DEF_TYPE.FE and MTRRCAP.FIX */
+	uint8_t default_type;  /* IA32_MTRR_DEF_TYPE.Type */
+	/* Fixed-range types in address order: index i covers
+	 * [0,512K) in 64K steps (i 0..7), [512K,768K) in 16K steps (8..23),
+	 * [768K,1M) in 4K steps (24..87). Byte k of each MSR is one range. */
+	uint8_t fixed[MTRR_FIXED_COUNT];
+	unsigned var_count;
+	struct mtrr_var var[MTRR_MAX_VAR];
+	unsigned maxphyaddr;   /* CPUID.80000008H:EAX[7:0]; 0 is taken as
+				* 36 (no leaf 80000008H), above 52 as 52 */
+};
+
+/* Fills the fixed[] array from the 11 raw fixed-range MSR values in the
+ * order FIX64K_00000, FIX16K_80000, FIX16K_A0000, FIX4K_C0000..FIX4K_F8000. */
+void mtrr_set_fixed(struct mtrr_state *s, const uint64_t raw[11]);
+
+/* Memory type of one physical address (SDM 12.11.4.1 "MTRR Precedences"):
+ * MTRRs disabled -> UC; below 1 MiB with fixed ranges enabled -> fixed type;
+ * else the variable ranges that match: none -> default type, UC wins,
+ * WT+WB -> WT, any other overlap is undefined and reported as UC.
+ * A reserved type encoding (2, 3, 7 and up) is also reported as UC. */
+uint8_t mtrr_type_of(const struct mtrr_state *s, uint64_t addr);
+
+/* Is [start, start+size) of one memory type? size is a power of two >= 4K
+ * and start is size-aligned. Returns true and sets *type when uniform,
+ * false when the range holds more than one type. It may also return false
+ * for a range that is in fact uniform (never true for a mixed one): when it
+ * crosses 1 MiB with fixed ranges enabled, or a variable range covers only
+ * part of it and no UC variable range covers all of it. Returns false if
+ * size or start break the rules above. */
+bool mtrr_range_type(const struct mtrr_state *s, uint64_t start, uint64_t size,
+		     uint8_t *type);
+
+#endif

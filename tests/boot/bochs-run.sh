@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Boots a folder as an ATA FAT disk (vvfat) in Bochs with OVMF and watches
+# COM1. Ends Bochs (by its own process id) as soon as the serial log shows
+# the final marker; the timeout is only the backstop.
+#
+#   bochs-run.sh --esp DIR [--cpus N] [--model M] [--serial FILE]
+#                [--marker REGEX] [--timeout SECONDS] [--show] [--memory MB]
+# Exit: 0 marker seen, 2 Bochs ended before the marker, 124 timeout.
+set -u
+esp="" cpus=1 model=corei7_skylake_x serial="" marker="" timeout=900 show=0 mem=512
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--esp) esp=$2; shift ;;
+	--cpus) cpus=$2; shift ;;
+	--model) model=$2; shift ;;
+	--serial) serial=$2; shift ;;
+	--marker) marker=$2; shift ;;
+	--timeout) timeout=$2; shift ;;
+	--memory) mem=$2; shift ;;
+	--show) show=1 ;;
+	*) echo "bochs-run.sh: unknown argument $1" >&2; exit 64 ;;
+	esac
+	shift
+done
+[ -d "$esp" ] || { echo "bochs-run.sh: --esp folder '$esp' not found" >&2; exit 64; }
+ovmf=/usr/share/ovmf/OVMF.fd
+[ -f "$ovmf" ] || { echo "bochs-run.sh: $ovmf missing (apt-get install ovmf)" >&2; exit 64; }
+
+work=$(mktemp -d /tmp/pillbox-bochs.XXXXXX)
+# vvfat may write into the folder it serves: give it a private copy.
+cp -r "$esp" "$work/esp"
+[ -n "$serial" ] || serial="$work/serial.txt"
+: > "$serial"
+cat > "$work/bochsrc" <<RC
+romimage: file=$ovmf, address=0xffe00000
+vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
+cpu: model=$model, count=$cpus, ips=200000000, reset_on_triple_fault=0, ignore_bad_msrs=1
+memory: guest=$mem, host=$mem
+pci: enabled=1, chipset=i440fx
+display_library: rfb, options="timeout=0"
+com1: enabled=1, mode=file, dev=$serial
+log: $work/bochs.log
+panic: action=fatal
+error: action=report
+info: action=report
+debug: action=ignore
+port_e9_hack: enabled=1
+speaker: enabled=0
+sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy
+ata0: enabled=1, ioaddr1=0x1f0, ioaddr2=0x3f0, irq=14
+ata0-master: type=disk, path=$work/esp, mode=vvfat, journal=$work/vvfat.redolog
+boot: disk
+RC
+echo c > "$work/dbg"
+
+(cd "$work" && exec bochs -q -f "$work/bochsrc" -rc "$work/dbg" </dev/null >"$work/bochs.out" 2>&1) &
+pid=$!
+tailpid=""
+if [ "$show" = 1 ]; then
+	tail -n +1 -f "$serial" & tailpid=$!
+fi
+
+rc=124
+deadline=$((SECONDS + timeout))
+while [ $SECONDS -lt $deadline ]; do
+	if [ -n "$marker" ] && grep -qaE "$marker" "$serial"; then
+		rc=0
+		break
+	fi
+	if ! kill -0 "$pid" 2>/dev/null; then
+		rc=2
+		break
+	fi
+	sleep 1
+done
+kill "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+[ -n "$tailpid" ] && { sleep 1; kill "$tailpid" 2>/dev/null; }
+case $rc in
+0) ;;
+2) echo "bochs-run.sh: Bochs ended before the marker; last lines of its log:" >&2
+   tail -n 15 "$work/bochs.log" >&2 ;;
+124) echo "bochs-run.sh: no marker after ${timeout}s (backstop timeout)" >&2
+     tail -n 5 "$work/bochs.log" >&2 ;;
+esac
+[ -n "${KEEP_BOCHS_WORK:-}" ] || rm -rf "$work"
+exit $rc

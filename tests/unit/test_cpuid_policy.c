@@ -1,0 +1,139 @@
+/* Unit tests for vmm/cpuid_policy.c. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "vmm/cpuid_policy.h"
+#include "vmm/hypercall.h"
+
+static const struct cpuid_regs garbage = {
+	0xDEADBEEF, 0xCAFEBABE, 0xFFFFFFFF, 0x12345678
+};
+
+static void test_is_synthetic(void **state)
+{
+	(void)state;
+	assert_false(cpuid_policy_is_synthetic(0));
+	assert_false(cpuid_policy_is_synthetic(1));
+	assert_false(cpuid_policy_is_synthetic(0x3FFFFFFF));
+	assert_true(cpuid_policy_is_synthetic(0x40000000));
+	assert_true(cpuid_policy_is_synthetic(0x40000001));
+	assert_true(cpuid_policy_is_synthetic(0x40000100));
+	assert_true(cpuid_policy_is_synthetic(0x4FFFFFFF));
+	assert_false(cpuid_policy_is_synthetic(0x50000000));
+	assert_false(cpuid_policy_is_synthetic(0x80000000));
+	assert_false(cpuid_policy_is_synthetic(0xFFFFFFFF));
+}
+
+static void test_signature_leaf(void **state)
+{
+	struct cpuid_regs r = garbage;
+	char sig[12];
+
+	(void)state;
+	cpuid_policy_synthetic(0x40000000, 0, &r);
+	assert_int_equal(r.eax, HV_CPUID_MAX);
+	assert_int_equal(r.eax, 0x40000001);
+	memcpy(sig, &r.ebx, 4);
+	memcpy(sig + 4, &r.ecx, 4);
+	memcpy(sig + 8, &r.edx, 4);
+	assert_memory_equal(sig, "PillboxVMM\0\0", 12);
+	assert_memory_equal(sig, HV_SIGNATURE, 12);
+	/* The subleaf does not matter. */
+	r = garbage;
+	cpuid_policy_synthetic(0x40000000, 7, &r);
+	assert_int_equal(r.ebx, HV_SIG_EBX);
+	assert_int_equal(r.ecx, HV_SIG_ECX);
+	assert_int_equal(r.edx, HV_SIG_EDX);
+}
+
+static void test_version_leaf(void **state)
+{
+	struct cpuid_regs r = garbage;
+
+	(void)state;
+	cpuid_policy_synthetic(0x40000001, 0, &r);
+	assert_int_equal(r.eax, HV_VERSION);
+	assert_int_equal(r.eax, (0u << 16) | 1u);
+	assert_int_equal(r.ebx, HV_ABI_VERSION);
+	assert_int_equal(r.ecx, 0);
+	assert_int_equal(r.edx, 0);
+}
+
+static void test_rest_of_range_zero(void **state)
+{
+	static const uint32_t leaves[] = { 0x40000002, 0x40000003, 0x40000010,
+					   0x40000100, 0x4FFFFFFF };
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
+		struct cpuid_regs r = garbage;
+
+		cpuid_policy_synthetic(leaves[i], 0, &r);
+		assert_int_equal(r.eax, 0);
+		assert_int_equal(r.ebx, 0);
+		assert_int_equal(r.ecx, 0);
+		assert_int_equal(r.edx, 0);
+	}
+}
+
+static void test_leaf1(void **state)
+{
+	struct cpuid_regs r = garbage;
+
+	(void)state;
+	/* All ECX bits set: VMX and SMX cleared, the rest kept. */
+	cpuid_policy_apply(1, 0, &r);
+	assert_int_equal(r.ecx, ~(CPUID_1_ECX_VMX | CPUID_1_ECX_SMX));
+	assert_true(r.ecx & CPUID_1_ECX_HYPERVISOR);
+	assert_false(r.ecx & CPUID_1_ECX_VMX);
+	assert_false(r.ecx & (1u << 5));
+	assert_int_equal(r.eax, garbage.eax);
+	assert_int_equal(r.ebx, garbage.ebx);
+	assert_int_equal(r.edx, garbage.edx);
+	/* No ECX bits: only the hypervisor bit appears. */
+	r.ecx = 0;
+	cpuid_policy_apply(1, 0, &r);
+	assert_int_equal(r.ecx, 1u << 31);
+	/* A typical host value: XSAVE/OSXSAVE survive. */
+	r.ecx = CPUID_1_ECX_VMX | CPUID_1_ECX_XSAVE | CPUID_1_ECX_OSXSAVE | 1;
+	cpuid_policy_apply(1, 3, &r);
+	assert_int_equal(r.ecx, CPUID_1_ECX_HYPERVISOR | CPUID_1_ECX_XSAVE |
+				CPUID_1_ECX_OSXSAVE | 1);
+}
+
+static void test_other_leaves_unchanged(void **state)
+{
+	static const uint32_t leaves[] = { 0, 2, 4, 7, 0xB, 0xD, 0x80000000,
+					   0x80000001, 0x80000008, 0x40000000,
+					   0x01000001 };
+	unsigned i, sub;
+
+	(void)state;
+	for (i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
+		for (sub = 0; sub < 3; sub++) {
+			struct cpuid_regs r = garbage;
+
+			cpuid_policy_apply(leaves[i], sub, &r);
+			assert_memory_equal(&r, &garbage, sizeof(r));
+		}
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_is_synthetic),
+		cmocka_unit_test(test_signature_leaf),
+		cmocka_unit_test(test_version_leaf),
+		cmocka_unit_test(test_rest_of_range_zero),
+		cmocka_unit_test(test_leaf1),
+		cmocka_unit_test(test_other_leaves_unchanged),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

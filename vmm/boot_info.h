@@ -1,0 +1,58 @@
+/* The only interface between the loader (boot/) and the VMM core (vmm/):
+ * plain integers, no UEFI types. The loader fills it inside the reserved
+ * region; the core reads it once in core_init(). */
+#ifndef PILLBOX_VMM_BOOT_INFO_H
+#define PILLBOX_VMM_BOOT_INFO_H
+
+#include <stdint.h>
+
+#define BOOT_INFO_MAGIC   0x4f464e49544f4f42ull /* "BOOTINFO" */
+#define BOOT_INFO_VERSION 1u
+#define BOOT_INFO_MAX_CPUS 64u
+
+struct boot_info {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t size;          /* sizeof(struct boot_info) */
+	uint64_t region_base;   /* the reserved VMM region: 2 MiB aligned */
+	uint64_t region_size;   /* bytes, a multiple of 2 MiB */
+	uint64_t pool_base;     /* free pages inside the region, for tables, */
+	uint64_t pool_size;     /* per-CPU data and stacks */
+	uint64_t map_limit;     /* guest-physical space to identity-map */
+	uint64_t host_cr3;      /* the VMM's page tables, built by the loader */
+	uint64_t host_tables_start, host_tables_end; /* their pages */
+	uint32_t log_level;     /* enum log_level (vmm/log_level.h) */
+	uint32_t cpu_count;     /* CPUs the pool was sized for */
+};
+
+_Static_assert(sizeof(struct boot_info) == 88, "boot_info layout is ABI");
+
+/* The loader calls into the core only through arch/x86_64/core_call.S,
+ * which switches to host_cr3 for the call: the core then runs on its own
+ * identity map, whatever protections the firmware's page tables put on the
+ * reserved region (some firmware maps data memory types no-execute). */
+
+/* Where the loader's code continues as the guest after VM entry: the
+ * trampoline in arch/x86_64/guest_continue.S fills it. */
+struct guest_entry {
+	uint64_t rip;
+	uint64_t rsp;
+	uint64_t rflags;
+	uint64_t cr3;
+};
+
+_Static_assert(sizeof(struct guest_entry) == 32, "guest_entry layout is ABI");
+
+/* Status codes the core returns to the loader (negative = failure). */
+enum core_status {
+	CORE_OK = 0,
+	CORE_ERR_BOOT_INFO = -1,   /* bad magic, version or size */
+	CORE_ERR_NOMEM = -2,       /* the pool is too small */
+	CORE_ERR_VMX_CAPS = -3,    /* a required VMX capability is missing */
+	CORE_ERR_VMXON = -4,
+	CORE_ERR_VMCS = -5,        /* VMCLEAR, VMPTRLD or a VMWRITE failed */
+	CORE_ERR_LAUNCH = -6,      /* VMLAUNCH failed (logged with its error) */
+	CORE_ERR_STATE = -7,       /* called out of order or on a CPU twice */
+};
+
+#endif

@@ -1,0 +1,316 @@
+/* The core's two entry points, called by the loader (boot/launch.c):
+ * core_init() once on the boot CPU, then core_launch_cpu() on each CPU to
+ * enter VMX root operation and turn the caller into the guest. */
+#include "vmm/core_image.h"
+#include "vmm/fatal.h"
+#include "vmm/lib.h"
+#include "vmm/log.h"
+#include "vmm/pool.h"
+#include "vmm/vcpu.h"
+#include "vmm/vmcs_setup.h"
+#include "vmm/vmm.h"
+#include "vmm/vmx_errors.h"
+#include "vmm/msr_policy.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/descriptors.h"
+#include "arch/x86_64/msr.h"
+#include "arch/x86_64/vmx.h"
+#include "ept/ept.h"
+#include "ept/mtrr.h"
+
+#define SINK_FILL 0xFF /* reads of unbacked physical memory return all ones */
+#define CPUID_ADDR_SIZES 0x80000008u
+#define CPUID_XSAVE_LEAF 0xDu
+
+int core_init(struct boot_info *bi);
+int core_launch_cpu(const struct guest_entry *ge);
+
+struct vmm vmm;
+
+extern char __hashed_start[], __hashed_end[];
+
+static void read_caps(struct vmx_cap_msrs *m)
+{
+	bool true_ctls;
+
+	m->basic = rdmsr(MSR_IA32_VMX_BASIC);
+	true_ctls = (m->basic & VMX_BASIC_TRUE_CTLS) != 0;
+	m->pin = rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS);
+	m->proc = rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS);
+	m->exit = rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS);
+	m->entry = rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS);
+	m->proc2 = 0;
+	m->ept_vpid = 0;
+	if ((m->proc >> 32) & PROC_SECONDARY_CTLS) {
+		m->proc2 = rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2);
+		m->ept_vpid = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
+	}
+	m->cr0_fixed0 = rdmsr(MSR_IA32_VMX_CR0_FIXED0);
+	m->cr0_fixed1 = rdmsr(MSR_IA32_VMX_CR0_FIXED1);
+	m->cr4_fixed0 = rdmsr(MSR_IA32_VMX_CR4_FIXED0);
+	m->cr4_fixed1 = rdmsr(MSR_IA32_VMX_CR4_FIXED1);
+}
+
+static void read_mtrrs(struct mtrr_state *s)
+{
+	uint64_t cap = rdmsr(MSR_IA32_MTRRCAP);
+	uint64_t def = rdmsr(MSR_IA32_MTRR_DEF_TYPE);
+	uint64_t fixed[11];
+	struct cpuid_regs r;
+
+	memset(s, 0, sizeof(*s));
+	cpuid_count(CPUID_ADDR_SIZES, 0, &r);
+	s->maxphyaddr = r.eax & 0xFFu;
+	s->enabled = (def & MTRR_DEF_TYPE_E) != 0;
+	s->fixed_enabled = (def & MTRR_DEF_TYPE_FE) && (cap & MTRRCAP_FIX);
+	s->default_type = (uint8_t)(def & MTRR_DEF_TYPE_TYPE_MASK);
+	s->var_count = (unsigned)(cap & MTRRCAP_VCNT_MASK);
+	if (s->var_count > MTRR_MAX_VAR)
+		s->var_count = MTRR_MAX_VAR;
+	for (unsigned i = 0; i < s->var_count; i++) {
+		s->var[i].base = rdmsr(MSR_IA32_MTRR_PHYSBASE0 + 2 * i);
+		s->var[i].mask = rdmsr(MSR_IA32_MTRR_PHYSMASK0 + 2 * i);
+	}
+	if (cap & MTRRCAP_FIX) {
+		fixed[0] = rdmsr(MSR_IA32_MTRR_FIX64K_00000);
+		fixed[1] = rdmsr(MSR_IA32_MTRR_FIX16K_80000);
+		fixed[2] = rdmsr(MSR_IA32_MTRR_FIX16K_A0000);
+		for (unsigned i = 0; i < 8; i++)
+			fixed[3 + i] = rdmsr(MSR_IA32_MTRR_FIX4K_C0000 + i);
+		mtrr_set_fixed(s, fixed);
+	}
+}
+
+static int build_ept(void)
+{
+	static struct mtrr_state mtrr;
+	struct phys_range hole = { vmm.bi.region_base, vmm.bi.region_base + vmm.bi.region_size };
+	struct ept_config cfg = {
+		.mtrr = &mtrr,
+		.limit = vmm.bi.map_limit,
+		.use_1g = vmm.ctl.ept_1g,
+		.holes = &hole,
+		.hole_count = 1,
+	};
+	struct ept_stats st = { 0 };
+	int rc;
+
+	read_mtrrs(&mtrr);
+	log_info("ept", "MTRRs: %s, default type %u, %u variable ranges, fixed %s, MAXPHYADDR %u",
+		 mtrr.enabled ? "on" : "off", mtrr.default_type, mtrr.var_count,
+		 mtrr.fixed_enabled ? "on" : "off", mtrr.maxphyaddr);
+	vmm.ept_tables_start = pool_cursor();
+	rc = ept_build(&cfg, &vmm.pages, &vmm.ept_pml4, &st);
+	vmm.ept_tables_end = pool_cursor();
+	if (rc) {
+		log_err("ept", "EPT build failed (%d)", rc);
+		return CORE_ERR_NOMEM;
+	}
+	vmm.eptp = ept_eptp(vmm.ept_pml4);
+	log_info("ept", "EPT built: [0, %llu GiB) identity, %u tables, %u x 1G, %u x 2M, %u x 4K, "
+		 "VMM region %llx-%llx not present (%u pages)",
+		 (unsigned long long)(vmm.bi.map_limit >> 30), st.tables, st.leaves_1g,
+		 st.leaves_2m, st.leaves_4k, (unsigned long long)hole.start,
+		 (unsigned long long)hole.end, st.holes_4k);
+	return CORE_OK;
+}
+
+static int check_boot_info(const struct boot_info *bi)
+{
+	if (bi->magic != BOOT_INFO_MAGIC || bi->version != BOOT_INFO_VERSION ||
+	    bi->size != sizeof(*bi))
+		return CORE_ERR_BOOT_INFO;
+	if (bi->cpu_count == 0 || bi->cpu_count > BOOT_INFO_MAX_CPUS || bi->map_limit == 0 ||
+	    bi->host_cr3 == 0)
+		return CORE_ERR_BOOT_INFO;
+	return CORE_OK;
+}
+
+int core_init(struct boot_info *bi)
+{
+	const char *missing[VMX_CAPS_MAX_MISSING];
+	struct cpuid_regs r;
+	unsigned n;
+	int rc;
+
+	if (vmm.initialized)
+		return CORE_ERR_STATE;
+	rc = check_boot_info(bi);
+	if (rc)
+		return rc;
+	vmm.bi = *bi;
+	log_init((enum log_level)bi->log_level);
+	vmm.core_base = (uint64_t)(uintptr_t)__hashed_start & ~0xFFFull;
+	vmm.hashed_start = (uint64_t)(uintptr_t)__hashed_start;
+	vmm.hashed_end = (uint64_t)(uintptr_t)__hashed_end;
+	log_info("core", "Pillbox core at %llx, region %llx+%llx, pool %llu KiB, %u CPU(s)",
+		 (unsigned long long)vmm.core_base, (unsigned long long)bi->region_base,
+		 (unsigned long long)bi->region_size, (unsigned long long)(bi->pool_size >> 10),
+		 bi->cpu_count);
+
+	read_caps(&vmm.caps);
+	n = vmx_caps_missing(&vmm.caps, missing, VMX_CAPS_MAX_MISSING);
+	for (unsigned i = 0; i < n && i < VMX_CAPS_MAX_MISSING; i++)
+		log_err("core", "missing VMX capability: %s", missing[i]);
+	if (n)
+		return CORE_ERR_VMX_CAPS;
+	vmx_controls_compute(&vmm.caps, &vmm.ctl);
+	vmm.vmcs_revision = (uint32_t)(vmm.caps.basic & VMX_BASIC_REVISION_MASK);
+	vmm.cr_fixed = (struct cr_fixed){
+		.cr0_fixed0 = vmm.caps.cr0_fixed0, .cr0_fixed1 = vmm.caps.cr0_fixed1,
+		.cr4_fixed0 = vmm.caps.cr4_fixed0, .cr4_fixed1 = vmm.caps.cr4_fixed1,
+		.unrestricted = true,
+	};
+	cpuid_count(CPUID_XSAVE_LEAF, 0, &r);
+	vmm.xcr0_supported = ((uint64_t)r.edx << 32) | r.eax;
+
+	pool_init(bi->pool_base, bi->pool_size);
+	pool_page_alloc(&vmm.pages);
+	vmm.host_cr3 = bi->host_cr3;
+	vmm.host_tables_start = bi->host_tables_start;
+	vmm.host_tables_end = bi->host_tables_end;
+	rc = build_ept();
+	if (rc)
+		return rc;
+
+	uint8_t *bitmap = pool_alloc_pages(1);
+	uint8_t *sink = pool_alloc_pages(1);
+
+	vmm.vcpus = pool_alloc_pages(bi->cpu_count * (sizeof(struct vcpu) / PAGE_SIZE));
+	if (!bitmap || !sink || !vmm.vcpus) {
+		log_err("core", "pool exhausted: %llu KiB free, need %llu KiB for %u CPU(s)",
+			(unsigned long long)(pool_free_bytes() >> 10),
+			(unsigned long long)((bi->cpu_count * sizeof(struct vcpu) + 2 * PAGE_SIZE) >> 10),
+			bi->cpu_count);
+		return CORE_ERR_NOMEM;
+	}
+	msr_bitmap_build(bitmap);
+	vmm.msr_bitmap_phys = (uint64_t)(uintptr_t)bitmap;
+	memset(sink, SINK_FILL, PAGE_SIZE);
+	vmm.sink_page = (uint64_t)(uintptr_t)sink;
+	host_idt_init();
+	vmm.initialized = true;
+	log_info("core", "controls: pin %x proc %x proc2 %x exit %x entry %x; EPT 1G pages %s",
+		 vmm.ctl.pin, vmm.ctl.proc, vmm.ctl.proc2, vmm.ctl.exit, vmm.ctl.entry,
+		 vmm.ctl.ept_1g ? "yes" : "no");
+	return CORE_OK;
+}
+
+void vmx_insn_failed(const char *insn, uint32_t field)
+{
+	struct vcpu *v = NULL;
+	uint32_t err = 0;
+	bool have_vmcs = false;
+
+	/* %gs:0 is only ours once the CPU has taken a VM exit. */
+	for (uint32_t i = 0; i < vmm.cpus_claimed && i < vmm.bi.cpu_count; i++)
+		if (vmm.vcpus[i].apic_id == cpu_apic_id())
+			v = &vmm.vcpus[i];
+	if (v) {
+		v->vmx_insn_errors++;
+		have_vmcs = true;
+	}
+	if (have_vmcs) {
+		uint64_t e;
+		bool fail;
+
+		__asm__ volatile("vmread %2, %1; setna %0"
+				 : "=qm"(fail), "=r"(e) : "r"((uint64_t)VMCS_VM_INSN_ERROR) : "cc");
+		if (!fail)
+			err = (uint32_t)e;
+	}
+	log_err("vmx", "%s of field %x failed: error %u (%s)", insn, field, err,
+		vmx_insn_error_string(err));
+}
+
+static struct vcpu *claim_vcpu(void)
+{
+	uint32_t idx = __atomic_fetch_add(&vmm.cpus_claimed, 1, __ATOMIC_ACQ_REL);
+	struct vcpu *v;
+
+	if (idx >= vmm.bi.cpu_count)
+		return NULL;
+	v = &vmm.vcpus[idx];
+	v->self = v;
+	v->index = idx;
+	v->apic_id = cpu_apic_id();
+	v->vmxon_phys = (uint64_t)(uintptr_t)v->vmxon_region;
+	v->vmcs_phys = (uint64_t)(uintptr_t)v->vmcs_region;
+	*(uint64_t *)(v->host_stack + HOST_STACK_SIZE - 16) = (uint64_t)(uintptr_t)v;
+	host_gdt_init(v->gdt, &v->tss,
+		      (uint64_t)(uintptr_t)(v->ist_stack + HOST_IST_STACK_SIZE - 16));
+	return v;
+}
+
+/* Sets CR0/CR4 to what VMX operation requires (SDM 24.8 "Restrictions on
+ * VMX Operation") and enters VMX root operation. */
+static int enter_vmx_root(struct vcpu *v)
+{
+	write_cr0(cr0_real_value(&vmm.cr_fixed, read_cr0()));
+	write_cr4(cr4_real_value(&vmm.cr_fixed, read_cr4()) | CR4_VMXE);
+	*(uint32_t *)v->vmxon_region = vmm.vmcs_revision;
+	*(uint32_t *)v->vmcs_region = vmm.vmcs_revision;
+	if (!vmxon(v->vmxon_phys)) {
+		log_err("vmx", "VMXON failed (CR0 %llx CR4 %llx FEATURE_CONTROL %llx)",
+			(unsigned long long)read_cr0(), (unsigned long long)read_cr4(),
+			(unsigned long long)rdmsr(MSR_IA32_FEATURE_CONTROL));
+		return CORE_ERR_VMXON;
+	}
+	log_info("vmx", "VMX root mode entered (APIC id %u, VMCS revision %x)", v->apic_id,
+		 vmm.vmcs_revision);
+	if (!vmclear(v->vmcs_phys) || !vmptrld(v->vmcs_phys)) {
+		log_err("vmx", "VMCLEAR/VMPTRLD of the VMCS at %llx failed",
+			(unsigned long long)v->vmcs_phys);
+		return CORE_ERR_VMCS;
+	}
+	return CORE_OK;
+}
+
+static void leave_vmx_root(uint64_t cr0, uint64_t cr4)
+{
+	vmxoff();
+	write_cr4(cr4);
+	write_cr0(cr0);
+}
+
+int core_launch_cpu(const struct guest_entry *ge)
+{
+	uint64_t cr0 = read_cr0(), cr4 = read_cr4();
+	struct vcpu *v;
+	uint32_t err;
+	int rc;
+
+	if (!vmm.initialized)
+		return CORE_ERR_STATE;
+	v = claim_vcpu();
+	if (!v) {
+		log_err("vmx", "no per-CPU block left for APIC id %u", cpu_apic_id());
+		return CORE_ERR_NOMEM;
+	}
+	rc = enter_vmx_root(v);
+	if (rc) {
+		if (rc != CORE_ERR_VMXON)
+			leave_vmx_root(cr0, cr4);
+		else
+			write_cr4(cr4);
+		return rc;
+	}
+	vmcs_setup_controls(v);
+	vmcs_setup_host(v);
+	vmcs_setup_guest(v, ge, cr0, cr4);
+	if (v->vmx_insn_errors) {
+		log_err("vmx", "%u VMWRITE(s) failed: not launching", v->vmx_insn_errors);
+		leave_vmx_root(cr0, cr4);
+		return CORE_ERR_VMCS;
+	}
+	log_info("vmx", "VMLAUNCH: guest continues at %llx", (unsigned long long)ge->rip);
+	v->launched = true;
+	__asm__ volatile("vmlaunch" ::: "cc", "memory");
+	/* Only reached when VMLAUNCH fails (VMfailValid/VMfailInvalid). */
+	v->launched = false;
+	err = vmcs_read32(VMCS_VM_INSN_ERROR);
+	log_err("vmx", "VMLAUNCH failed: error %u (%s)", err, vmx_insn_error_string(err));
+	vmcs_dump(v);
+	leave_vmx_root(cr0, cr4);
+	return CORE_ERR_LAUNCH;
+}

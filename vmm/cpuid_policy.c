@@ -1,0 +1,49 @@
+/* CPUID as the guest sees it. Leaf 1 feature bits: Intel SDM Vol. 2A,
+ * "CPUID-CPU Identification", "Feature Information Returned in the ECX
+ * Register" (bit 31 is unused by the processor and is set by hypervisors
+ * by convention). The same instruction page states that no processor
+ * returns information for EAX in 40000000H-4FFFFFFFH: the hypervisor
+ * range. */
+#include <stdbool.h>
+#include <stdint.h>
+#include "vmm/cpuid_policy.h"
+#include "vmm/hypercall.h"
+
+#define CPUID_LEAF_FEATURES  0x1u
+#define CPUID_HV_RANGE_FIRST 0x40000000u
+#define CPUID_HV_RANGE_LAST  0x4FFFFFFFu
+
+bool cpuid_policy_is_synthetic(uint32_t leaf)
+{
+	return leaf >= CPUID_HV_RANGE_FIRST && leaf <= CPUID_HV_RANGE_LAST;
+}
+
+void cpuid_policy_synthetic(uint32_t leaf, uint32_t subleaf,
+			    struct cpuid_regs *r)
+{
+	(void)subleaf;
+	r->eax = r->ebx = r->ecx = r->edx = 0;
+	switch (leaf) {
+	case HV_CPUID_BASE:
+		r->eax = HV_CPUID_MAX;
+		r->ebx = HV_SIG_EBX;
+		r->ecx = HV_SIG_ECX;
+		r->edx = HV_SIG_EDX;
+		break;
+	case HV_CPUID_VERSION:
+		r->eax = HV_VERSION;
+		r->ebx = HV_ABI_VERSION;
+		break;
+	default:
+		break;
+	}
+}
+
+void cpuid_policy_apply(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
+{
+	(void)subleaf;
+	if (leaf != CPUID_LEAF_FEATURES)
+		return;
+	r->ecx |= CPUID_1_ECX_HYPERVISOR;
+	r->ecx &= ~(CPUID_1_ECX_VMX | CPUID_1_ECX_SMX);
+}

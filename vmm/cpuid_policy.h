@@ -1,0 +1,33 @@
+/* What the guest sees from CPUID: the host's answer, edited.
+ * Pure logic: the exit handler executes CPUID and passes the result here. */
+#ifndef PILLBOX_VMM_CPUID_POLICY_H
+#define PILLBOX_VMM_CPUID_POLICY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct cpuid_regs {
+	uint32_t eax, ebx, ecx, edx;
+};
+
+#define CPUID_1_ECX_VMX        (1u << 5)
+#define CPUID_1_ECX_SMX        (1u << 6)
+#define CPUID_1_ECX_XSAVE      (1u << 26)
+#define CPUID_1_ECX_OSXSAVE    (1u << 27)
+#define CPUID_1_ECX_HYPERVISOR (1u << 31)
+
+/* True for leaves the VMM answers itself, without executing CPUID:
+ * the hypervisor range 0x40000000-0x4FFFFFFF. */
+bool cpuid_policy_is_synthetic(uint32_t leaf);
+
+/* Leaf 0x40000000 -> HV_CPUID_MAX and the signature (vmm/hypercall.h);
+ * 0x40000001 -> HV_VERSION, HV_ABI_VERSION, 0, 0; the rest of the range -> 0.
+ * Only call for cpuid_policy_is_synthetic(leaf). */
+void cpuid_policy_synthetic(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r);
+
+/* Edits a host result for the guest: leaf 1 sets ECX.HYPERVISOR and clears
+ * ECX.VMX and ECX.SMX (the guest cannot use VMX or GETSEC under us). All
+ * other leaves pass through unchanged. */
+void cpuid_policy_apply(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r);
+
+#endif

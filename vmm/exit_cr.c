@@ -1,0 +1,132 @@
+/* Control-register accesses (SDM Vol. 3C, 26.1.3; qualification in
+ * 28.2.1, Table 28-3). CR0 and CR4 exit when the guest writes a bit the
+ * VMM owns (the guest/host masks of vmm/cr_policy.c): the guest reads its
+ * own values from the read shadows while the hardware keeps VMX's fixed
+ * bits and CR4.VMXE. MOV CR3 exits only on CPUs that force CR3 exiting. */
+#include "vmm/cr_policy.h"
+#include "vmm/exit_table.h"
+#include "vmm/guest_state.h"
+#include "vmm/log.h"
+#include "vmm/vmm.h"
+#include "arch/x86_64/msr.h"
+
+#define QUAL_CR_MASK         0xFull
+#define QUAL_ACCESS_SHIFT    4
+#define QUAL_ACCESS_MASK     3ull
+#define QUAL_GPR_SHIFT       8
+#define QUAL_GPR_MASK        0xFull
+#define QUAL_LMSW_SHIFT      16
+#define ACCESS_MOV_TO_CR     0
+#define ACCESS_MOV_FROM_CR   1
+#define ACCESS_CLTS          2
+#define ACCESS_LMSW          3
+#define LMSW_BITS            (CR0_PE | CR0_MP | CR0_EM | CR0_TS)
+#define CR3_NO_FLUSH         (1ull << 63)
+
+static uint64_t guest_visible(uint64_t real, uint64_t shadow, uint64_t mask)
+{
+	return (real & ~mask) | (shadow & mask);
+}
+
+static uint64_t guest_cr4_visible(void)
+{
+	return guest_visible(vmcs_readl(VMCS_GUEST_CR4), vmcs_readl(VMCS_CR4_READ_SHADOW),
+			     vmcs_readl(VMCS_CR4_GUEST_HOST_MASK));
+}
+
+/* Paging turned on with EFER.LME activates IA-32e mode; turned off, it
+ * leaves it (SDM Vol. 3A, 10.8.5 "Initializing IA-32e Mode"). The VMM keeps
+ * EFER.LMA and the "IA-32e mode guest" entry control in step. */
+static void track_long_mode(uint64_t old_cr0, uint64_t new_cr0)
+{
+	uint64_t efer = vmcs_read64(VMCS_GUEST_EFER);
+	uint32_t entry = vmcs_read32(VMCS_ENTRY_CTLS);
+
+	if (!(old_cr0 & CR0_PG) && (new_cr0 & CR0_PG) && (efer & EFER_LME)) {
+		efer |= EFER_LMA;
+		entry |= ENTRY_IA32E_MODE_GUEST;
+	} else if ((old_cr0 & CR0_PG) && !(new_cr0 & CR0_PG)) {
+		efer &= ~EFER_LMA;
+		entry &= ~ENTRY_IA32E_MODE_GUEST;
+	} else {
+		return;
+	}
+	vmcs_write64(VMCS_GUEST_EFER, efer);
+	vmcs_write32(VMCS_ENTRY_CTLS, entry);
+}
+
+static enum exit_result emulate_mov_cr0(uint64_t value)
+{
+	uint64_t efer = vmcs_read64(VMCS_GUEST_EFER);
+	uint64_t old_real = vmcs_readl(VMCS_GUEST_CR0);
+	uint64_t new_real;
+
+	if (cr0_write_faults(value, guest_cr4_visible(), (efer & EFER_LME) != 0)) {
+		log_debug("cr", "MOV CR0 = %llx: #GP", (unsigned long long)value);
+		inject_gp0();
+		return EXIT_RESUME;
+	}
+	new_real = cr0_real_value(&vmm.cr_fixed, value);
+	track_long_mode(old_real, new_real);
+	vmcs_writel(VMCS_CR0_READ_SHADOW, value);
+	vmcs_writel(VMCS_GUEST_CR0, new_real);
+	return EXIT_NEXT_INSN;
+}
+
+static enum exit_result emulate_mov_cr4(uint64_t value)
+{
+	bool long_mode = (vmcs_read64(VMCS_GUEST_EFER) & EFER_LMA) != 0;
+
+	if (cr4_write_faults(&vmm.cr_fixed, value, long_mode)) {
+		log_debug("cr", "MOV CR4 = %llx: #GP", (unsigned long long)value);
+		inject_gp0();
+		return EXIT_RESUME;
+	}
+	vmcs_writel(VMCS_CR4_READ_SHADOW, value);
+	vmcs_writel(VMCS_GUEST_CR4, cr4_real_value(&vmm.cr_fixed, value) | CR4_VMXE);
+	return EXIT_NEXT_INSN;
+}
+
+static uint64_t guest_cr0_visible(void)
+{
+	return guest_visible(vmcs_readl(VMCS_GUEST_CR0), vmcs_readl(VMCS_CR0_READ_SHADOW),
+			     vmcs_readl(VMCS_CR0_GUEST_HOST_MASK));
+}
+
+enum exit_result handle_cr_access(struct vcpu *v)
+{
+	uint64_t qual = vmcs_readl(VMCS_EXIT_QUALIFICATION);
+	unsigned cr = (unsigned)(qual & QUAL_CR_MASK);
+	unsigned access = (unsigned)((qual >> QUAL_ACCESS_SHIFT) & QUAL_ACCESS_MASK);
+	unsigned gpr = (unsigned)((qual >> QUAL_GPR_SHIFT) & QUAL_GPR_MASK);
+	uint64_t cr0;
+
+	switch (access) {
+	case ACCESS_MOV_TO_CR:
+		if (cr == 0)
+			return emulate_mov_cr0(guest_gpr(v, gpr));
+		if (cr == 4)
+			return emulate_mov_cr4(guest_gpr(v, gpr));
+		if (cr == 3) {
+			vmcs_writel(VMCS_GUEST_CR3, guest_gpr(v, gpr) & ~CR3_NO_FLUSH);
+			return EXIT_NEXT_INSN;
+		}
+		break;
+	case ACCESS_MOV_FROM_CR:
+		if (cr == 3) {
+			guest_set_gpr(v, gpr, vmcs_readl(VMCS_GUEST_CR3));
+			return EXIT_NEXT_INSN;
+		}
+		break;
+	case ACCESS_CLTS:
+		return emulate_mov_cr0(guest_cr0_visible() & ~CR0_TS);
+	case ACCESS_LMSW:
+		/* LMSW sets PE but cannot clear it (SDM Vol. 2, LMSW). */
+		cr0 = guest_cr0_visible();
+		return emulate_mov_cr0((cr0 & ~(LMSW_BITS & ~CR0_PE)) |
+				 ((qual >> QUAL_LMSW_SHIFT) & LMSW_BITS));
+	}
+	log_err("cr", "unexpected CR access: CR%u, access type %u, qualification %llx",
+		cr, access, (unsigned long long)qual);
+	return EXIT_FATAL;
+}

@@ -1,0 +1,84 @@
+/* Every VM exit lands here from arch/x86_64/vmx_entry.S. */
+#include "vmm/exit_table.h"
+#include "vmm/fatal.h"
+#include "vmm/guest_state.h"
+#include "vmm/log.h"
+#include "vmm/vmx_errors.h"
+
+void vmexit_dispatch(struct vcpu *v);
+__attribute__((noreturn)) void vmresume_failed(struct vcpu *v);
+
+void inject_exception(unsigned vector, bool has_error, uint32_t error_code)
+{
+	uint32_t info = INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | (vector & INTR_INFO_VECTOR_MASK);
+
+	if (has_error) {
+		info |= INTR_INFO_DELIVER_CODE;
+		vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR, error_code);
+	}
+	vmcs_write32(VMCS_ENTRY_INTR_INFO, info);
+}
+
+/* RIP past the emulated instruction; an instruction that completes ends
+ * blocking by STI and by MOV SS (SDM 25.4.2). */
+static void advance_rip(void)
+{
+	uint64_t rip = vmcs_readl(VMCS_GUEST_RIP) + vmcs_read32(VMCS_EXIT_INSN_LEN);
+	uint32_t intr = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
+
+	vmcs_writel(VMCS_GUEST_RIP, rip);
+	if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
+		vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY,
+			     intr & ~(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+}
+
+/* An NMI that hit the host is delivered to the guest, unless an event is
+ * already being injected; then it waits for the next exit. */
+static void deliver_pending_nmi(struct vcpu *v)
+{
+	if (!v->nmi_pending || (vmcs_read32(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID))
+		return;
+	if (vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY) &
+	    (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS | INTERRUPTIBILITY_NMI))
+		return;
+	vmcs_write32(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_NMI | 2u);
+	v->nmi_pending = false;
+}
+
+void vmexit_dispatch(struct vcpu *v)
+{
+	uint32_t reason = vmcs_read32(VMCS_EXIT_REASON);
+	unsigned basic = reason & EXIT_REASON_BASIC_MASK;
+	const struct exit_handler *h = exit_handler_for(basic);
+	enum exit_result r;
+
+	v->exits++;
+	if (!h || !h->handler) {
+		log_err("exit", "exit reason %u (raw %x) outside the table", basic, reason);
+		vmm_fatal(v, "unknown VM-exit reason");
+	}
+	if (reason & EXIT_REASON_FAILED_VMENTRY)
+		r = handle_entry_failure(v);
+	else
+		r = h->handler(v);
+
+	switch (r) {
+	case EXIT_NEXT_INSN:
+		advance_rip();
+		break;
+	case EXIT_RESUME:
+		break;
+	case EXIT_FATAL:
+	default:
+		vmm_fatal(v, h->name);
+	}
+	deliver_pending_nmi(v);
+}
+
+void vmresume_failed(struct vcpu *v)
+{
+	uint32_t err = vmcs_read32(VMCS_VM_INSN_ERROR);
+
+	log_err("vmx", "VMRESUME failed: error %u (%s)", err, vmx_insn_error_string(err));
+	vmm_fatal(v, "VMRESUME failed");
+}

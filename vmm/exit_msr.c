@@ -1,0 +1,48 @@
+/* RDMSR/WRMSR exits: MSRs whose bitmap bit is set (vmm/msr_policy.c) and
+ * every MSR outside the bitmap's two ranges (SDM Vol. 3C, 26.1.3
+ * "Instructions That Cause VM Exits Conditionally"). */
+#include "vmm/exit_table.h"
+#include "vmm/guest_state.h"
+#include "vmm/log.h"
+#include "vmm/msr_policy.h"
+#include "arch/x86_64/cpu.h"
+
+enum exit_result handle_rdmsr(struct vcpu *v)
+{
+	uint32_t msr = (uint32_t)v->gpr[GPR_RCX];
+	uint64_t host = msr == MSR_IA32_FEATURE_CONTROL ? rdmsr(msr) : 0;
+	uint64_t value = 0;
+
+	switch (msr_policy_read(msr, host, &value)) {
+	case MSR_ACT_EMULATE:
+		guest_set_edx_eax(v, value);
+		return EXIT_NEXT_INSN;
+	case MSR_ACT_PASS:
+		guest_set_edx_eax(v, rdmsr(msr));
+		return EXIT_NEXT_INSN;
+	case MSR_ACT_INJECT_GP:
+	default:
+		log_debug("msr", "RDMSR %x: #GP", msr);
+		inject_gp0();
+		return EXIT_RESUME;
+	}
+}
+
+enum exit_result handle_wrmsr(struct vcpu *v)
+{
+	uint32_t msr = (uint32_t)v->gpr[GPR_RCX];
+	uint64_t value = guest_edx_eax(v);
+
+	switch (msr_policy_write(msr, value)) {
+	case MSR_ACT_EMULATE:
+		return EXIT_NEXT_INSN;
+	case MSR_ACT_PASS:
+		wrmsr(msr, value);
+		return EXIT_NEXT_INSN;
+	case MSR_ACT_INJECT_GP:
+	default:
+		log_debug("msr", "WRMSR %x = %llx: #GP", msr, (unsigned long long)value);
+		inject_gp0();
+		return EXIT_RESUME;
+	}
+}

@@ -1,0 +1,59 @@
+/* The VM-exit dispatch table (vmm/exit_table.c) and its handlers.
+ *
+ * Return contract of every handler:
+ *   EXIT_NEXT_INSN  the exiting instruction was emulated: the dispatcher
+ *                   advances guest RIP by the VM-exit instruction length
+ *                   and clears blocking by STI/MOV SS, then resumes;
+ *   EXIT_RESUME     resume the guest as the handler left it (RIP unchanged:
+ *                   an exception was injected, EPT was fixed, or RIP was
+ *                   set by the handler);
+ *   EXIT_FATAL      the guest cannot continue: the dispatcher dumps state
+ *                   and stops this CPU (vmm_fatal). Handlers that reset the
+ *                   platform do not return.
+ * Handlers run with the vcpu's VMCS current and guest GPRs in v->gpr. */
+#ifndef PILLBOX_VMM_EXIT_TABLE_H
+#define PILLBOX_VMM_EXIT_TABLE_H
+
+#include "vmm/exit_reasons.h"
+
+struct vcpu;
+
+enum exit_result {
+	EXIT_NEXT_INSN,
+	EXIT_RESUME,
+	EXIT_FATAL,
+};
+
+typedef enum exit_result (*exit_handler_fn)(struct vcpu *v);
+
+struct exit_handler {
+	exit_handler_fn handler;
+	const char *name;       /* the SDM's name of the reason */
+};
+
+/* Entry for a basic exit reason, or NULL when out of range. Every entry
+ * in range has a handler and a name. */
+const struct exit_handler *exit_handler_for(unsigned basic_reason);
+
+/* Handlers (vmm/exit_*.c). */
+enum exit_result handle_cpuid(struct vcpu *v);
+enum exit_result handle_xsetbv(struct vcpu *v);
+enum exit_result handle_invd(struct vcpu *v);
+enum exit_result handle_vmcall(struct vcpu *v);
+enum exit_result handle_vmx_instruction(struct vcpu *v);
+enum exit_result handle_undefined_opcode(struct vcpu *v);
+enum exit_result handle_rdmsr(struct vcpu *v);
+enum exit_result handle_wrmsr(struct vcpu *v);
+enum exit_result handle_cr_access(struct vcpu *v);
+enum exit_result handle_triple_fault(struct vcpu *v);
+enum exit_result handle_init_signal(struct vcpu *v);
+enum exit_result handle_ept_violation(struct vcpu *v);
+enum exit_result handle_ept_misconfig(struct vcpu *v);
+enum exit_result handle_entry_failure(struct vcpu *v);
+/* Reasons that cannot occur with the controls Pillbox sets: logged as
+ * unexpected, then EXIT_FATAL. */
+enum exit_result handle_unexpected(struct vcpu *v);
+/* Numbers the SDM does not use. */
+enum exit_result handle_reserved(struct vcpu *v);
+
+#endif

@@ -1,0 +1,14 @@
+/* A small vsnprintf: %s %c %d %i %u %x %X %p %%, with the l/ll/z length
+ * modifiers, a '0' flag, a '-' flag and a field width. Always terminates
+ * the buffer (when n > 0); returns the number of characters written. */
+#ifndef PILLBOX_VMM_FMT_H
+#define PILLBOX_VMM_FMT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+int fmt_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
+int fmt_snprintf(char *buf, size_t n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif

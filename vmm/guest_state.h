@@ -1,0 +1,52 @@
+/* Small helpers over the current VMCS for exit handlers. */
+#ifndef PILLBOX_VMM_GUEST_STATE_H
+#define PILLBOX_VMM_GUEST_STATE_H
+
+#include <stdint.h>
+#include "arch/x86_64/vmx.h"
+#include "vmm/vcpu.h"
+
+/* x86 exception vectors used for injection (SDM Vol. 3A, Table 7-1). */
+#define VEC_UD 6u
+#define VEC_GP 13u
+
+/* Current privilege level: SS.DPL (SDM 27.3.1.2 keeps CPL = SS.DPL). */
+static inline unsigned guest_cpl(void)
+{
+	return (vmcs_read32(VMCS_GUEST_SS_AR) & AR_DPL_MASK) >> AR_DPL_SHIFT;
+}
+
+/* GPR n (exit-qualification numbering); RSP comes from the VMCS. */
+static inline uint64_t guest_gpr(const struct vcpu *v, unsigned n)
+{
+	return n == GPR_RSP ? vmcs_readl(VMCS_GUEST_RSP) : v->gpr[n & 15];
+}
+
+static inline void guest_set_gpr(struct vcpu *v, unsigned n, uint64_t val)
+{
+	if (n == GPR_RSP)
+		vmcs_writel(VMCS_GUEST_RSP, val);
+	else
+		v->gpr[n & 15] = val;
+}
+
+/* EDX:EAX as one value, and the reverse (RDMSR, XSETBV conventions). */
+static inline uint64_t guest_edx_eax(const struct vcpu *v)
+{
+	return ((v->gpr[GPR_RDX] & 0xFFFFFFFFull) << 32) | (v->gpr[GPR_RAX] & 0xFFFFFFFFull);
+}
+
+static inline void guest_set_edx_eax(struct vcpu *v, uint64_t val)
+{
+	v->gpr[GPR_RAX] = val & 0xFFFFFFFFull;
+	v->gpr[GPR_RDX] = val >> 32;
+}
+
+/* Queues a hardware exception for the next VM entry (SDM 27.6 "Event
+ * Injection"); the handler then returns EXIT_RESUME so that RIP stays at
+ * the faulting instruction, as for a real fault. */
+void inject_exception(unsigned vector, bool has_error, uint32_t error_code);
+static inline void inject_ud(void) { inject_exception(VEC_UD, false, 0); }
+static inline void inject_gp0(void) { inject_exception(VEC_GP, true, 0); }
+
+#endif

@@ -1,0 +1,41 @@
+/* Hypercall ABI: the guest executes VMCALL with
+ *   RAX = call number, RBX, RCX, RDX = arguments;
+ * the VMM returns RAX = status (HC_OK or a negative HC_E*), and results
+ * in RBX, RCX, RDX. Other registers are preserved. Calls from CPL > 0 are
+ * refused with HC_EPERM. docs/hypercalls.md is the user's reference.
+ * Shared by the VMM and the guest programs: keep it free of VMM types. */
+#ifndef PILLBOX_VMM_HYPERCALL_H
+#define PILLBOX_VMM_HYPERCALL_H
+
+/* CPUID leaf 0x40000000: EAX = highest hypervisor leaf, EBX:ECX:EDX = the
+ * 12-byte signature below. Leaf 0x40000001: EAX = version, EBX = ABI. */
+#define HV_CPUID_BASE        0x40000000u
+#define HV_CPUID_VERSION     0x40000001u
+#define HV_CPUID_MAX         HV_CPUID_VERSION
+#define HV_SIGNATURE         "PillboxVMM\0\0"
+#define HV_SIG_EBX           0x6c6c6950u /* "Pill" */
+#define HV_SIG_ECX           0x56786f62u /* "boxV" */
+#define HV_SIG_EDX           0x00004d4du /* "MM\0\0" */
+#define HV_VERSION_MAJOR     0u
+#define HV_VERSION_MINOR     1u
+#define HV_VERSION           ((HV_VERSION_MAJOR << 16) | HV_VERSION_MINOR)
+#define HV_ABI_VERSION       1u
+
+/* Call numbers (RAX in). */
+#define HC_PING        0x0u  /* out: RBX = HC_PING_REPLY, RCX = HV_VERSION */
+#define HC_VMM_REGION  0x1u  /* out: RBX = base, RCX = size in bytes */
+#define HC_INTEGRITY   0x2u  /* out: RBX = 64-bit hash of the VMM image
+                              *      (code and read-only data) and its
+                              *      host page tables, EPT tables, GDT,
+                              *      IDT and MSR bitmap */
+#define HC_COUNT       0x3u
+
+#define HC_PING_REPLY  0x504f4e47u /* "PONG" */
+
+/* Status (RAX out). */
+#define HC_OK          0
+#define HC_ENOSYS      (-1) /* unknown call number */
+#define HC_EPERM       (-2) /* not allowed from this CPL */
+#define HC_EINVAL      (-3) /* bad argument */
+
+#endif

@@ -1,0 +1,82 @@
+#include <stdarg.h>
+#include <stdint.h>
+#include "vmm/log.h"
+#include "vmm/fmt.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/serial.h"
+
+#define LOG_MAX_SINKS 2u
+#define LOG_LOCK_SPINS 10000000u
+
+static enum log_level log_max = LOG_INFO;
+static log_sink_fn log_sinks[LOG_MAX_SINKS];
+static int log_lock_word;
+
+static const char *const level_tag[] = {
+	[LOG_ERROR] = "ERROR",
+	[LOG_WARN] = "WARN",
+	[LOG_INFO] = "INFO",
+	[LOG_DEBUG] = "DEBUG",
+};
+
+void log_init(enum log_level max_level)
+{
+	log_max = max_level;
+	serial_init();
+}
+
+int log_add_sink(log_sink_fn sink)
+{
+	for (unsigned i = 0; i < LOG_MAX_SINKS; i++) {
+		if (!log_sinks[i]) {
+			log_sinks[i] = sink;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int log_lock(void)
+{
+	for (unsigned spins = 0; spins < LOG_LOCK_SPINS; spins++) {
+		if (!__atomic_exchange_n(&log_lock_word, 1, __ATOMIC_ACQUIRE))
+			return 1;
+		cpu_relax();
+	}
+	return 0; /* write unlocked rather than hang */
+}
+
+static void log_unlock(int held)
+{
+	if (held)
+		__atomic_store_n(&log_lock_word, 0, __ATOMIC_RELEASE);
+}
+
+void log_msg(enum log_level level, const char *stage, const char *fmt, ...)
+{
+	char line[LOG_LINE_MAX];
+	va_list ap;
+	int len;
+
+	if (level > log_max)
+		return;
+	len = fmt_snprintf(line, sizeof(line), "[%s cpu%u %s] ",
+			   level <= LOG_DEBUG ? level_tag[level] : "?", cpu_apic_id(), stage);
+	if (len < 0 || (size_t)len >= sizeof(line) - 2)
+		len = 0;
+	va_start(ap, fmt);
+	len += fmt_vsnprintf(line + len, sizeof(line) - 1 - (size_t)len, fmt, ap);
+	va_end(ap);
+	if ((size_t)len > sizeof(line) - 2)
+		len = (int)sizeof(line) - 2;
+	line[len++] = '\n';
+	line[len] = '\0';
+
+	int held = log_lock();
+
+	serial_write(line, (size_t)len);
+	for (unsigned i = 0; i < LOG_MAX_SINKS; i++)
+		if (log_sinks[i])
+			log_sinks[i](line, (size_t)len);
+	log_unlock(held);
+}

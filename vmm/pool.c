@@ -1,0 +1,63 @@
+#include "vmm/pool.h"
+#include "vmm/lib.h"
+
+#define POOL_PAGE 4096ull
+
+static uint64_t pool_next, pool_end;
+static int pool_lock_word;
+
+void pool_init(uint64_t base, uint64_t size)
+{
+	pool_next = (base + POOL_PAGE - 1) & ~(POOL_PAGE - 1);
+	pool_end = base + size;
+}
+
+void *pool_alloc_pages(uint64_t n)
+{
+	void *p = NULL;
+
+	while (__atomic_exchange_n(&pool_lock_word, 1, __ATOMIC_ACQUIRE))
+		__asm__ volatile("pause");
+	if (n && n <= (pool_end - pool_next) / POOL_PAGE) {
+		p = (void *)(uintptr_t)pool_next;
+		pool_next += n * POOL_PAGE;
+	}
+	__atomic_store_n(&pool_lock_word, 0, __ATOMIC_RELEASE);
+	if (p)
+		memset(p, 0, n * POOL_PAGE);
+	return p;
+}
+
+uint64_t pool_cursor(void)
+{
+	return __atomic_load_n(&pool_next, __ATOMIC_ACQUIRE);
+}
+
+uint64_t pool_free_bytes(void)
+{
+	return pool_end - pool_cursor();
+}
+
+/* Host-physical == host-virtual in the VMM (identity host paging). */
+static void *pool_alloc_one(void *ctx, uint64_t *phys)
+{
+	void *p = pool_alloc_pages(1);
+
+	(void)ctx;
+	if (p)
+		*phys = (uint64_t)(uintptr_t)p;
+	return p;
+}
+
+static void *pool_to_virt(void *ctx, uint64_t phys)
+{
+	(void)ctx;
+	return (void *)(uintptr_t)phys;
+}
+
+void pool_page_alloc(struct page_alloc *pa)
+{
+	pa->alloc_page = pool_alloc_one;
+	pa->to_virt = pool_to_virt;
+	pa->ctx = NULL;
+}

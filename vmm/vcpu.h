@@ -1,0 +1,86 @@
+/* Per-CPU state: one page-aligned block per logical CPU, in the reserved
+ * region. The guest's general-purpose registers live in gpr[], indexed by
+ * the register numbers the SDM uses in exit qualifications (Vol. 3C, Table
+ * 28-3): 0 RAX, 1 RCX, 2 RDX, 3 RBX, 4 RSP (unused: RSP is in the VMCS),
+ * 5 RBP, 6 RSI, 7 RDI, 8-15 R8-R15. arch/x86_64/vmx_entry.S reads the
+ * offsets below, which the _Static_asserts tie to the struct. */
+#ifndef PILLBOX_VMM_VCPU_H
+#define PILLBOX_VMM_VCPU_H
+
+#define VCPU_GPR_OFFSET   0x10
+#define VCPU_GPR(n)       (VCPU_GPR_OFFSET + 8 * (n))
+#define GPR_RAX 0
+#define GPR_RCX 1
+#define GPR_RDX 2
+#define GPR_RBX 3
+#define GPR_RSP 4
+#define GPR_RBP 5
+#define GPR_RSI 6
+#define GPR_RDI 7
+#define GPR_R8  8
+#define GPR_R9  9
+#define GPR_R10 10
+#define GPR_R11 11
+#define GPR_R12 12
+#define GPR_R13 13
+#define GPR_R14 14
+#define GPR_R15 15
+
+#ifndef __ASSEMBLY__
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "arch/x86_64/descriptors.h"
+
+#define PAGE_SIZE 4096u
+#define HOST_STACK_SIZE (4u * PAGE_SIZE)
+#define HOST_IST_STACK_SIZE PAGE_SIZE
+
+struct vcpu {
+	union {
+		struct { /* page 0: control block */
+			struct vcpu *self;          /* at %gs:0 in the host */
+			uint32_t index;             /* 0 = the CPU that ran core_init */
+			uint32_t apic_id;
+			uint64_t gpr[16];
+			uint64_t vmxon_phys, vmcs_phys;
+			uint64_t exits;
+			uint32_t vmx_insn_errors;   /* failed VMREAD/VMWRITE */
+			bool launched;
+			bool nmi_pending;           /* NMI taken in root mode */
+			uint8_t ept_sink_logged;    /* sink EPT violations logged */
+			uint64_t gdt[HOST_GDT_ENTRIES];
+			struct tss64 tss;
+		};
+		uint8_t control_page[PAGE_SIZE];
+	};
+	/* page 1, 2: VMX regions (SDM 25.2 "Format of the VMCS Region") */
+	uint8_t vmxon_region[PAGE_SIZE];
+	uint8_t vmcs_region[PAGE_SIZE];
+	/* stacks: the host stack's top slot holds this vcpu's address */
+	uint8_t ist_stack[HOST_IST_STACK_SIZE];
+	uint8_t host_stack[HOST_STACK_SIZE];
+} __attribute__((aligned(PAGE_SIZE)));
+
+_Static_assert(offsetof(struct vcpu, gpr) == VCPU_GPR_OFFSET, "vmx_entry.S uses VCPU_GPR");
+_Static_assert(offsetof(struct vcpu, self) == 0, "%gs:0 is the vcpu");
+_Static_assert(offsetof(struct vcpu, vmxon_region) == PAGE_SIZE, "control block is one page");
+_Static_assert(sizeof(struct vcpu) == 8 * PAGE_SIZE, "per-CPU footprint");
+
+/* The calling CPU's vcpu (host mode only: reads %gs:0). */
+static inline struct vcpu *vcpu_current(void)
+{
+	struct vcpu *v;
+
+	__asm__ volatile("mov %%gs:0, %0" : "=r"(v));
+	return v;
+}
+
+/* Host stack top: 16-byte aligned, holding the vcpu pointer. */
+static inline uint64_t vcpu_host_rsp(struct vcpu *v)
+{
+	return (uint64_t)(uintptr_t)(v->host_stack + HOST_STACK_SIZE - 16);
+}
+
+#endif /* __ASSEMBLY__ */
+#endif

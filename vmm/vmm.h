@@ -1,0 +1,45 @@
+/* State shared by all CPUs, set once by core_init() on the boot CPU and
+ * read-only afterwards, except where a field says which lock guards it. */
+#ifndef PILLBOX_VMM_VMM_H
+#define PILLBOX_VMM_VMM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "vmm/boot_info.h"
+#include "vmm/cr_policy.h"
+#include "vmm/vmx_caps.h"
+#include "ept/ept.h"
+
+struct vcpu;
+
+struct vmm {
+	struct boot_info bi;          /* copy of the loader's */
+	uint64_t core_base;           /* this image, as loaded */
+	uint64_t hashed_start, hashed_end;
+	struct vmx_cap_msrs caps;
+	struct vmx_controls ctl;
+	struct cr_fixed cr_fixed;
+	uint64_t xcr0_supported;      /* CPUID.(0DH,0):EDX:EAX */
+	uint32_t vmcs_revision;
+	uint64_t host_cr3;
+	uint64_t eptp;
+	uint64_t ept_pml4;
+	uint64_t ept_tables_start, ept_tables_end;   /* pool pages of EPT */
+	uint64_t host_tables_start, host_tables_end; /* and of host paging */
+	uint64_t msr_bitmap_phys;
+	uint64_t sink_page;           /* guest accesses to VMM pages land here */
+	struct vcpu *vcpus;           /* bi.cpu_count blocks */
+	uint32_t cpus_claimed;        /* atomic: next free vcpu index */
+	struct page_alloc pages;      /* the pool, guarded by pool's lock */
+	bool initialized;
+};
+
+extern struct vmm vmm;
+
+/* Guest-physical range of the VMM region. */
+static inline bool vmm_region_contains(uint64_t pa)
+{
+	return pa >= vmm.bi.region_base && pa - vmm.bi.region_base < vmm.bi.region_size;
+}
+
+#endif

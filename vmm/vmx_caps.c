@@ -1,0 +1,108 @@
+#include "vmm/vmx_caps.h"
+#include "arch/x86_64/msr.h"
+#include "arch/x86_64/vmcs_fields.h"
+
+/* IA32_VMX_BASIC bits (SDM A.1). */
+#define BASIC_REGION_SIZE_SHIFT 32
+#define BASIC_REGION_SIZE_MASK  0x1FFFull
+#define BASIC_MEMTYPE_SHIFT     50
+#define BASIC_MEMTYPE_MASK      0xFull
+#define BASIC_MEMTYPE_WB        6ull
+#define VMX_REGION_MAX          4096ull
+
+/* Controls that must be available as 1. */
+#define PROC_REQUIRED   (PROC_USE_MSR_BITMAPS | PROC_SECONDARY_CTLS)
+#define PROC2_REQUIRED  (PROC2_ENABLE_EPT | PROC2_UNRESTRICTED_GUEST)
+#define EXIT_REQUIRED   (EXIT_HOST_ADDR_SPACE_64 | EXIT_SAVE_EFER | EXIT_LOAD_EFER)
+#define ENTRY_REQUIRED  (ENTRY_IA32E_MODE_GUEST | ENTRY_LOAD_EFER)
+/* Enabled when available: without them the guest's RDTSCP, INVPCID,
+ * XSAVES and UMWAIT/TPAUSE would raise #UD under us. */
+#define PROC2_OPTIONAL  (PROC2_ENABLE_RDTSCP | PROC2_ENABLE_INVPCID | \
+			 PROC2_ENABLE_XSAVES | PROC2_ENABLE_USER_WAIT_PAUSE)
+#define EXIT_OPTIONAL   (EXIT_SAVE_PAT | EXIT_LOAD_PAT)
+#define ENTRY_OPTIONAL  ENTRY_LOAD_PAT
+/* Controls that must be 0 for a pass-through guest; a CPU that forces
+ * any of them to 1 is refused. */
+#define PROC_FORBIDDEN  (PROC_UNCOND_IO_EXITING | PROC_MOV_DR_EXITING | \
+			 PROC_HLT_EXITING | PROC_RDTSC_EXITING)
+
+static bool may_be_1(uint64_t cap, uint32_t bits)
+{
+	return ((uint32_t)(cap >> 32) & bits) == bits;
+}
+
+static bool must_be_1(uint64_t cap, uint32_t bits)
+{
+	return ((uint32_t)cap & bits) != 0;
+}
+
+static void note(const char **names, unsigned max, unsigned *n, const char *what)
+{
+	if (names && *n < max)
+		names[*n] = what;
+	(*n)++;
+}
+
+unsigned vmx_caps_missing(const struct vmx_cap_msrs *m, const char **names,
+			  unsigned max_names)
+{
+	unsigned n = 0;
+	uint64_t size = (m->basic >> BASIC_REGION_SIZE_SHIFT) & BASIC_REGION_SIZE_MASK;
+	uint64_t memtype = (m->basic >> BASIC_MEMTYPE_SHIFT) & BASIC_MEMTYPE_MASK;
+
+	if (size == 0 || size > VMX_REGION_MAX)
+		note(names, max_names, &n, "VMXON/VMCS region of at most 4 KiB");
+	if (memtype != BASIC_MEMTYPE_WB)
+		note(names, max_names, &n, "write-back VMCS memory type");
+	if (!may_be_1(m->proc, PROC_USE_MSR_BITMAPS))
+		note(names, max_names, &n, "MSR bitmaps");
+	if (!may_be_1(m->proc, PROC_SECONDARY_CTLS))
+		note(names, max_names, &n, "secondary processor-based controls");
+	if (must_be_1(m->proc, PROC_FORBIDDEN))
+		note(names, max_names, &n, "I/O, MOV-DR, HLT and RDTSC exiting can be off");
+	if (!may_be_1(m->proc2, PROC2_ENABLE_EPT))
+		note(names, max_names, &n, "EPT");
+	if (!may_be_1(m->proc2, PROC2_UNRESTRICTED_GUEST))
+		note(names, max_names, &n, "unrestricted guest");
+	if (!(m->ept_vpid & EPT_CAP_WALK_4))
+		note(names, max_names, &n, "EPT 4-level page walk");
+	if (!(m->ept_vpid & EPT_CAP_MEMTYPE_WB))
+		note(names, max_names, &n, "EPT write-back paging structures");
+	if (!(m->ept_vpid & EPT_CAP_2M))
+		note(names, max_names, &n, "EPT 2 MiB pages");
+	if (!(m->ept_vpid & EPT_CAP_INVEPT) ||
+	    !(m->ept_vpid & (EPT_CAP_INVEPT_SINGLE | EPT_CAP_INVEPT_ALL)))
+		note(names, max_names, &n, "INVEPT");
+	if (!may_be_1(m->exit, EXIT_HOST_ADDR_SPACE_64))
+		note(names, max_names, &n, "64-bit host (exit control)");
+	if (!may_be_1(m->exit, EXIT_SAVE_EFER | EXIT_LOAD_EFER))
+		note(names, max_names, &n, "save/load IA32_EFER on VM exit");
+	if (!may_be_1(m->entry, ENTRY_IA32E_MODE_GUEST))
+		note(names, max_names, &n, "IA-32e mode guest (entry control)");
+	if (!may_be_1(m->entry, ENTRY_LOAD_EFER))
+		note(names, max_names, &n, "load IA32_EFER on VM entry");
+	return n;
+}
+
+void vmx_controls_compute(const struct vmx_cap_msrs *m, struct vmx_controls *c)
+{
+	uint32_t proc2_avail = (uint32_t)(m->proc2 >> 32);
+	uint32_t exit_avail = (uint32_t)(m->exit >> 32);
+	uint32_t entry_avail = (uint32_t)(m->entry >> 32);
+
+	c->pin = vmx_adjust_ctl(m->pin, 0);
+	/* Only what we need, plus what the CPU forces to 1: with the TRUE
+	 * capability MSRs that leaves CR3-load/store exiting off; without them
+	 * they are forced on and the CR-access handler emulates MOV CR3. */
+	c->proc = vmx_adjust_ctl(m->proc, PROC_REQUIRED);
+	c->proc2 = vmx_adjust_ctl(m->proc2, PROC2_REQUIRED | (PROC2_OPTIONAL & proc2_avail));
+	c->exit = vmx_adjust_ctl(m->exit, EXIT_REQUIRED | (EXIT_OPTIONAL & exit_avail));
+	c->entry = vmx_adjust_ctl(m->entry, ENTRY_REQUIRED | (ENTRY_OPTIONAL & entry_avail));
+	/* PAT is saved and loaded only as a pair. */
+	if (!(c->exit & EXIT_LOAD_PAT) || !(c->exit & EXIT_SAVE_PAT) || !(c->entry & ENTRY_LOAD_PAT)) {
+		c->exit &= ~(uint32_t)((EXIT_LOAD_PAT | EXIT_SAVE_PAT) & ~(uint32_t)m->exit);
+		c->entry &= ~(uint32_t)(ENTRY_LOAD_PAT & ~(uint32_t)m->entry);
+	}
+	c->ept_1g = (m->ept_vpid & EPT_CAP_1G) != 0;
+	c->invept_single = (m->ept_vpid & EPT_CAP_INVEPT_SINGLE) != 0;
+}

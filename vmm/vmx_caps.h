@@ -1,0 +1,42 @@
+/* The VMX capabilities Pillbox relies on, checked from the capability MSRs
+ * (Intel SDM Vol. 3D, Appendix A "VMX Capability Reporting Facility").
+ * Pure logic: the loader runs it to refuse with a list of what is missing,
+ * the core runs it again before VMXON and derives its controls from it. */
+#ifndef PILLBOX_VMM_VMX_CAPS_H
+#define PILLBOX_VMM_VMX_CAPS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vmx_cap_msrs {
+	uint64_t basic;
+	uint64_t pin, proc, exit, entry;   /* TRUE_* variants when BASIC[55] */
+	uint64_t proc2;                    /* 0 when secondary controls absent */
+	uint64_t ept_vpid;                 /* 0 when secondary controls absent */
+	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+};
+
+/* The control values to use, each = (wanted | must-be-1) & may-be-1. */
+struct vmx_controls {
+	uint32_t pin, proc, proc2, exit, entry;
+	bool ept_1g;          /* EPT may map 1 GiB pages */
+	bool invept_single;   /* else all-context */
+};
+
+#define VMX_CAPS_MAX_MISSING 16u
+
+/* Lists each missing capability by a short name (e.g. "unrestricted
+ * guest"); returns how many (0: all present). names may be NULL. */
+unsigned vmx_caps_missing(const struct vmx_cap_msrs *m, const char **names,
+			  unsigned max_names);
+
+/* Computes the controls (call only when nothing is missing). */
+void vmx_controls_compute(const struct vmx_cap_msrs *m, struct vmx_controls *c);
+
+/* Allowed-0/allowed-1 adjustment of a control word (SDM A.3.1). */
+static inline uint32_t vmx_adjust_ctl(uint64_t cap_msr, uint32_t wanted)
+{
+	return (wanted | (uint32_t)cap_msr) & (uint32_t)(cap_msr >> 32);
+}
+
+#endif
