@@ -96,7 +96,8 @@ $(BUILD)/efi/boot/core_blob.o: $(BUILD)/core.bin
 $(BUILD)/loader.so: $(LOADER_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(LD) $(EFI_LDFLAGS) $^ -o $@ $(EFI_LIBS)
-$(BUILD)/guest/%.so: $(BUILD)/efi/guest/%.o $(BUILD)/efi/vmm/fmt.o $(BUILD)/efi/vmm/lib.o $(BUILD)/efi/arch/x86_64/serial.o
+GUEST_COMMON := guest/guest_fault.c boot/console.c vmm/log.c vmm/fmt.c vmm/lib.c arch/x86_64/serial.c
+$(BUILD)/guest/%.so: $(BUILD)/efi/guest/%.o $(patsubst %.c,$(BUILD)/efi/%.o,$(GUEST_COMMON))
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(LD) $(EFI_LDFLAGS) $^ -o $@ $(EFI_LIBS)

@@ -1,7 +1,10 @@
 /* Log lines on the UEFI console, without the "[LEVEL cpuN stage]" prefix
  * (the serial log has it). OVMF mirrors its console to COM1, so the serial
  * log shows a plain copy of the loader's lines too. */
-#include "boot/loader.h"
+#include <efi.h>
+#include <efilib.h>
+#include "boot/console.h"
+#include "vmm/log.h"
 
 #define CONSOLE_LINE_MAX 256
 

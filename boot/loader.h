@@ -13,8 +13,7 @@
 
 #define LOADER_STAGE "boot"
 
-/* console.c: the UEFI console as a second log sink. */
-void console_log_sink_install(void);
+#include "boot/console.h"
 
 /* cpu_checks.c: every check the VMM relies on; logs one line per reason
  * and returns false if VT-x cannot be used here. Sets IA32_FEATURE_CONTROL

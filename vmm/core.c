@@ -161,8 +161,12 @@ int core_init(struct boot_info *bi)
 		.cr4_fixed0 = vmm.caps.cr4_fixed0, .cr4_fixed1 = vmm.caps.cr4_fixed1,
 		.unrestricted = true,
 	};
-	cpuid_count(CPUID_XSAVE_LEAF, 0, &r);
-	vmm.xcr0_supported = ((uint64_t)r.edx << 32) | r.eax;
+	cpuid_count(1, 0, &r);
+	vmm.has_xsave = (r.ecx & CPUID_1_ECX_XSAVE) != 0;
+	if (vmm.has_xsave) {
+		cpuid_count(CPUID_XSAVE_LEAF, 0, &r);
+		vmm.xcr0_supported = ((uint64_t)r.edx << 32) | r.eax;
+	}
 
 	pool_init(bi->pool_base, bi->pool_size);
 	pool_page_alloc(&vmm.pages);

@@ -41,7 +41,9 @@ void vmcs_setup_host(struct vcpu *v)
 {
 	vmcs_writel(VMCS_HOST_CR0, read_cr0());
 	vmcs_writel(VMCS_HOST_CR3, vmm.host_cr3);
-	vmcs_writel(VMCS_HOST_CR4, read_cr4());
+	/* The host runs XSETBV for the guest (vmm/exit_insn.c), which needs
+	 * CR4.OSXSAVE in root operation whatever the guest's CR4 says. */
+	vmcs_writel(VMCS_HOST_CR4, read_cr4() | (vmm.has_xsave ? CR4_OSXSAVE : 0));
 	vmcs_write16(VMCS_HOST_CS_SEL, HOST_CS_SEL);
 	vmcs_write16(VMCS_HOST_SS_SEL, HOST_DS_SEL);
 	vmcs_write16(VMCS_HOST_DS_SEL, HOST_DS_SEL);

@@ -19,7 +19,8 @@ struct vmm {
 	struct vmx_cap_msrs caps;
 	struct vmx_controls ctl;
 	struct cr_fixed cr_fixed;
-	uint64_t xcr0_supported;      /* CPUID.(0DH,0):EDX:EAX */
+	bool has_xsave;               /* CPUID.1:ECX.XSAVE */
+	uint64_t xcr0_supported;      /* CPUID.(0DH,0):EDX:EAX, 0 without XSAVE */
 	uint32_t vmcs_revision;
 	uint64_t host_cr3;
 	uint64_t eptp;

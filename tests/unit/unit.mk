@@ -9,7 +9,8 @@ HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. \
 HOST_LDLIBS := -lcmocka
 
 UNIT_DIR := tests/unit
-UNIT_NAMES := mtrr ept host_paging config cpuid_policy msr_policy cr_policy
+UNIT_NAMES := mtrr ept host_paging config cpuid_policy msr_policy cr_policy \
+	exit_table vmx_caps fmt
 UNIT_TESTS := $(addprefix $(BUILD)/$(UNIT_DIR)/test_,$(UNIT_NAMES))
 
 # Sources linked into each test besides tests/unit/test_<name>.c.
@@ -20,6 +21,9 @@ UNIT_SRCS_config := boot/config.c
 UNIT_SRCS_cpuid_policy := vmm/cpuid_policy.c
 UNIT_SRCS_msr_policy := vmm/msr_policy.c
 UNIT_SRCS_cr_policy := vmm/cr_policy.c
+UNIT_SRCS_exit_table := vmm/exit_table.c
+UNIT_SRCS_vmx_caps := vmm/vmx_caps.c
+UNIT_SRCS_fmt := vmm/fmt.c
 
 unit_host_obj = $(patsubst %.c,$(BUILD)/host/%.o,$(1))
 unit_test_srcs = $(UNIT_DIR)/test_$(1).c $(UNIT_SRCS_$(1))
@@ -52,5 +56,10 @@ unit-test: $(UNIT_TESTS)
 		echo "unit tests FAILED:$$failed"; exit 1; \
 	fi; \
 	echo "unit tests: all $(words $(UNIT_TESTS)) passed"
+
+# The test binaries, one per line (tests/run-all.sh reads this list).
+.PHONY: print-unit-tests
+print-unit-tests:
+	@printf '%s\n' $(UNIT_TESTS)
 
 -include $(UNIT_HOST_OBJS:.o=.d)

@@ -1,0 +1,34 @@
+/* Expected faults inside guest test programs: run one instruction and
+ * learn which exception, if any, it raised. The program points the
+ * firmware's IDT gates for #UD and #GP at its own handlers for the
+ * duration; a handler records the vector and resumes at the recovery label
+ * that follows the instruction. Interrupts are off while armed. */
+#ifndef PILLBOX_GUEST_FAULT_H
+#define PILLBOX_GUEST_FAULT_H
+
+#include <stdint.h>
+
+#define NO_FAULT (-1)
+#define VEC_UD 6
+#define VEC_GP 13
+
+extern volatile int guest_fault_vector;
+extern volatile uint64_t guest_fault_recover;
+
+void guest_fault_arm(void);     /* install handlers, cli */
+void guest_fault_disarm(void);  /* restore the firmware's gates and IF */
+
+/* Runs the instruction(s) in `insn` and yields the vector raised, or
+ * NO_FAULT. Further asm operands follow as for an asm statement, starting
+ * at %1 for the first input (%0 is the recovery slot). */
+#define GUEST_TRY(insn, ...)                                                   \
+	({                                                                     \
+		guest_fault_vector = NO_FAULT;                                 \
+		__asm__ volatile("lea 1f(%%rip), %%r11\n\t"                    \
+				 "mov %%r11, %0\n\t" insn "\n1:"               \
+				 : "=m"(guest_fault_recover) __VA_ARGS__       \
+				 : "r11", "memory", "cc");                     \
+		guest_fault_vector;                                            \
+	})
+
+#endif

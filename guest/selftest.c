@@ -1,0 +1,232 @@
+/* Guest self-test: started by the loader once the firmware runs as the
+ * guest, it checks the hypervisor from inside. One line per check,
+ *   [INFO cpuN selftest] PASS <name>   or   [ERROR cpuN selftest] FAIL <name>: why
+ * then "summary: pass=N fail=M" and "selftest done" (the boot test's final
+ * marker). Every check states the architectural result it expects. */
+#include <efi.h>
+#include <efilib.h>
+#include "arch/x86_64/cpu.h"
+#include "boot/console.h"
+#include "guest/guest_fault.h"
+#include "vmm/cpuid_policy.h"
+#include "vmm/hypercall.h"
+#include "vmm/lib.h"
+#include "vmm/log.h"
+#include "vmm/msr_policy.h"
+
+#define STAGE "selftest"
+#define CORE_MAGIC 0x45524f4358424c50ull /* "PLBXCORE", vmm/core_image.h */
+#define MSR_IA32_VMX_BASIC 0x480u
+#define CR4_VMXE (1ull << 13)
+#define CR4_OSXSAVE (1ull << 18)
+#define XCR0_RESERVED_BIT (1ull << 10) /* architecturally reserved */
+#define SINK_BYTE 0xFFu
+#define REGION_PROBES 4u
+
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab);
+
+static unsigned passed, failed;
+
+static void result(const char *name, int ok, const char *why)
+{
+	if (ok) {
+		passed++;
+		log_info(STAGE, "PASS %s", name);
+	} else {
+		failed++;
+		log_err(STAGE, "FAIL %s: %s", name, why);
+	}
+}
+
+struct hc {
+	uint64_t rax, rbx, rcx, rdx;
+};
+
+static struct hc vmcall(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	struct hc r = { nr, a1, a2, a3 };
+
+	__asm__ volatile("vmcall"
+			 : "+a"(r.rax), "+b"(r.rbx), "+c"(r.rcx), "+d"(r.rdx)
+			 :
+			 : "memory");
+	return r;
+}
+
+static void test_cpuid(void)
+{
+	struct cpuid_regs r;
+
+	cpuid_count(HV_CPUID_BASE, 0, &r);
+	result("cpuid-signature",
+	       r.ebx == HV_SIG_EBX && r.ecx == HV_SIG_ECX && r.edx == HV_SIG_EDX &&
+		       r.eax == HV_CPUID_MAX,
+	       "leaf 0x40000000 does not carry 'PillboxVMM' and max leaf 0x40000001");
+	cpuid_count(HV_CPUID_VERSION, 0, &r);
+	result("cpuid-version", r.eax == HV_VERSION && r.ebx == HV_ABI_VERSION,
+	       "leaf 0x40000001 does not report the version and ABI");
+	cpuid_count(1, 0, &r);
+	result("cpuid-hypervisor-bit", (r.ecx & CPUID_1_ECX_HYPERVISOR) != 0,
+	       "CPUID.1:ECX[31] is clear");
+	result("cpuid-vmx-hidden", (r.ecx & CPUID_1_ECX_VMX) == 0, "CPUID.1:ECX.VMX is set");
+}
+
+static void test_vmcall(void)
+{
+	struct hc r = vmcall(HC_PING, 0, 0, 0);
+
+	result("vmcall-ping", r.rax == HC_OK && r.rbx == HC_PING_REPLY && r.rcx == HV_VERSION,
+	       "HC_PING did not answer PONG and the version");
+	r = vmcall(0xDEADBEEFull, 1, 2, 3);
+	result("vmcall-unknown", (int64_t)r.rax == HC_ENOSYS, "unknown call did not give HC_ENOSYS");
+}
+
+static int try_vmxon(void)
+{
+	uint64_t region = 0;
+
+	return GUEST_TRY("vmxon %1", : "m"(region));
+}
+
+static int try_xsetbv(uint32_t index, uint64_t value)
+{
+	return GUEST_TRY("xsetbv", : "c"(index), "a"((uint32_t)value), "d"((uint32_t)(value >> 32)));
+}
+
+static int try_rdmsr(uint32_t msr, uint64_t *value)
+{
+	uint32_t lo = 0, hi = 0;
+
+	guest_fault_vector = NO_FAULT;
+	__asm__ volatile("lea 1f(%%rip), %%r11\n\tmov %%r11, %2\n\trdmsr\n1:"
+			 : "+a"(lo), "+d"(hi), "=m"(guest_fault_recover)
+			 : "c"(msr)
+			 : "r11", "memory");
+	*value = ((uint64_t)hi << 32) | lo;
+	return guest_fault_vector;
+}
+
+static int try_wrmsr(uint32_t msr, uint64_t value)
+{
+	return GUEST_TRY("wrmsr", : "c"(msr), "a"((uint32_t)value), "d"((uint32_t)(value >> 32)));
+}
+
+static int try_write_cr4(uint64_t value)
+{
+	return GUEST_TRY("mov %1, %%cr4", : "r"(value));
+}
+
+/* XSETBV: #UD while CR4.OSXSAVE = 0; with it set, #GP for a reserved bit
+ * or a register other than XCR0, and the current XCR0 writes cleanly.
+ * The firmware may run with OSXSAVE clear: it is set for the test only. */
+static void test_xsetbv(void)
+{
+	struct cpuid_regs r;
+	uint64_t cr4 = read_cr4(), xcr0;
+	int vec;
+
+	cpuid_count(1, 0, &r);
+	if (!(r.ecx & CPUID_1_ECX_XSAVE)) {
+		result("xsetbv-no-xsave-ud", try_xsetbv(0, 1) == VEC_UD, "XSETBV without XSAVE did not #UD");
+		return;
+	}
+	if (cr4 & CR4_OSXSAVE)
+		write_cr4(cr4 & ~CR4_OSXSAVE);
+	result("xsetbv-osxsave-off-ud", try_xsetbv(0, 1) == VEC_UD,
+	       "XSETBV with CR4.OSXSAVE = 0 did not raise #UD");
+	write_cr4(cr4 | CR4_OSXSAVE);
+	xcr0 = xgetbv(0);
+	vec = try_xsetbv(0, xcr0 | XCR0_RESERVED_BIT);
+	result("xsetbv-reserved-gp", vec == VEC_GP, "XSETBV with a reserved bit did not raise #GP");
+	vec = try_xsetbv(0, xcr0 & ~1ull);
+	result("xsetbv-no-x87-gp", vec == VEC_GP, "XSETBV clearing x87 did not raise #GP");
+	vec = try_xsetbv(1, 1);
+	result("xsetbv-bad-index-gp", vec == VEC_GP, "XSETBV to XCR1 did not raise #GP");
+	vec = try_xsetbv(0, xcr0);
+	result("xsetbv-valid", vec == NO_FAULT && xgetbv(0) == xcr0,
+	       "XSETBV of the current XCR0 faulted or changed it");
+	write_cr4(cr4);
+}
+
+static void test_instructions(void)
+{
+	uint64_t v = 0, cr4 = read_cr4();
+	int vec;
+
+	guest_fault_arm();
+	vec = try_vmxon();
+	result("vmxon-ud", vec == VEC_UD, "VMXON did not raise #UD");
+	test_xsetbv();
+	vec = try_rdmsr(MSR_IA32_FEATURE_CONTROL, &v);
+	result("rdmsr-feature-control",
+	       vec == NO_FAULT && (v & FEATURE_CONTROL_LOCK) &&
+		       !(v & (FEATURE_CONTROL_VMX_IN_SMX | FEATURE_CONTROL_VMX_OUTSIDE_SMX)),
+	       "IA32_FEATURE_CONTROL does not read locked with VMX disabled");
+	vec = try_wrmsr(MSR_IA32_FEATURE_CONTROL, v | FEATURE_CONTROL_VMX_OUTSIDE_SMX);
+	result("wrmsr-feature-control-gp", vec == VEC_GP, "writing the locked MSR did not #GP");
+	vec = try_rdmsr(MSR_IA32_VMX_BASIC, &v);
+	result("rdmsr-vmx-basic-gp", vec == VEC_GP, "IA32_VMX_BASIC readable without VMX");
+	result("cr4-vmxe-hidden", (cr4 & CR4_VMXE) == 0, "CR4.VMXE visible to the guest");
+	vec = try_write_cr4(cr4 | CR4_VMXE);
+	result("cr4-vmxe-set-gp", vec == VEC_GP && (read_cr4() & CR4_VMXE) == 0,
+	       "setting CR4.VMXE did not raise #GP");
+	vec = GUEST_TRY("invd", :);
+	result("invd-emulated", vec == NO_FAULT, "INVD faulted");
+	guest_fault_disarm();
+}
+
+/* Reads and writes of the VMM region must neither reveal nor change it:
+ * reads return the sink's bytes, never the core's header, and the VMM's
+ * integrity hash is the same before and after. */
+static void test_vmm_region(void)
+{
+	struct hc region = vmcall(HC_VMM_REGION, 0, 0, 0);
+	struct hc before, after;
+	uint64_t base = region.rbx, size = region.rcx;
+	int revealed = 0, not_sink = 0;
+
+	result("vmm-region-hypercall", region.rax == HC_OK && base && size && !(base & 0xFFF),
+	       "HC_VMM_REGION gave no region");
+	if (region.rax != HC_OK || !base || !size)
+		return;
+	before = vmcall(HC_INTEGRITY, 0, 0, 0);
+	for (unsigned i = 0; i < REGION_PROBES; i++) {
+		volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)(base + i * (size / REGION_PROBES));
+		volatile uint8_t *b = (volatile uint8_t *)p;
+
+		if (*p == CORE_MAGIC)
+			revealed++;
+		for (unsigned k = 0; k < 64; k++)
+			if (b[k] != SINK_BYTE)
+				not_sink++;
+	}
+	result("vmm-region-read-hidden", !revealed && !not_sink,
+	       "reading the VMM region returned VMM data");
+	for (unsigned i = 0; i < REGION_PROBES; i++) {
+		volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)(base + i * (size / REGION_PROBES));
+
+		for (unsigned k = 0; k < 512; k++)
+			p[k] = 0x5A5A5A5A5A5A5A5Aull ^ k;
+	}
+	after = vmcall(HC_INTEGRITY, 0, 0, 0);
+	result("vmm-region-write-ignored",
+	       before.rax == HC_OK && after.rax == HC_OK && before.rbx == after.rbx,
+	       "the VMM integrity hash changed after guest writes");
+	log_info(STAGE, "VMM region %llx+%llx, integrity hash %llx", (unsigned long long)base,
+		 (unsigned long long)size, (unsigned long long)after.rbx);
+}
+
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
+{
+	InitializeLib(image, systab);
+	log_init(LOG_INFO);
+	console_log_sink_install();
+	log_info(STAGE, "Pillbox guest self-test");
+	test_cpuid();
+	test_vmcall();
+	test_instructions();
+	test_vmm_region();
+	log_info(STAGE, "summary: pass=%u fail=%u", passed, failed);
+	log_info(STAGE, "selftest done");
+	return failed ? EFI_ABORTED : EFI_SUCCESS;
+}
