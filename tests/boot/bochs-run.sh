@@ -31,6 +31,7 @@ work=$(mktemp -d /tmp/pillbox-bochs.XXXXXX)
 cp -r "$esp" "$work/esp"
 [ -n "$serial" ] || serial="$work/serial.txt"
 : > "$serial"
+serial=$(realpath "$serial")   # Bochs runs in $work
 cat > "$work/bochsrc" <<RC
 romimage: file=$ovmf, address=0xffe00000
 vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest

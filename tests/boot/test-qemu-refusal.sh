@@ -103,9 +103,10 @@ clean_log() {
 	tr -d '\r' <"$1" | sed -e 's/\x1b\[[0-9;=?]*[A-Za-z]//g'
 }
 
-# check_log SERIAL EXPECTED: prints "ok" when the log has the loader's
-# refusal line (EXPECTED) and then the firmware going on to another boot
-# option, else a reason. Exit status 0 only when ok.
+# check_log SERIAL EXPECTED: did the loader refuse with EXPECTED (after its
+# "[ERROR cpu0 boot] " prefix) and the firmware then go on to another boot
+# option? Prints "ok" or a reason. Exit: 0 yes, 1 no and the firmware has
+# moved on already (the answer is final), 2 not yet.
 check_log() {
 	clean_log "$1" | awk -v want="$LOADER_ID $2" -v id="$LOADER_ID" '
 	function bootnum(s) {
@@ -113,6 +114,12 @@ check_log() {
 			return substr(s, RSTART + 4, 4)
 		return ""
 	}
+	# The firmware has moved on (the answer is final): before the expected
+	# refusal, any BdsDxe line once the loader ran; after it, only the
+	# next option being loaded (below) or the shell.
+	!refused && loader_ran && index($0, "BdsDxe: ") { moved_on = 1 }
+	index($0, "UEFI Interactive Shell") { moved_on = 1 }
+	index($0, " cpu0 boot] ") { loader_ran = 1 }
 	{
 		if (!refused) {
 			if (index($0, "BdsDxe: starting Boot"))
@@ -120,6 +127,7 @@ check_log() {
 			if (index($0, want)) {
 				refused = 1
 				loader_opt = current
+				moved_on = 0
 			} else if (other == "" && index($0, id " refused:")) {
 				other = substr($0, index($0, id " refused:"))
 			}
@@ -139,31 +147,39 @@ check_log() {
 			p = index($0, "BdsDxe: loading Boot")
 			if (!p)
 				p = index($0, "BdsDxe: starting Boot")
-			if (p && bootnum(substr($0, p)) != loader_opt) {
+			b = p ? bootnum(substr($0, p)) : ""
+			if (b != "" && b != loader_opt)
 				next_opt = 1
-				next_line = substr($0, p)
-			}
 		}
+		# (a line still being written has no option number yet)
+		p = index($0, "BdsDxe: loading Boot")
+		if (!p)
+			p = index($0, "BdsDxe: starting Boot")
+		if (p && bootnum(substr($0, p)) != "")
+			moved_on = 1
 	}
 	END {
+		final = moved_on ? 1 : 2
 		if (!refused) {
 			if (other != "")
 				print "the loader refused for another reason: \"" other "\""
-			else
+			else if (loader_ran)
 				print "no \"" want "\" line in the serial log"
-			exit 1
+			else
+				print "the loader did not run (no \"cpu0 boot\" log line)"
+			exit final
 		}
 		if (loader_opt == "") {
 			print "no \"BdsDxe: starting Boot####\" before the refusal (was the loader started by the boot manager?)"
-			exit 1
+			exit final
 		}
 		if (!returned) {
 			print "after the refusal no \"BdsDxe: failed to start Boot" loader_opt "\": the loader did not return an error to the firmware"
-			exit 1
+			exit final
 		}
 		if (!next_opt) {
 			print "the loader returned (" status ") but the firmware did not go on to another boot option"
-			exit 1
+			exit final
 		}
 		print "ok"
 	}'
@@ -199,9 +215,11 @@ run_case() {
 	deadline=$((SECONDS + timeout))
 	result=""
 	while :; do
-		if result=$(check_log "$serial" "$expected"); then
-			break
-		fi
+		result=$(check_log "$serial" "$expected")
+		case $? in
+		0) break ;;
+		1) reason="$result"; break ;;
+		esac
 		if ! kill -0 "$qemu_pid" 2>/dev/null; then
 			wait "$qemu_pid" 2>/dev/null
 			rc=$?
@@ -232,7 +250,12 @@ run_case() {
 	fi
 	echo "FAIL qemu-refusal-$name: $reason"
 	echo "    last 20 lines of the serial log ($name):"
-	clean_log "$serial" | tail -n 20 | sed 's/^/    | /'
+	if [ -s "$serial" ]; then
+		# awk: the last line may lack its newline (QEMU killed mid-line)
+		clean_log "$serial" | tail -n 20 | awk '{ print "    | " $0 }'
+	else
+		echo "    | (empty)"
+	fi
 	return 1
 }
 
