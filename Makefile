@@ -123,7 +123,7 @@ test: deps
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	@tests/boot/bochs-run.sh --esp $(ESP) --cpus 1 --show
+	@tests/boot/bochs-run.sh --esp $(ESP) --show --marker 'selftest done|VMM halted' --timeout 300
 
 clean:
 	rm -rf $(BUILD)

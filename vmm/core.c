@@ -200,31 +200,34 @@ int core_init(struct boot_info *bi)
 	return CORE_OK;
 }
 
+/* This CPU's block, found by APIC id: usable before the first VM exit has
+ * loaded %gs, unlike vcpu_current(). NULL before core_launch_cpu(). */
+static struct vcpu *vcpu_by_apic_id(unsigned apic_id)
+{
+	uint32_t claimed = __atomic_load_n(&vmm.cpus_claimed, __ATOMIC_ACQUIRE);
+
+	for (uint32_t i = 0; i < claimed && i < vmm.bi.cpu_count; i++)
+		if (vmm.vcpus[i].apic_id == apic_id)
+			return &vmm.vcpus[i];
+	return NULL;
+}
+
 void vmx_insn_failed(const char *insn, uint32_t field)
 {
-	struct vcpu *v = NULL;
-	uint32_t err = 0;
-	bool have_vmcs = false;
+	struct vcpu *v = vcpu_by_apic_id(cpu_apic_id());
+	uint64_t err = 0;
+	bool fail;
 
-	/* %gs:0 is only ours once the CPU has taken a VM exit. */
-	for (uint32_t i = 0; i < vmm.cpus_claimed && i < vmm.bi.cpu_count; i++)
-		if (vmm.vcpus[i].apic_id == cpu_apic_id())
-			v = &vmm.vcpus[i];
-	if (v) {
+	if (v)
 		v->vmx_insn_errors++;
-		have_vmcs = true;
-	}
-	if (have_vmcs) {
-		uint64_t e;
-		bool fail;
-
-		__asm__ volatile("vmread %2, %1; setna %0"
-				 : "=qm"(fail), "=r"(e) : "r"((uint64_t)VMCS_VM_INSN_ERROR) : "cc");
-		if (!fail)
-			err = (uint32_t)e;
-	}
-	log_err("vmx", "%s of field %x failed: error %u (%s)", insn, field, err,
-		vmx_insn_error_string(err));
+	/* The error number, read without vmcs_read_raw(), which would come
+	 * back here on failure; 0 when there is no current VMCS. */
+	__asm__ volatile("vmread %2, %1; setna %0"
+			 : "=qm"(fail), "=r"(err) : "r"((uint64_t)VMCS_VM_INSN_ERROR) : "cc");
+	if (fail)
+		err = 0;
+	log_err("vmx", "%s of field %x failed: error %u (%s)", insn, field, (unsigned)err,
+		vmx_insn_error_string((uint32_t)err));
 }
 
 static struct vcpu *claim_vcpu(void)
