@@ -1,6 +1,7 @@
 /* A small vsnprintf: %s %c %d %i %u %x %X %p %%, with the l/ll/z length
  * modifiers, a '0' flag, a '-' flag and a field width. Always terminates
- * the buffer (when n > 0); returns the number of characters written. */
+ * the buffer (when n > 0); returns the length the whole output has (as
+ * snprintf does), which may exceed n - 1 when it was cut. */
 #ifndef PILLBOX_VMM_FMT_H
 #define PILLBOX_VMM_FMT_H
 
