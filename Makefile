@@ -40,8 +40,8 @@ LOADER_ARCH := arch/x86_64/core_call.S arch/x86_64/host_paging.c
 CORE_SRCS := $(wildcard vmm/*.c) $(wildcard ept/*.c) \
              $(filter-out $(LOADER_ARCH),$(wildcard arch/x86_64/*.c arch/x86_64/*.S))
 LOADER_SRCS := $(wildcard boot/*.c) boot/core_blob.S $(LOADER_ARCH) \
-               arch/x86_64/serial.c vmm/log.c vmm/fmt.c vmm/lib.c vmm/vmx_caps.c
-GUEST_PROGS := selftest
+               arch/x86_64/serial.c arch/x86_64/vmx_cap_read.c vmm/log.c vmm/fmt.c vmm/lib.c vmm/vmx_caps.c
+GUEST_PROGS := selftest initsipi
 
 CORE_OBJS := $(patsubst %,$(BUILD)/core/%.o,$(basename $(CORE_SRCS)))
 LOADER_OBJS := $(patsubst %,$(BUILD)/efi/%.o,$(basename $(LOADER_SRCS)))

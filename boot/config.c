@@ -217,6 +217,31 @@ static bool set_log_level(struct boot_config *cfg, struct span v,
 	return false;
 }
 
+/* test_fail_cpu = <APIC id 0-255> | none */
+static bool set_test_fail_cpu(struct boot_config *cfg, struct span v, struct msg *m)
+{
+	unsigned id = 0;
+
+	if (span_eq(v, "none")) {
+		cfg->test_fail_cpu = CONFIG_TEST_FAIL_NONE;
+		return true;
+	}
+	for (size_t i = 0; i < v.n; i++) {
+		if (v.p[i] < '0' || v.p[i] > '9' || v.n > 3)
+			goto bad;
+		id = id * 10 + (unsigned)(v.p[i] - '0');
+	}
+	if (v.n == 0 || id > CONFIG_TEST_FAIL_MAX)
+		goto bad;
+	cfg->test_fail_cpu = (int)id;
+	return true;
+bad:
+	msg_str(m, "bad test_fail_cpu ");
+	msg_quote(m, v);
+	msg_str(m, " (use an APIC id 0-255 or none)");
+	return false;
+}
+
 /* One line without its line ending. Returns false, with the reason in m,
  * when it is malformed. */
 static bool parse_line(struct boot_config *cfg, struct span line,
@@ -250,6 +275,8 @@ static bool parse_line(struct boot_config *cfg, struct span line,
 		return set_args(cfg, val, m);
 	if (span_eq(key, "log_level"))
 		return set_log_level(cfg, val, m);
+	if (span_eq(key, "test_fail_cpu"))
+		return set_test_fail_cpu(cfg, val, m);
 	msg_str(m, "unknown key ");
 	msg_quote(m, key);
 	return false;
@@ -260,6 +287,7 @@ void config_defaults(struct boot_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	memcpy(cfg->image, CONFIG_DEFAULT_IMAGE, sizeof(CONFIG_DEFAULT_IMAGE));
 	cfg->log_level = CONFIG_DEFAULT_LOG_LEVEL;
+	cfg->test_fail_cpu = CONFIG_TEST_FAIL_NONE;
 }
 
 unsigned config_parse(struct boot_config *cfg, const char *text, size_t len,

@@ -20,7 +20,13 @@ struct boot_config {
 	/* Its command line (load options), may be empty. */
 	char args[CONFIG_ARGS_MAX];
 	enum log_level log_level;
+	/* Fault injection for the rollback test: the VMM refuses to start on
+	 * the CPU with this APIC id. CONFIG_TEST_FAIL_NONE (the default): off. */
+	int test_fail_cpu;
 };
+
+#define CONFIG_TEST_FAIL_NONE (-1)
+#define CONFIG_TEST_FAIL_MAX 255
 
 /* Default when the file is missing or a line is malformed. */
 #define CONFIG_DEFAULT_IMAGE "\\EFI\\BOOT\\next.efi"
@@ -34,7 +40,8 @@ void config_defaults(struct boot_config *cfg);
 
 /* Parses text[0..len) (need not be NUL terminated; CRLF or LF; a UTF-8 BOM
  * is skipped) over the current contents of cfg, which should hold the
- * defaults. Keys: image, args, log_level (error|warn|info|debug or 0-3).
+ * defaults. Keys: image, args, log_level (error|warn|info|debug or 0-3),
+ * test_fail_cpu (an APIC id 0-255, or none).
  * A malformed line (no '=', empty or unknown key, bad value, too long,
  * a NUL byte or a control character) is reported through diag (may be NULL)
  * and leaves that setting at its previous value. A key given twice: the

@@ -4,6 +4,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/msr.h"
 #include "arch/x86_64/vmcs_fields.h"
+#include "arch/x86_64/vmx_cap_read.h"
 #include "vmm/hypercall.h"
 #include "vmm/vmx_caps.h"
 #include "vmm/cr_policy.h"
@@ -37,10 +38,7 @@ static int check_vendor(void)
 
 static int check_not_running(void)
 {
-	struct cpuid_regs r;
-
-	cpuid_count(HV_CPUID_BASE, 0, &r);
-	if (r.ebx == HV_SIG_EBX && r.ecx == HV_SIG_ECX && r.edx == HV_SIG_EDX) {
+	if (running_under_pillbox()) {
 		log_err(LOADER_STAGE, "refused: Pillbox is already running on this CPU");
 		return 0;
 	}
@@ -83,27 +81,6 @@ static int check_feature_control(void)
 	return 1;
 }
 
-static void read_cap_msrs(struct vmx_cap_msrs *m)
-{
-	int true_ctls;
-
-	m->basic = rdmsr(MSR_IA32_VMX_BASIC);
-	true_ctls = (m->basic & VMX_BASIC_TRUE_CTLS) != 0;
-	m->pin = rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS);
-	m->proc = rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS);
-	m->exit = rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS);
-	m->entry = rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS);
-	m->proc2 = 0;
-	m->ept_vpid = 0;
-	if ((m->proc >> 32) & PROC_SECONDARY_CTLS) {
-		m->proc2 = rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2);
-		m->ept_vpid = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
-	}
-	m->cr0_fixed0 = rdmsr(MSR_IA32_VMX_CR0_FIXED0);
-	m->cr0_fixed1 = rdmsr(MSR_IA32_VMX_CR0_FIXED1);
-	m->cr4_fixed0 = rdmsr(MSR_IA32_VMX_CR4_FIXED0);
-	m->cr4_fixed1 = rdmsr(MSR_IA32_VMX_CR4_FIXED1);
-}
 
 static int check_capabilities(struct cpu_facts *facts)
 {
@@ -112,7 +89,7 @@ static int check_capabilities(struct cpu_facts *facts)
 	struct cpuid_regs r;
 	unsigned n;
 
-	read_cap_msrs(&m);
+	vmx_cap_msrs_read(&m);
 	n = vmx_caps_missing(&m, missing, VMX_CAPS_MAX_MISSING);
 	for (unsigned i = 0; i < n && i < VMX_CAPS_MAX_MISSING; i++)
 		log_err(LOADER_STAGE, "refused: missing VMX capability: %s", missing[i]);

@@ -35,12 +35,20 @@ struct vmm_region {
 	struct boot_info *bi;
 };
 EFI_STATUS region_setup(const struct cpu_facts *facts, const struct boot_config *cfg,
-			struct vmm_region *r);
+			unsigned cpus, struct vmm_region *r);
 
 /* chainload.c: starts the configured image with its command line. */
 EFI_STATUS chainload(EFI_HANDLE image, const struct boot_config *cfg);
 
+/* mp_launch.c: every enabled CPU, boot CPU first; all or none. */
+unsigned mp_cpu_count(void);
+/* CPUID leaf 0x40000000 carries our signature on the calling CPU. */
+int running_under_pillbox(void);
+int mp_launch_all(core_launch_fn launch, uint64_t host_cr3, unsigned cpu_count);
+
 /* arch/x86_64/core_call.S */
+int devirtualize_self(void);
+void EFIAPI ap_devirtualize(void *unused);
 int core_call(core_init_fn fn, struct boot_info *bi, uint64_t host_cr3);
 int launch_here(core_launch_fn fn, struct guest_entry *ge, uint64_t host_cr3);
 

@@ -20,28 +20,28 @@ static const char *core_status_text(int rc)
 	case CORE_ERR_VMCS: return "VMCS set-up failed";
 	case CORE_ERR_LAUNCH: return "VMLAUNCH failed";
 	case CORE_ERR_STATE: return "core entered out of order";
+	case CORE_ERR_INJECTED: return "refused by test_fail_cpu (fault injection)";
 	default: return "unknown error";
 	}
 }
 
-/* Seen from the guest side: CPUID now answers with our signature. */
-static int running_as_guest(void)
+/* No CPU may leave the VMM from now on (HC_SEAL). */
+static void seal_launch(void)
 {
-	struct cpuid_regs r;
+	uint64_t rax = HC_SEAL;
 
-	cpuid_count(HV_CPUID_BASE, 0, &r);
-	return r.ebx == HV_SIG_EBX && r.ecx == HV_SIG_ECX && r.edx == HV_SIG_EDX;
+	__asm__ volatile("vmcall" : "+a"(rax) : : "rbx", "rcx", "rdx", "memory");
 }
 
 static EFI_STATUS start_vmm(const struct cpu_facts *facts, const struct boot_config *cfg)
 {
-	static struct guest_entry ge; /* loader memory: still ours as the guest */
 	struct vmm_region region;
+	unsigned cpus = mp_cpu_count();
 	uint64_t host_cr3;
 	EFI_STATUS st;
 	int rc;
 
-	st = region_setup(facts, cfg, &region);
+	st = region_setup(facts, cfg, cpus, &region);
 	if (EFI_ERROR(st)) {
 		if (region.size)
 			BS->FreePages(region.base, region.size / 4096);
@@ -51,20 +51,21 @@ static EFI_STATUS start_vmm(const struct cpu_facts *facts, const struct boot_con
 	rc = core_call((core_init_fn)((uintptr_t)region.base + region.core->init_off), region.bi,
 		       host_cr3);
 	if (rc == CORE_OK)
-		rc = launch_here((core_launch_fn)((uintptr_t)region.base + region.core->launch_off),
-				 &ge, host_cr3);
+		rc = mp_launch_all((core_launch_fn)((uintptr_t)region.base + region.core->launch_off),
+				   host_cr3, cpus);
 	if (rc != CORE_OK) {
 		log_err(LOADER_STAGE, "refused: the VMM core failed to start: %s (%d)",
 			core_status_text(rc), rc);
 		BS->FreePages(region.base, region.size / 4096);
 		return EFI_UNSUPPORTED;
 	}
-	/* From here on this CPU is in VMX non-root operation; the region is
+	/* From here on every CPU is in VMX non-root operation; the region is
 	 * not mapped for us any more. */
-	if (!running_as_guest()) {
+	if (!running_under_pillbox()) {
 		log_err(LOADER_STAGE, "launch reported success but CPUID shows no hypervisor");
 		return EFI_DEVICE_ERROR;
 	}
+	seal_launch();
 	log_info(LOADER_STAGE, "guest resumed in VMX non-root operation: CPUID reports '%s'",
 		 HV_SIGNATURE);
 	return EFI_SUCCESS;

@@ -130,11 +130,10 @@ static void *pool_virt(void *ctx, uint64_t phys)
 }
 
 EFI_STATUS region_setup(const struct cpu_facts *facts, const struct boot_config *cfg,
-			struct vmm_region *r)
+			unsigned cpus, struct vmm_region *r)
 {
 	const struct core_header *h = (const void *)core_blob_start;
 	uint64_t limit = compute_map_limit(facts);
-	uint32_t cpus = 1;
 	uint64_t core_bytes = ALIGN_UP(h->mem_size, SZ_4K);
 	uint64_t host_pages = table_pages(limit, facts->host_1g_pages);
 	uint64_t ept_pages = table_pages(limit, facts->ept_1g_pages) + POOL_EPT_MIXED_PAGES;
@@ -144,6 +143,11 @@ EFI_STATUS region_setup(const struct cpu_facts *facts, const struct boot_config 
 	struct host_paging_stats hs;
 	EFI_STATUS st;
 
+	if (cpus > BOOT_INFO_MAX_CPUS) {
+		log_err(LOADER_STAGE, "refused: %u CPUs, more than the %u supported", cpus,
+			BOOT_INFO_MAX_CPUS);
+		return EFI_UNSUPPORTED;
+	}
 	pool = (host_pages + ept_pages + POOL_MISC_PAGES) * SZ_4K + cpus * sizeof(struct vcpu);
 	size = ALIGN_UP(core_bytes + SZ_4K + pool, SZ_2M);
 	/* One EPT page table per 2 MiB of the region, plus its two edges. */
@@ -180,6 +184,8 @@ EFI_STATUS region_setup(const struct cpu_facts *facts, const struct boot_config 
 	r->bi->map_limit = limit;
 	r->bi->log_level = cfg->log_level;
 	r->bi->cpu_count = cpus;
+	r->bi->test_fail_apic = cfg->test_fail_cpu == CONFIG_TEST_FAIL_NONE
+					? BOOT_INFO_NO_FAIL : (uint32_t)cfg->test_fail_cpu;
 	log_info(LOADER_STAGE, "VMM region %llx-%llx (%llu KiB, reserved memory type): core %llu KiB, "
 		 "host page tables %u pages, map limit %llu GiB",
 		 (unsigned long long)r->base, (unsigned long long)(r->base + size),

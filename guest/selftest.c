@@ -2,13 +2,20 @@
  * guest, it checks the hypervisor from inside. One line per check,
  *   [INFO cpuN selftest] PASS <name>   or   [ERROR cpuN selftest] FAIL <name>: why
  * then "summary: pass=N fail=M" and "selftest done" (the boot test's final
- * marker). Every check states the architectural result it expects. */
+ * marker). Every check states the architectural result it expects.
+ * The SMP checks run last: CPUID on every enabled application processor
+ * through EFI MP services ("ap-signature-apic<N>" per AP, N its APIC id)
+ * and "smp-cpu-count" (every enabled AP reached; the only SMP line on a
+ * single-CPU machine). */
+#include <stdbool.h>
 #include <efi.h>
 #include <efilib.h>
 #include "arch/x86_64/cpu.h"
 #include "boot/console.h"
+#include "boot/mp_services.h"
 #include "guest/guest_fault.h"
 #include "vmm/cpuid_policy.h"
+#include "vmm/fmt.h"
 #include "vmm/hypercall.h"
 #include "vmm/lib.h"
 #include "vmm/log.h"
@@ -22,6 +29,11 @@
 #define XCR0_RESERVED_BIT (1ull << 10) /* architecturally reserved */
 #define SINK_BYTE 0xFFu
 #define REGION_PROBES 4u
+#define AP_TIMEOUT_US (5u * 1000u * 1000u) /* StartupThisAP, per AP */
+#define APIC_ID_SHIFT 24                   /* CPUID.01H:EBX[31:24] */
+#define INITIAL_APIC_ID_MASK 0xFFu         /* 8 bits of the APIC id */
+#define CHECK_NAME_MAX 40u
+#define WHY_MAX 200u
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab);
 
@@ -216,6 +228,150 @@ static void test_vmm_region(void)
 		 (unsigned long long)size, (unsigned long long)after.rbx);
 }
 
+/* ---- SMP: the same CPUID checks on every application processor ------- */
+
+static EFI_GUID mp_guid = EFI_MP_SERVICES_PROTOCOL_GUID;
+
+/* What an AP records about itself; the BSP reads it once StartupThisAP
+ * has returned. */
+struct ap_probe {
+	uint32_t max_leaf, sig_ebx, sig_ecx, sig_edx; /* leaf 0x40000000 */
+	uint32_t leaf1_ecx;                           /* leaf 1 */
+	uint32_t apic_id;                             /* CPUID.01H:EBX[31:24] */
+	volatile uint32_t ran;
+};
+
+/* Runs on the AP: CPUID only. No UEFI service and no log call here
+ * (neither is MP-safe). */
+static VOID EFIAPI ap_probe_cpuid(VOID *arg)
+{
+	struct ap_probe *p = arg;
+	struct cpuid_regs r;
+
+	cpuid_count(HV_CPUID_BASE, 0, &r);
+	p->max_leaf = r.eax;
+	p->sig_ebx = r.ebx;
+	p->sig_ecx = r.ecx;
+	p->sig_edx = r.edx;
+	cpuid_count(1, 0, &r);
+	p->leaf1_ecx = r.ecx;
+	p->apic_id = r.ebx >> APIC_ID_SHIFT;
+	__atomic_store_n(&p->ran, 1, __ATOMIC_RELEASE);
+}
+
+static bool probe_has_signature(const struct ap_probe *p)
+{
+	return p->sig_ebx == HV_SIG_EBX && p->sig_ecx == HV_SIG_ECX && p->sig_edx == HV_SIG_EDX &&
+	       p->max_leaf == HV_CPUID_MAX;
+}
+
+/* Appends "; what" (or "what" first) to the failure text. */
+static void why_add(char *why, const char *what)
+{
+	size_t len = strlen(why);
+
+	fmt_snprintf(why + len, WHY_MAX - len, "%s%s", len ? "; " : "", what);
+}
+
+/* The AP's CPUID answers, as the BSP's in test_cpuid(): the signature and
+ * max leaf, the hypervisor bit, VMX hidden, and the CPU it ran on. */
+static void judge_probe(const struct ap_probe *p, unsigned apic_id, char *why)
+{
+	char part[WHY_MAX];
+
+	if (p->apic_id != (apic_id & INITIAL_APIC_ID_MASK)) {
+		fmt_snprintf(part, sizeof(part), "ran on initial APIC id %u", p->apic_id);
+		why_add(why, part);
+	}
+	if (!probe_has_signature(p)) {
+		fmt_snprintf(part, sizeof(part),
+			     "leaf 0x40000000 gives eax %x ebx:ecx:edx %08x:%08x:%08x, not 'PillboxVMM' (AP not virtualized?)",
+			     p->max_leaf, p->sig_ebx, p->sig_ecx, p->sig_edx);
+		why_add(why, part);
+	}
+	if (!(p->leaf1_ecx & CPUID_1_ECX_HYPERVISOR))
+		why_add(why, "CPUID.1:ECX[31] (hypervisor) is clear");
+	if (p->leaf1_ecx & CPUID_1_ECX_VMX)
+		why_add(why, "CPUID.1:ECX.VMX is set");
+}
+
+/* Runs the probe on processor `number`; returns whether the AP ran it.
+ * The probe is static, not on this stack: an AP that misses the timeout
+ * and runs late cannot write into a stack frame that is gone. */
+static bool check_ap(EFI_MP_SERVICES_PROTOCOL *mp, UINTN number, unsigned apic_id)
+{
+	static struct ap_probe p;
+	char name[CHECK_NAME_MAX], why[WHY_MAX] = "";
+	EFI_STATUS st;
+
+	memset(&p, 0, sizeof(p));
+	fmt_snprintf(name, sizeof(name), "ap-signature-apic%u", apic_id);
+	st = mp->StartupThisAP(mp, ap_probe_cpuid, number, NULL, AP_TIMEOUT_US, &p, NULL);
+	if (st == EFI_TIMEOUT)
+		fmt_snprintf(why, sizeof(why), "CPU %lu did not finish within %u ms",
+			     (unsigned long)number, AP_TIMEOUT_US / 1000u);
+	else if (EFI_ERROR(st))
+		fmt_snprintf(why, sizeof(why), "StartupThisAP on CPU %lu failed (EFI status %llx)",
+			     (unsigned long)number, (unsigned long long)st);
+	else if (!__atomic_load_n(&p.ran, __ATOMIC_ACQUIRE))
+		fmt_snprintf(why, sizeof(why),
+			     "StartupThisAP returned but CPU %lu did not run the probe",
+			     (unsigned long)number);
+	else
+		judge_probe(&p, apic_id, why);
+	result(name, why[0] == 0, why);
+	return __atomic_load_n(&p.ran, __ATOMIC_ACQUIRE) != 0;
+}
+
+static EFI_MP_SERVICES_PROTOCOL *locate_mp_services(void)
+{
+	EFI_MP_SERVICES_PROTOCOL *mp = NULL;
+
+	if (EFI_ERROR(LibLocateProtocol(&mp_guid, (void **)&mp)))
+		return NULL;
+	return mp;
+}
+
+static void test_smp(void)
+{
+	EFI_MP_SERVICES_PROTOCOL *mp = locate_mp_services();
+	UINTN total = 0, enabled = 0, aps = 0, reached = 0;
+	char why[WHY_MAX];
+
+	if (!mp || EFI_ERROR(mp->GetNumberOfProcessors(mp, &total, &enabled)) || !total) {
+		result("smp-cpu-count", 0,
+		       "no EFI_MP_SERVICES_PROTOCOL: the CPUs cannot be counted");
+		return;
+	}
+	for (UINTN i = 0; i < total; i++) {
+		EFI_PROCESSOR_INFORMATION info;
+
+		memset(&info, 0, sizeof(info));
+		if (EFI_ERROR(mp->GetProcessorInfo(mp, i, &info))) {
+			log_err(STAGE, "CPU %lu: GetProcessorInfo failed", (unsigned long)i);
+			aps++;
+			continue;
+		}
+		if (info.StatusFlag & PROCESSOR_AS_BSP_BIT)
+			continue;
+		if (!(info.StatusFlag & PROCESSOR_ENABLED_BIT)) {
+			log_info(STAGE, "CPU %lu (APIC id %lu) is disabled: not checked",
+				 (unsigned long)i, (unsigned long)info.ProcessorId);
+			continue;
+		}
+		aps++;
+		if (check_ap(mp, i, (unsigned)info.ProcessorId))
+			reached++;
+	}
+	log_info(STAGE,
+		 "smp: %lu CPU(s), %lu enabled; %lu of %lu enabled application processor(s) reached",
+		 (unsigned long)total, (unsigned long)enabled, (unsigned long)reached,
+		 (unsigned long)aps);
+	fmt_snprintf(why, sizeof(why), "only %lu of %lu enabled application processors ran the probe",
+		     (unsigned long)reached, (unsigned long)aps);
+	result("smp-cpu-count", reached == aps, why);
+}
+
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 {
 	InitializeLib(image, systab);
@@ -226,6 +382,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	test_vmcall();
 	test_instructions();
 	test_vmm_region();
+	test_smp();
 	log_info(STAGE, "summary: pass=%u fail=%u", passed, failed);
 	log_info(STAGE, "selftest done");
 	return failed ? EFI_ABORTED : EFI_SUCCESS;

@@ -23,9 +23,13 @@ struct boot_info {
 	uint64_t host_tables_start, host_tables_end; /* their pages */
 	uint32_t log_level;     /* enum log_level (vmm/log_level.h) */
 	uint32_t cpu_count;     /* CPUs the pool was sized for */
+	uint32_t test_fail_apic; /* fault injection: refuse this APIC id */
+	uint32_t reserved;
 };
 
-_Static_assert(sizeof(struct boot_info) == 88, "boot_info layout is ABI");
+#define BOOT_INFO_NO_FAIL 0xFFFFFFFFu
+
+_Static_assert(sizeof(struct boot_info) == 96, "boot_info layout is ABI");
 
 /* The loader calls into the core only through arch/x86_64/core_call.S,
  * which switches to host_cr3 for the call: the core then runs on its own
@@ -53,6 +57,7 @@ enum core_status {
 	CORE_ERR_VMCS = -5,        /* VMCLEAR, VMPTRLD or a VMWRITE failed */
 	CORE_ERR_LAUNCH = -6,      /* VMLAUNCH failed (logged with its error) */
 	CORE_ERR_STATE = -7,       /* called out of order or on a CPU twice */
+	CORE_ERR_INJECTED = -8,    /* refused by test_fail_cpu (fault injection) */
 };
 
 #endif

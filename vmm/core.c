@@ -15,6 +15,7 @@
 #include "arch/x86_64/descriptors.h"
 #include "arch/x86_64/msr.h"
 #include "arch/x86_64/vmx.h"
+#include "arch/x86_64/vmx_cap_read.h"
 #include "ept/ept.h"
 #include "ept/mtrr.h"
 
@@ -29,27 +30,6 @@ struct vmm vmm;
 
 extern char __hashed_start[], __hashed_end[];
 
-static void read_caps(struct vmx_cap_msrs *m)
-{
-	bool true_ctls;
-
-	m->basic = rdmsr(MSR_IA32_VMX_BASIC);
-	true_ctls = (m->basic & VMX_BASIC_TRUE_CTLS) != 0;
-	m->pin = rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS);
-	m->proc = rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS);
-	m->exit = rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS);
-	m->entry = rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS);
-	m->proc2 = 0;
-	m->ept_vpid = 0;
-	if ((m->proc >> 32) & PROC_SECONDARY_CTLS) {
-		m->proc2 = rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2);
-		m->ept_vpid = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
-	}
-	m->cr0_fixed0 = rdmsr(MSR_IA32_VMX_CR0_FIXED0);
-	m->cr0_fixed1 = rdmsr(MSR_IA32_VMX_CR0_FIXED1);
-	m->cr4_fixed0 = rdmsr(MSR_IA32_VMX_CR4_FIXED0);
-	m->cr4_fixed1 = rdmsr(MSR_IA32_VMX_CR4_FIXED1);
-}
 
 static void read_mtrrs(struct mtrr_state *s)
 {
@@ -148,7 +128,7 @@ int core_init(struct boot_info *bi)
 		 (unsigned long long)bi->region_size, (unsigned long long)(bi->pool_size >> 10),
 		 bi->cpu_count);
 
-	read_caps(&vmm.caps);
+	vmx_cap_msrs_read(&vmm.caps);
 	n = vmx_caps_missing(&vmm.caps, missing, VMX_CAPS_MAX_MISSING);
 	for (unsigned i = 0; i < n && i < VMX_CAPS_MAX_MISSING; i++)
 		log_err("core", "missing VMX capability: %s", missing[i]);
@@ -253,6 +233,17 @@ static struct vcpu *claim_vcpu(void)
  * VMX Operation") and enters VMX root operation. */
 static int enter_vmx_root(struct vcpu *v)
 {
+	uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+
+	/* Each CPU has its own IA32_FEATURE_CONTROL; firmware may have locked
+	 * only some, or none (SDM 24.7). VMXON on an unlocked one is #GP. */
+	if (!(fc & FEATURE_CONTROL_LOCK))
+		wrmsr(MSR_IA32_FEATURE_CONTROL,
+		      fc | FEATURE_CONTROL_LOCK | FEATURE_CONTROL_VMX_OUTSIDE_SMX);
+	else if (!(fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX)) {
+		log_err("vmx", "APIC id %u: IA32_FEATURE_CONTROL locked without VMX", v->apic_id);
+		return CORE_ERR_VMXON;
+	}
 	write_cr0(cr0_real_value(&vmm.cr_fixed, read_cr0()));
 	write_cr4(cr4_real_value(&vmm.cr_fixed, read_cr4()) | CR4_VMXE);
 	*(uint32_t *)v->vmxon_region = vmm.vmcs_revision;
@@ -293,6 +284,11 @@ int core_launch_cpu(const struct guest_entry *ge)
 	if (!v) {
 		log_err("vmx", "no per-CPU block left for APIC id %u", cpu_apic_id());
 		return CORE_ERR_NOMEM;
+	}
+	if (v->apic_id == vmm.bi.test_fail_apic) {
+		log_err("vmx", "APIC id %u: refusing to start (test_fail_cpu in the config: "
+			"fault injection for the rollback test)", v->apic_id);
+		return CORE_ERR_INJECTED;
 	}
 	rc = enter_vmx_root(v);
 	if (rc) {

@@ -2,6 +2,7 @@
 #include "vmm/exit_table.h"
 #include "vmm/fatal.h"
 #include "vmm/guest_state.h"
+#include "vmm/init_sipi.h"
 #include "vmm/log.h"
 #include "vmm/vmx_errors.h"
 
@@ -38,6 +39,12 @@ static void deliver_pending_nmi(struct vcpu *v)
 {
 	if (!v->nmi_pending || (vmcs_read32(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID))
 		return;
+	/* A CPU waiting for SIPI does not take NMIs; nor does VM entry
+	 * allow injecting into that state (SDM 27.3.1.5). */
+	if (vmcs_read32(VMCS_GUEST_ACTIVITY_STATE) == ACTIVITY_WAIT_FOR_SIPI) {
+		v->nmi_pending = false;
+		return;
+	}
 	if (vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY) &
 	    (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS | INTERRUPTIBILITY_NMI))
 		return;
@@ -53,6 +60,8 @@ void vmexit_dispatch(struct vcpu *v)
 	enum exit_result r;
 
 	v->exits++;
+	if (basic != EXIT_REASON_INIT_SIGNAL)
+		v->sipi_started = false;
 	if (!h || !h->handler) {
 		log_err("exit", "exit reason %u (raw %x) outside the table", basic, reason);
 		vmm_fatal(v, "unknown VM-exit reason");

@@ -53,13 +53,3 @@ enum exit_result handle_triple_fault(struct vcpu *v)
 	vmcs_dump(v);
 	platform_reset();
 }
-
-/* INIT exits unconditionally in VMX non-root operation (SDM 26.2). The
- * INIT/SIPI emulation for started CPUs is not in this version: an INIT to
- * a virtualized CPU is reported and stops that CPU. */
-enum exit_result handle_init_signal(struct vcpu *v)
-{
-	(void)v;
-	log_err("exit", "INIT signal received: INIT/SIPI emulation is not supported yet");
-	return EXIT_FATAL;
-}

@@ -14,7 +14,7 @@ static const struct exit_handler exit_table[EXIT_REASON_MAX + 1] = {
 	H(EXTERNAL_INTERRUPT, handle_unexpected, "external interrupt"),
 	H(TRIPLE_FAULT, handle_triple_fault, "triple fault"),
 	H(INIT_SIGNAL, handle_init_signal, "INIT signal"),
-	H(SIPI, handle_unexpected, "start-up IPI"),
+	H(SIPI, handle_sipi, "start-up IPI"),
 	H(IO_SMI, handle_unexpected, "I/O SMI"),
 	H(OTHER_SMI, handle_unexpected, "other SMI"),
 	H(INTERRUPT_WINDOW, handle_unexpected, "interrupt window"),

@@ -1,4 +1,5 @@
 /* VMCALL: the hypercall ABI of vmm/hypercall.h (docs/hypercalls.md). */
+#include "vmm/devirtualize.h"
 #include "vmm/exit_table.h"
 #include "vmm/guest_state.h"
 #include "vmm/hypercall.h"
@@ -26,6 +27,13 @@ enum exit_result handle_vmcall(struct vcpu *v)
 		break;
 	case HC_INTEGRITY:
 		v->gpr[GPR_RBX] = integrity_hash();
+		break;
+	case HC_DEVIRTUALIZE:
+		status = devirtualize(v); /* returns only when refused */
+		break;
+	case HC_SEAL:
+		devirtualize_seal();
+		log_info("hcall", "launch sealed: CPUs can no longer leave the VMM");
 		break;
 	default:
 		log_debug("hcall", "unknown hypercall %llx", (unsigned long long)nr);

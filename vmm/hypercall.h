@@ -28,7 +28,13 @@
                               *      (code and read-only data) and its
                               *      host page tables, EPT tables, GDT,
                               *      IDT and MSR bitmap */
-#define HC_COUNT       0x3u
+#define HC_DEVIRTUALIZE 0x3u /* loader only, before HC_SEAL: leave VMX on this
+                              * CPU. in: RBX = landing stub in the caller's
+                              * code (arch/x86_64/core_call.S); the caller
+                              * continues natively after VMCALL, RAX = 0 */
+#define HC_SEAL        0x4u  /* loader: every CPU started; HC_DEVIRTUALIZE is
+                              * refused from now on, on every CPU */
+#define HC_COUNT       0x5u
 
 #define HC_PING_REPLY  0x504f4e47u /* "PONG" */
 

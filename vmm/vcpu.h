@@ -45,6 +45,10 @@ struct vcpu {
 			uint64_t gpr[16];
 			uint64_t vmxon_phys, vmcs_phys;
 			uint64_t exits;
+			uint32_t inits, sipis;      /* INIT/SIPI exits emulated */
+			bool sipi_started;          /* no exit since the last SIPI */
+			uint8_t last_sipi_vector;
+			uint8_t init_echoes;        /* see vmm/exit_init_sipi.c */
 			uint32_t vmx_insn_errors;   /* failed VMREAD/VMWRITE */
 			bool launched;
 			bool nmi_pending;           /* NMI taken in root mode */

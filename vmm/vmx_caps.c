@@ -9,6 +9,9 @@
 #define BASIC_MEMTYPE_MASK      0xFull
 #define BASIC_MEMTYPE_WB        6ull
 #define VMX_REGION_MAX          4096ull
+/* IA32_VMX_MISC (SDM A.6): wait-for-SIPI activity state, needed to park
+ * an application processor after INIT (vmm/init_sipi.h). */
+#define MISC_ACTIVITY_WAIT_SIPI (1ull << 8)
 
 /* Controls that must be available as 1. */
 #define PROC_REQUIRED   (PROC_USE_MSR_BITMAPS | PROC_SECONDARY_CTLS)
@@ -54,6 +57,8 @@ unsigned vmx_caps_missing(const struct vmx_cap_msrs *m, const char **names,
 		note(names, max_names, &n, "VMXON/VMCS region of at most 4 KiB");
 	if (memtype != BASIC_MEMTYPE_WB)
 		note(names, max_names, &n, "write-back VMCS memory type");
+	if (!(m->misc & MISC_ACTIVITY_WAIT_SIPI))
+		note(names, max_names, &n, "wait-for-SIPI activity state");
 	if (!may_be_1(m->proc, PROC_USE_MSR_BITMAPS))
 		note(names, max_names, &n, "MSR bitmaps");
 	if (!may_be_1(m->proc, PROC_SECONDARY_CTLS))

@@ -75,4 +75,39 @@ guest_resume:			/* first guest instruction: CR3 is the firmware's again */
 	ret
 	.size launch_here, . - launch_here
 
+/* devirt_landing: where HC_DEVIRTUALIZE resumes the CPU after VMXOFF, on
+ * the VMM's page tables with the stack prepared by vmm/devirtualize.c:
+ * CR3, RAX, then an IRETQ frame back to just after the VMCALL. Lives in the
+ * loader because the VMM region may not be executable under the firmware's
+ * page tables. */
+	.globl devirt_landing
+	.type devirt_landing, @function
+devirt_landing:
+	pop	%rax
+	mov	%rax, %cr3
+	pop	%rax
+	iretq
+	.size devirt_landing, . - devirt_landing
+
+/* devirtualize_self(): HC_DEVIRTUALIZE on the calling CPU; returns the
+ * status (0: now outside VMX). */
+	.globl devirtualize_self
+	.type devirtualize_self, @function
+devirtualize_self:
+	push	%rbx
+	mov	$3, %eax		/* HC_DEVIRTUALIZE (vmm/hypercall.h) */
+	lea	devirt_landing(%rip), %rbx
+	vmcall
+	pop	%rbx
+	ret
+	.size devirtualize_self, . - devirtualize_self
+
+/* ap_devirtualize: the same as an EFI_AP_PROCEDURE (Microsoft x64 ABI:
+ * argument in RCX, RBX callee-saved). */
+	.globl ap_devirtualize
+	.type ap_devirtualize, @function
+ap_devirtualize:
+	jmp	devirtualize_self
+	.size ap_devirtualize, . - ap_devirtualize
+
 	.section .note.GNU-stack, "", @progbits

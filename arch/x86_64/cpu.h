@@ -106,6 +106,21 @@ DEFINE_READ_SEG(tr, "str")
 DEFINE_READ_SEG(ldtr, "sldt")
 #undef DEFINE_READ_SEG
 
+static inline void lgdt(const struct desc_ptr *p) { __asm__ volatile("lgdt %0" ::"m"(*p) : "memory"); }
+static inline void lidt(const struct desc_ptr *p) { __asm__ volatile("lidt %0" ::"m"(*p) : "memory"); }
+static inline void write_dr7(uint64_t v) { __asm__ volatile("mov %0, %%dr7" ::"r"(v)); }
+
+#define DEFINE_LOAD_SEG(name)                                                  \
+	static inline void load_##name(uint16_t sel)                           \
+	{                                                                      \
+		__asm__ volatile("mov %0, %%" #name ::"rm"(sel) : "memory");   \
+	}
+DEFINE_LOAD_SEG(ds)
+DEFINE_LOAD_SEG(es)
+DEFINE_LOAD_SEG(fs)
+DEFINE_LOAD_SEG(gs)
+#undef DEFINE_LOAD_SEG
+
 static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
 static inline void cli(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline void hlt(void) { __asm__ volatile("hlt" ::: "memory"); }

@@ -65,6 +65,7 @@ static void expect_defaults(const struct boot_config *cfg)
 	assert_string_equal(cfg->image, CONFIG_DEFAULT_IMAGE);
 	assert_string_equal(cfg->args, "");
 	assert_int_equal(cfg->log_level, CONFIG_DEFAULT_LOG_LEVEL);
+	assert_int_equal(cfg->test_fail_cpu, CONFIG_TEST_FAIL_NONE);
 }
 
 static void test_defaults(void **state)
@@ -461,6 +462,34 @@ static void test_len_respected(void **state)
 	assert_int_equal(cfg.log_level, LOG_INFO);
 }
 
+static void test_test_fail_cpu(void **state)
+{
+	struct boot_config cfg;
+	struct diag_log log;
+
+	(void)state;
+	config_defaults(&cfg);
+	assert_int_equal(PARSE(&cfg, "test_fail_cpu = 3\n", &log), 0);
+	assert_int_equal(cfg.test_fail_cpu, 3);
+	assert_int_equal(PARSE(&cfg, "test_fail_cpu = 255\n", &log), 0);
+	assert_int_equal(cfg.test_fail_cpu, 255);
+	assert_int_equal(PARSE(&cfg, "test_fail_cpu = 0\n", &log), 0);
+	assert_int_equal(cfg.test_fail_cpu, 0);
+	assert_int_equal(PARSE(&cfg, "test_fail_cpu = none\n", &log), 0);
+	assert_int_equal(cfg.test_fail_cpu, CONFIG_TEST_FAIL_NONE);
+
+	config_defaults(&cfg);
+	assert_int_equal(PARSE(&cfg, "test_fail_cpu = 256\ntest_fail_cpu = -1\n"
+				     "test_fail_cpu = 1x\ntest_fail_cpu =\ntest_fail_cpu = 0012\n",
+			       &log), 5);
+	expect_diag(&log, 0, 1, "bad test_fail_cpu '256' (use an APIC id 0-255 or none)");
+	expect_diag(&log, 1, 2, "bad test_fail_cpu '-1' (use an APIC id 0-255 or none)");
+	expect_diag(&log, 2, 3, "bad test_fail_cpu '1x' (use an APIC id 0-255 or none)");
+	expect_diag(&log, 3, 4, "bad test_fail_cpu '' (use an APIC id 0-255 or none)");
+	expect_diag(&log, 4, 5, "bad test_fail_cpu '0012' (use an APIC id 0-255 or none)");
+	assert_int_equal(cfg.test_fail_cpu, CONFIG_TEST_FAIL_NONE);
+}
+
 static void test_null_diag(void **state)
 {
 	static const char text[] = "a\nb\nlog_level=3\nc = d\n";
@@ -554,6 +583,7 @@ int main(void)
 		cmocka_unit_test(test_long_key_quoted_short),
 		cmocka_unit_test(test_no_trailing_newline),
 		cmocka_unit_test(test_len_respected),
+		cmocka_unit_test(test_test_fail_cpu),
 		cmocka_unit_test(test_null_diag),
 		cmocka_unit_test(test_fuzz),
 	};

@@ -34,6 +34,7 @@ STUB(handle_wrmsr)
 STUB(handle_cr_access)
 STUB(handle_triple_fault)
 STUB(handle_init_signal)
+STUB(handle_sipi)
 STUB(handle_ept_violation)
 STUB(handle_ept_misconfig)
 STUB(handle_entry_failure)
@@ -153,6 +154,7 @@ static void test_emulated_instructions(void **state)
 	EXPECT(CR_ACCESS, handle_cr_access);
 	EXPECT(TRIPLE_FAULT, handle_triple_fault);
 	EXPECT(INIT_SIGNAL, handle_init_signal);
+	EXPECT(SIPI, handle_sipi);
 	EXPECT(EPT_VIOLATION, handle_ept_violation);
 	EXPECT(EPT_MISCONFIG, handle_ept_misconfig);
 	/* RDMSR and WRMSR are distinct handlers, not swapped. */

@@ -57,6 +57,7 @@ static struct vmx_cap_msrs full(void)
 		.entry = CAP(ENTRY_TRUE1, 0xFFFFFFFFu),
 		.proc2 = CAP(0, 0xFFFFFFFFu),
 		.ept_vpid = EPT_ALL_CAPS,
+		.misc = 1ull << 8, /* wait-for-SIPI activity state */
 		.cr0_fixed0 = 0x80000021, .cr0_fixed1 = 0xFFFFFFFF,
 		.cr4_fixed0 = 0x2000, .cr4_fixed1 = 0x3727FF,
 	};
@@ -267,6 +268,8 @@ static void test_each_required_missing(void **state)
 	(void)state;
 	m = full(); clear_may1(&m.proc, PROC_USE_MSR_BITMAPS);
 	expect_one_missing(&m, "no MSR bitmaps", "MSR bitmaps");
+	m = full(); m.misc = 0;
+	expect_one_missing(&m, "no wait-for-SIPI", "wait-for-SIPI activity state");
 	m = full(); clear_may1(&m.proc, PROC_SECONDARY_CTLS);
 	expect_one_missing(&m, "no secondary controls bit", "secondary processor-based controls");
 	m = full(); clear_may1(&m.proc2, PROC2_ENABLE_EPT);

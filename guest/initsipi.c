@@ -1,0 +1,494 @@
+/* Guest test of INIT/SIPI emulation: the BSP (this EFI program) restarts
+ * one application processor the way an OS does, with INIT and Start-up
+ * IPIs through its own local APIC (Intel SDM Vol. 3A, 9.4.4 "MP
+ * Initialization Example"; 11.6.1 "Interrupt Command Register (ICR)").
+ *
+ * The AP starts in real mode at a trampoline copied into a page below
+ * 1 MiB (SIPI vector = page address >> 12). The trampoline sets DS = CS,
+ * runs CPUID 0x40000000 and CPUID 1, stores the answers and increments an
+ * arrival counter in a mailbox in the same page, then halts for good
+ * (cli; hlt; jmp back). The BSP watches the mailbox, every wait bounded.
+ * Cases, one line each, [INFO cpuN initsipi] PASS <name> or
+ * [ERROR cpuN initsipi] FAIL <name>: why:
+ *   init-sipi-sipi-delays    INIT, 10 ms, SIPI, 200 us, SIPI (9.4.4.1):
+ *                            the AP arrives exactly once
+ *   init-sipi-sipi-no-delay  the same back to back (only the ICR's
+ *                            delivery status is awaited)
+ *   second-sipi-ignored      a SIPI to the running (halted) AP does not
+ *                            restart it: SIPI acts only in wait-for-SIPI
+ *   repeated-init            5 rounds INIT-SIPI-SIPI, mailbox cleared
+ *                            between rounds: the AP arrives every time
+ *   ap-runs-under-hypervisor the restarted AP's CPUID gives 'PillboxVMM'
+ *                            and the hypervisor bit
+ * then "summary: pass=N fail=M" and "initsipi done". With no application
+ * processor: "SKIP no application processor", the summary and the end
+ * marker. A failure to set up (no MP services, no page below 1 MiB, APIC
+ * disabled) is one FAIL line named "setup".
+ *
+ * After this test the chosen AP is out of the firmware's control: it is
+ * parked in the trampoline, not in EFI MP services' idle loop, and the
+ * trampoline page stays allocated (reserved) for it. Run it last in a boot. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <efi.h>
+#include <efilib.h>
+#include "arch/x86_64/cpu.h"
+#include "boot/console.h"
+#include "boot/mp_services.h"
+#include "vmm/cpuid_policy.h"
+#include "vmm/fmt.h"
+#include "vmm/hypercall.h"
+#include "vmm/lib.h"
+#include "vmm/log.h"
+
+#define STAGE "initsipi"
+#define WHY_MAX 200u
+
+/* The trampoline page: code from offset 0, the mailbox at a fixed offset.
+ * The offsets are plain numbers because the assembler uses them too. */
+#define PAGE_SIZE          4096u
+#define PAGE_SHIFT         12
+#define LOW_MEMORY_TOP     0xFFFFFull /* highest address a SIPI can reach */
+#define MAILBOX_OFFSET     0x800
+#define MB_SIG_EBX         0x800
+#define MB_SIG_ECX         0x804
+#define MB_SIG_EDX         0x808
+#define MB_LEAF1_EBX       0x80C
+#define MB_LEAF1_ECX       0x810
+#define MB_ARRIVALS        0x814
+#define TRAMP_HV_LEAF      0x40000000
+
+struct mailbox {
+	uint32_t sig_ebx, sig_ecx, sig_edx; /* CPUID 0x40000000 */
+	uint32_t leaf1_ebx, leaf1_ecx;      /* CPUID 1 */
+	uint32_t arrivals;                  /* incremented last */
+};
+
+_Static_assert(MB_SIG_EBX == MAILBOX_OFFSET + offsetof(struct mailbox, sig_ebx), "mailbox");
+_Static_assert(MB_SIG_ECX == MAILBOX_OFFSET + offsetof(struct mailbox, sig_ecx), "mailbox");
+_Static_assert(MB_SIG_EDX == MAILBOX_OFFSET + offsetof(struct mailbox, sig_edx), "mailbox");
+_Static_assert(MB_LEAF1_EBX == MAILBOX_OFFSET + offsetof(struct mailbox, leaf1_ebx), "mailbox");
+_Static_assert(MB_LEAF1_ECX == MAILBOX_OFFSET + offsetof(struct mailbox, leaf1_ecx), "mailbox");
+_Static_assert(MB_ARRIVALS == MAILBOX_OFFSET + offsetof(struct mailbox, arrivals), "mailbox");
+_Static_assert(MAILBOX_OFFSET + sizeof(struct mailbox) <= PAGE_SIZE, "mailbox");
+_Static_assert(TRAMP_HV_LEAF == HV_CPUID_BASE, "trampoline leaf");
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* The real-mode trampoline, copied to offset 0 of the page and entered at
+ * CS:IP = (vector << 8):0000. Position independent within the page: only
+ * DS-relative offsets from the page start (DS = CS) and a relative jump.
+ * CPUID runs in real mode (Vol. 2A, CPUID). Data only, never run here. */
+__asm__(".pushsection .rodata\n"
+	".globl initsipi_tramp_start\n"
+	".hidden initsipi_tramp_start\n"
+	".globl initsipi_tramp_end\n"
+	".hidden initsipi_tramp_end\n"
+	"initsipi_tramp_start:\n"
+	".code16\n"
+	"	cli\n"
+	"	mov %cs, %ax\n"
+	"	mov %ax, %ds\n"
+	"	mov $" STR(TRAMP_HV_LEAF) ", %eax\n"
+	"	xor %ecx, %ecx\n"
+	"	cpuid\n"
+	"	mov %ebx, " STR(MB_SIG_EBX) "\n"
+	"	mov %ecx, " STR(MB_SIG_ECX) "\n"
+	"	mov %edx, " STR(MB_SIG_EDX) "\n"
+	"	mov $1, %eax\n"
+	"	xor %ecx, %ecx\n"
+	"	cpuid\n"
+	"	mov %ebx, " STR(MB_LEAF1_EBX) "\n"
+	"	mov %ecx, " STR(MB_LEAF1_ECX) "\n"
+	"	lock incl " STR(MB_ARRIVALS) "\n"
+	"1:	cli\n"
+	"	hlt\n"
+	"	jmp 1b\n"
+	".code64\n"
+	"initsipi_tramp_end:\n"
+	".popsection\n");
+
+extern const uint8_t initsipi_tramp_start[] __attribute__((visibility("hidden")));
+extern const uint8_t initsipi_tramp_end[] __attribute__((visibility("hidden")));
+
+/* Local APIC (Vol. 3A, 11.4.4 "Local APIC Status and Location", 11.6.1,
+ * 11.12.9 "ICR Operation in x2APIC Mode"). */
+#define MSR_IA32_APIC_BASE     0x1Bu
+#define APIC_BASE_EXTD         (1ull << 10) /* x2APIC mode */
+#define APIC_BASE_EN           (1ull << 11)
+#define MSR_X2APIC_ICR         0x830u
+#define APIC_ICR_LOW           0x300u
+#define APIC_ICR_HIGH          0x310u
+#define ICR_DEST_SHIFT         24 /* xAPIC: ICR high bits 31:24 */
+#define X2APIC_DEST_SHIFT      32 /* x2APIC: ICR bits 63:32 */
+#define ICR_DM_INIT            (5u << 8)
+#define ICR_DM_STARTUP         (6u << 8)
+#define ICR_DELIVERY_PENDING   (1u << 12)
+#define ICR_LEVEL_ASSERT       (1u << 14)
+#define ICR_TRIGGER_LEVEL      (1u << 15)
+#define ICR_INIT               (ICR_DM_INIT | ICR_LEVEL_ASSERT | ICR_TRIGGER_LEVEL)
+#define ICR_SIPI(vector)       (ICR_DM_STARTUP | ICR_LEVEL_ASSERT | (vector))
+#define ICR_IDLE_POLLS         1000000u
+#define RFLAGS_IF              (1ull << 9)
+#define CPUID_EXT_MAX          0x80000000u
+#define CPUID_ADDR_SIZES       0x80000008u /* EAX[7:0] = MAXPHYADDR */
+#define MAXPHYADDR_MASK        0xFFu
+#define MAXPHYADDR_DEFAULT     36u
+#define APIC_ID_SHIFT          24          /* CPUID.01H:EBX[31:24] */
+#define INITIAL_APIC_ID_MASK   0xFFu
+
+/* Timing (9.4.4.1 "Typical BSP Initialization Sequence"). */
+#define INIT_DELAY_US          10000u   /* after INIT */
+#define SIPI_DELAY_US          200u     /* between the SIPIs */
+#define ARRIVAL_TIMEOUT_US     2000000u /* give up on the AP */
+#define POLL_STEP_US           100u
+#define SETTLE_US              10000u   /* to see an arrival that must not come */
+#define REPEAT_ROUNDS          5u
+
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab);
+
+static unsigned passed, failed;
+
+static void result(const char *name, bool ok, const char *why)
+{
+	if (ok) {
+		passed++;
+		log_info(STAGE, "PASS %s", name);
+	} else {
+		failed++;
+		log_err(STAGE, "FAIL %s: %s", name, why);
+	}
+}
+
+/* The AP under test and the means to reach it. */
+struct target {
+	UINTN number;               /* MP services processor number */
+	uint32_t apic_id;
+	bool x2apic;
+	uintptr_t apic_mmio;        /* xAPIC register page */
+	uint8_t vector;             /* trampoline page >> 12 */
+	volatile struct mailbox *mb;
+};
+
+/* ---- local APIC ------------------------------------------------------ */
+
+static uint64_t phys_page_mask(void)
+{
+	struct cpuid_regs r;
+	unsigned maxphy = MAXPHYADDR_DEFAULT;
+
+	cpuid_count(CPUID_EXT_MAX, 0, &r);
+	if (r.eax >= CPUID_ADDR_SIZES) {
+		cpuid_count(CPUID_ADDR_SIZES, 0, &r);
+		maxphy = r.eax & MAXPHYADDR_MASK;
+	}
+	return ((1ull << maxphy) - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+}
+
+static volatile uint32_t *apic_reg(const struct target *t, uint32_t offset)
+{
+	return (volatile uint32_t *)(t->apic_mmio + offset);
+}
+
+/* xAPIC: waits until the ICR's delivery status is idle (11.6.1). The
+ * x2APIC ICR has no delivery status (11.12.9). */
+static bool icr_wait_idle(const struct target *t)
+{
+	if (t->x2apic)
+		return true;
+	for (unsigned i = 0; i < ICR_IDLE_POLLS; i++) {
+		if (!(*apic_reg(t, APIC_ICR_LOW) & ICR_DELIVERY_PENDING))
+			return true;
+		cpu_relax();
+	}
+	return false;
+}
+
+/* Sends one IPI to the target, interrupts off so that no handler on this
+ * CPU writes the ICR in between; returns false if the ICR stayed busy. */
+static bool send_ipi(const struct target *t, uint32_t icr_low)
+{
+	uint64_t rflags = read_rflags();
+	bool ok;
+
+	cli();
+	if (t->x2apic) {
+		wrmsr(MSR_X2APIC_ICR, ((uint64_t)t->apic_id << X2APIC_DEST_SHIFT) | icr_low);
+		ok = true;
+	} else {
+		ok = icr_wait_idle(t);
+		*apic_reg(t, APIC_ICR_HIGH) = t->apic_id << ICR_DEST_SHIFT;
+		*apic_reg(t, APIC_ICR_LOW) = icr_low;
+		ok = icr_wait_idle(t) && ok;
+	}
+	if (rflags & RFLAGS_IF)
+		__asm__ volatile("sti" ::: "memory");
+	return ok;
+}
+
+/* ---- mailbox --------------------------------------------------------- */
+
+static void mailbox_reset(volatile struct mailbox *mb)
+{
+	mb->sig_ebx = 0;
+	mb->sig_ecx = 0;
+	mb->sig_edx = 0;
+	mb->leaf1_ebx = 0;
+	mb->leaf1_ecx = 0;
+	mb->arrivals = 0;
+}
+
+/* Polls until `arrivals` reaches `want` or the timeout passes; returns
+ * the last count seen. */
+static uint32_t wait_arrivals(volatile struct mailbox *mb, uint32_t want, unsigned timeout_us)
+{
+	for (unsigned waited = 0; waited < timeout_us; waited += POLL_STEP_US) {
+		if (mb->arrivals >= want)
+			break;
+		BS->Stall(POLL_STEP_US);
+	}
+	return mb->arrivals;
+}
+
+/* After the IPIs: the AP arrives within the timeout, exactly once (a SIPI
+ * reaching a CPU that has left wait-for-SIPI is dropped), on the right CPU. */
+static bool await_single_arrival(const struct target *t, char *why)
+{
+	uint32_t n = wait_arrivals(t->mb, 1, ARRIVAL_TIMEOUT_US);
+	unsigned id;
+
+	if (n == 0) {
+		fmt_snprintf(why, WHY_MAX, "APIC id %u did not reach the trampoline within %u ms",
+			     t->apic_id, ARRIVAL_TIMEOUT_US / 1000u);
+		return false;
+	}
+	BS->Stall(SETTLE_US);
+	n = t->mb->arrivals;
+	if (n != 1) {
+		fmt_snprintf(why, WHY_MAX,
+			     "the trampoline ran %u times: a SIPI restarted a running CPU", n);
+		return false;
+	}
+	id = t->mb->leaf1_ebx >> APIC_ID_SHIFT;
+	if (id != (t->apic_id & INITIAL_APIC_ID_MASK)) {
+		fmt_snprintf(why, WHY_MAX, "the trampoline ran on initial APIC id %u, not %u", id,
+			     t->apic_id);
+		return false;
+	}
+	return true;
+}
+
+static bool send_or_why(const struct target *t, uint32_t icr_low, const char *what, char *why)
+{
+	if (send_ipi(t, icr_low))
+		return true;
+	fmt_snprintf(why, WHY_MAX, "ICR delivery status still pending after the %s", what);
+	return false;
+}
+
+/* INIT, then one or two SIPIs, with or without the SDM's delays. */
+static bool start_ap(const struct target *t, unsigned sipis, bool delays, char *why)
+{
+	mailbox_reset(t->mb);
+	if (!send_or_why(t, ICR_INIT, "INIT", why))
+		return false;
+	if (delays)
+		BS->Stall(INIT_DELAY_US);
+	for (unsigned i = 0; i < sipis; i++) {
+		if (i && delays)
+			BS->Stall(SIPI_DELAY_US);
+		if (!send_or_why(t, ICR_SIPI(t->vector), "SIPI", why))
+			return false;
+	}
+	return true;
+}
+
+/* ---- cases ------------------------------------------------------------ */
+
+static void case_init_sipi_sipi(const struct target *t, const char *name, bool delays)
+{
+	char why[WHY_MAX] = "";
+	bool ok = start_ap(t, 2, delays, why) && await_single_arrival(t, why);
+
+	result(name, ok, why);
+}
+
+static void case_second_sipi_ignored(const struct target *t)
+{
+	char why[WHY_MAX] = "", first[WHY_MAX] = "";
+	bool ok = start_ap(t, 1, true, first) && await_single_arrival(t, first);
+	uint32_t n;
+
+	if (!ok) {
+		fmt_snprintf(why, sizeof(why), "set-up INIT-SIPI failed: %s", first);
+		result("second-sipi-ignored", false, why);
+		return;
+	}
+	ok = send_or_why(t, ICR_SIPI(t->vector), "second SIPI", why);
+	if (ok) {
+		BS->Stall(SETTLE_US);
+		n = t->mb->arrivals;
+		ok = n == 1;
+		if (!ok)
+			fmt_snprintf(why, sizeof(why),
+				     "a SIPI to the running AP restarted it (arrivals %u, expected 1)", n);
+	}
+	result("second-sipi-ignored", ok, why);
+}
+
+static void case_repeated_init(const struct target *t)
+{
+	char why[WHY_MAX] = "", round_why[WHY_MAX] = "";
+	bool ok = true;
+
+	for (unsigned round = 1; ok && round <= REPEAT_ROUNDS; round++) {
+		ok = start_ap(t, 2, true, round_why) && await_single_arrival(t, round_why);
+		if (!ok)
+			fmt_snprintf(why, sizeof(why), "round %u of %u: %s", round, REPEAT_ROUNDS,
+				     round_why);
+	}
+	result("repeated-init", ok, why);
+}
+
+/* Reads the mailbox of the last arrival. */
+static void case_ap_under_hypervisor(const struct target *t)
+{
+	volatile struct mailbox *mb = t->mb;
+	char why[WHY_MAX] = "";
+	bool sig = mb->sig_ebx == HV_SIG_EBX && mb->sig_ecx == HV_SIG_ECX &&
+		   mb->sig_edx == HV_SIG_EDX;
+	bool hv = (mb->leaf1_ecx & CPUID_1_ECX_HYPERVISOR) != 0;
+
+	if (mb->arrivals == 0)
+		fmt_snprintf(why, sizeof(why),
+			     "the AP never reached the trampoline: nothing to check");
+	else if (!sig || !hv)
+		fmt_snprintf(why, sizeof(why),
+			     "the restarted AP's CPUID 0x40000000 gives ebx:ecx:edx %08x:%08x:%08x%s, hypervisor bit %s",
+			     mb->sig_ebx, mb->sig_ecx, mb->sig_edx,
+			     sig ? " ('PillboxVMM')" : ", not 'PillboxVMM'", hv ? "set" : "clear");
+	result("ap-runs-under-hypervisor", mb->arrivals != 0 && sig && hv, why);
+}
+
+/* ---- set-up ------------------------------------------------------------ */
+
+enum setup_result { SETUP_OK, SETUP_NO_AP, SETUP_FAILED };
+
+/* The last enabled application processor MP services reports. */
+static enum setup_result pick_ap(struct target *t, char *why)
+{
+	static EFI_GUID mp_guid = EFI_MP_SERVICES_PROTOCOL_GUID;
+	EFI_MP_SERVICES_PROTOCOL *mp = NULL;
+	UINTN total = 0, enabled = 0;
+	bool found = false;
+
+	if (EFI_ERROR(LibLocateProtocol(&mp_guid, (void **)&mp)) || !mp ||
+	    EFI_ERROR(mp->GetNumberOfProcessors(mp, &total, &enabled))) {
+		fmt_snprintf(why, WHY_MAX, "no EFI_MP_SERVICES_PROTOCOL: cannot find an AP");
+		return SETUP_FAILED;
+	}
+	log_info(STAGE, "%lu CPU(s), %lu enabled", (unsigned long)total, (unsigned long)enabled);
+	for (UINTN i = 0; i < total; i++) {
+		EFI_PROCESSOR_INFORMATION info;
+
+		memset(&info, 0, sizeof(info));
+		if (EFI_ERROR(mp->GetProcessorInfo(mp, i, &info)) ||
+		    (info.StatusFlag & PROCESSOR_AS_BSP_BIT) ||
+		    !(info.StatusFlag & PROCESSOR_ENABLED_BIT))
+			continue;
+		t->number = i;
+		t->apic_id = (uint32_t)info.ProcessorId;
+		found = true;
+	}
+	return found ? SETUP_OK : SETUP_NO_AP;
+}
+
+static bool setup_apic(struct target *t, char *why)
+{
+	uint64_t base = rdmsr(MSR_IA32_APIC_BASE);
+
+	if (!(base & APIC_BASE_EN)) {
+		fmt_snprintf(why, WHY_MAX, "the local APIC is disabled (IA32_APIC_BASE %llx)",
+			     (unsigned long long)base);
+		return false;
+	}
+	t->x2apic = (base & APIC_BASE_EXTD) != 0;
+	t->apic_mmio = (uintptr_t)(base & phys_page_mask());
+	return true;
+}
+
+/* A page below 1 MiB, never page 0 (the real-mode IVT), reserved so that
+ * nothing reuses it while the AP stays parked there. */
+static bool setup_page(struct target *t, char *why)
+{
+	EFI_PHYSICAL_ADDRESS page = LOW_MEMORY_TOP;
+	size_t size = (size_t)(initsipi_tramp_end - initsipi_tramp_start);
+	EFI_STATUS st;
+
+	st = BS->AllocatePages(AllocateMaxAddress, EfiReservedMemoryType, 1, &page);
+	if (!EFI_ERROR(st) && page == 0) {
+		page = LOW_MEMORY_TOP; /* keep page 0 taken, ask again */
+		st = BS->AllocatePages(AllocateMaxAddress, EfiReservedMemoryType, 1, &page);
+	}
+	if (EFI_ERROR(st) || page == 0 || page > LOW_MEMORY_TOP || (page & (PAGE_SIZE - 1))) {
+		fmt_snprintf(why, WHY_MAX, "no free page below 1 MiB (EFI status %llx)",
+			     (unsigned long long)st);
+		return false;
+	}
+	if (size > MAILBOX_OFFSET) {
+		fmt_snprintf(why, WHY_MAX, "trampoline of %lu bytes overlaps the mailbox",
+			     (unsigned long)size);
+		return false;
+	}
+	memset((void *)(uintptr_t)page, 0, PAGE_SIZE);
+	memcpy((void *)(uintptr_t)page, initsipi_tramp_start, size);
+	t->vector = (uint8_t)(page >> PAGE_SHIFT);
+	t->mb = (volatile struct mailbox *)(uintptr_t)(page + MAILBOX_OFFSET);
+	return true;
+}
+
+static enum setup_result setup(struct target *t, char *why)
+{
+	enum setup_result r = pick_ap(t, why);
+
+	if (r != SETUP_OK)
+		return r;
+	if (!setup_apic(t, why) || !setup_page(t, why))
+		return SETUP_FAILED;
+	log_info(STAGE, "target: CPU %lu, APIC id %u (%s); trampoline at %x, SIPI vector %02x",
+		 (unsigned long)t->number, t->apic_id, t->x2apic ? "x2APIC" : "xAPIC",
+		 (unsigned)t->vector << PAGE_SHIFT, t->vector);
+	return SETUP_OK;
+}
+
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
+{
+	struct target t;
+	char why[WHY_MAX] = "";
+
+	InitializeLib(image, systab);
+	log_init(LOG_INFO);
+	console_log_sink_install();
+	log_info(STAGE, "Pillbox INIT/SIPI test");
+	memset(&t, 0, sizeof(t));
+	switch (setup(&t, why)) {
+	case SETUP_NO_AP:
+		log_info(STAGE, "SKIP no application processor");
+		break;
+	case SETUP_FAILED:
+		result("setup", false, why);
+		break;
+	case SETUP_OK:
+		case_init_sipi_sipi(&t, "init-sipi-sipi-delays", true);
+		case_init_sipi_sipi(&t, "init-sipi-sipi-no-delay", false);
+		case_second_sipi_ignored(&t);
+		case_repeated_init(&t);
+		case_ap_under_hypervisor(&t);
+		break;
+	}
+	log_info(STAGE, "summary: pass=%u fail=%u", passed, failed);
+	log_info(STAGE, "initsipi done");
+	return failed ? EFI_ABORTED : EFI_SUCCESS;
+}
