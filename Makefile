@@ -96,7 +96,7 @@ $(BUILD)/efi/boot/core_blob.o: $(BUILD)/core.bin
 $(BUILD)/loader.so: $(LOADER_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(LD) $(EFI_LDFLAGS) $^ -o $@ $(EFI_LIBS)
-GUEST_COMMON := guest/guest_fault.c boot/console.c vmm/log.c vmm/fmt.c vmm/lib.c arch/x86_64/serial.c
+GUEST_COMMON := guest/guest_check.c guest/guest_fault.c boot/console.c vmm/log.c vmm/fmt.c vmm/lib.c arch/x86_64/serial.c
 $(BUILD)/guest/%.so: $(BUILD)/efi/guest/%.o $(patsubst %.c,$(BUILD)/efi/%.o,$(GUEST_COMMON))
 	@mkdir -p $(@D)
 	@echo "  LD      $@"

@@ -36,6 +36,7 @@
 #include "arch/x86_64/cpu.h"
 #include "boot/console.h"
 #include "boot/mp_services.h"
+#include "guest/guest_check.h"
 #include "vmm/cpuid_policy.h"
 #include "vmm/fmt.h"
 #include "vmm/hypercall.h"
@@ -148,19 +149,6 @@ extern const uint8_t initsipi_tramp_end[] __attribute__((visibility("hidden")));
 #define REPEAT_ROUNDS          5u
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab);
-
-static unsigned passed, failed;
-
-static void result(const char *name, bool ok, const char *why)
-{
-	if (ok) {
-		passed++;
-		log_info(STAGE, "PASS %s", name);
-	} else {
-		failed++;
-		log_err(STAGE, "FAIL %s: %s", name, why);
-	}
-}
 
 /* The AP under test and the means to reach it. */
 struct target {
@@ -471,6 +459,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	InitializeLib(image, systab);
 	log_init(LOG_INFO);
 	console_log_sink_install();
+	check_begin(STAGE);
 	log_info(STAGE, "Pillbox INIT/SIPI test");
 	memset(&t, 0, sizeof(t));
 	switch (setup(&t, why)) {
@@ -488,7 +477,5 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		case_ap_under_hypervisor(&t);
 		break;
 	}
-	log_info(STAGE, "summary: pass=%u fail=%u", passed, failed);
-	log_info(STAGE, "initsipi done");
-	return failed ? EFI_ABORTED : EFI_SUCCESS;
+	return check_end() ? EFI_ABORTED : EFI_SUCCESS;
 }

@@ -13,6 +13,7 @@
 #include "arch/x86_64/cpu.h"
 #include "boot/console.h"
 #include "boot/mp_services.h"
+#include "guest/guest_check.h"
 #include "guest/guest_fault.h"
 #include "vmm/cpuid_policy.h"
 #include "vmm/fmt.h"
@@ -36,19 +37,6 @@
 #define WHY_MAX 200u
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab);
-
-static unsigned passed, failed;
-
-static void result(const char *name, int ok, const char *why)
-{
-	if (ok) {
-		passed++;
-		log_info(STAGE, "PASS %s", name);
-	} else {
-		failed++;
-		log_err(STAGE, "FAIL %s: %s", name, why);
-	}
-}
 
 struct hc {
 	uint64_t rax, rbx, rcx, rdx;
@@ -377,13 +365,12 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	InitializeLib(image, systab);
 	log_init(LOG_INFO);
 	console_log_sink_install();
+	check_begin(STAGE);
 	log_info(STAGE, "Pillbox guest self-test");
 	test_cpuid();
 	test_vmcall();
 	test_instructions();
 	test_vmm_region();
 	test_smp();
-	log_info(STAGE, "summary: pass=%u fail=%u", passed, failed);
-	log_info(STAGE, "selftest done");
-	return failed ? EFI_ABORTED : EFI_SUCCESS;
+	return check_end() ? EFI_ABORTED : EFI_SUCCESS;
 }

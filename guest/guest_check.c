@@ -1,0 +1,29 @@
+#include "guest/guest_check.h"
+#include "vmm/log.h"
+
+static const char *check_stage = "guest";
+static unsigned passed, failed;
+
+void check_begin(const char *stage)
+{
+	check_stage = stage;
+	passed = failed = 0;
+}
+
+void result(const char *name, bool ok, const char *why)
+{
+	if (ok) {
+		passed++;
+		log_info(check_stage, "PASS %s", name);
+	} else {
+		failed++;
+		log_err(check_stage, "FAIL %s: %s", name, why);
+	}
+}
+
+unsigned check_end(void)
+{
+	log_info(check_stage, "summary: pass=%u fail=%u", passed, failed);
+	log_info(check_stage, "%s done", check_stage);
+	return failed;
+}
