@@ -10,6 +10,9 @@
 
 static EFI_GUID mp_guid = EFI_MP_SERVICES_PROTOCOL_GUID;
 
+/* arch/x86_64/core_call.S loads the call number as a literal. */
+_Static_assert(HC_DEVIRTUALIZE == 3, "devirtualize_self in core_call.S");
+
 struct ap_job {
 	core_launch_fn launch;
 	uint64_t host_cr3;
@@ -93,9 +96,10 @@ int mp_launch_all(core_launch_fn launch, uint64_t host_cr3, unsigned cpu_count)
 	if (EFI_ERROR(mp->GetNumberOfProcessors(mp, &total, &enabled)) ||
 	    EFI_ERROR(mp->WhoAmI(mp, &self)))
 		total = 0;
+	static struct ap_job job; /* read by the AP: not on this stack */
+
 	for (UINTN i = 0; i < total; i++) {
 		EFI_PROCESSOR_INFORMATION info;
-		static struct ap_job job;
 		EFI_STATUS st;
 
 		if (i == self || EFI_ERROR(mp->GetProcessorInfo(mp, i, &info)) ||

@@ -1,4 +1,4 @@
-/* The core's two entry points, called by the loader (boot/launch.c):
+/* The core's two entry points, called by the loader (boot/main.c, boot/mp_launch.c):
  * core_init() once on the boot CPU, then core_launch_cpu() on each CPU to
  * enter VMX root operation and turn the caller into the guest. */
 #include "vmm/core_image.h"

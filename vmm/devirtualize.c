@@ -3,7 +3,7 @@
  * Operation" for VMXOFF; the guest's state comes from the VMCS guest area).
  * Only the firmware context is supported: 64-bit code whose stack is
  * identity-mapped, as UEFI requires. The VMM's page tables stay in CR3
- * until the loader's landing stub, in memory executable under both, loads
+ * until the loader's landing code, in memory executable under both, loads
  * the guest's. The task register keeps the VMM's TSS when the firmware had
  * none (a null TR cannot be loaded); UEFI never switches stacks through it. */
 #include "vmm/devirtualize.h"
@@ -43,7 +43,7 @@ int64_t devirtualize(struct vcpu *v)
 	struct desc_ptr gdtr, idtr;
 	uint64_t rsp = vmcs_readl(VMCS_GUEST_RSP), *frame;
 	uint16_t ds, es, fs, gs;
-	uint64_t fs_base, gs_base, cr0, cr3, cr4, dr7;
+	uint64_t fs_base, gs_base, cr0, cr4, dr7;
 
 	if (__atomic_load_n(&sealed, __ATOMIC_ACQUIRE))
 		return HC_EPERM;
@@ -51,7 +51,7 @@ int64_t devirtualize(struct vcpu *v)
 		return HC_EINVAL;
 
 	frame = (uint64_t *)(uintptr_t)(((rsp - IRET_FRAME_QWORDS * 8) & ~(STACK_ALIGN - 1)));
-	frame[0] = v->gpr[GPR_RBX];                 /* landing stub */
+	frame[0] = v->gpr[GPR_RBX];                 /* landing code */
 	frame[1] = vmcs_readl(VMCS_GUEST_CR3);
 	frame[2] = HC_OK;                            /* RAX */
 	frame[3] = vmcs_readl(VMCS_GUEST_RIP) + vmcs_read32(VMCS_EXIT_INSN_LEN);
@@ -74,10 +74,8 @@ int64_t devirtualize(struct vcpu *v)
 	fs_base = vmcs_readl(VMCS_GUEST_FS_BASE);
 	gs_base = vmcs_readl(VMCS_GUEST_GS_BASE);
 	cr0 = vmcs_readl(VMCS_GUEST_CR0);
-	cr3 = vmcs_readl(VMCS_GUEST_CR3);
 	cr4 = vmcs_readl(VMCS_GUEST_CR4) & ~CR4_VMXE;
 	dr7 = vmcs_readl(VMCS_GUEST_DR7);
-	(void)cr3;
 	restore_guest_msrs();
 
 	log_info("vmx", "CPU index %u (APIC id %u) leaves VMX operation (rollback)", v->index,

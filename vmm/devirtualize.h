@@ -13,7 +13,7 @@ struct vcpu;
 /* What vmx_devirtualize_jump() loads: the guest GPRs (RAX and RSP slots
  * unused) and the stack it switches to, which holds, from the top:
  * landing address, CR3, RAX, then an IRETQ frame (RIP, CS, RFLAGS, RSP,
- * SS). The landing stub (loader code) pops CR3 and RAX and executes IRETQ. */
+ * SS). The landing code (loader code) pops CR3 and RAX and executes IRETQ. */
 struct devirt_ctx {
 	uint64_t gpr[16];
 	uint64_t stack;

@@ -29,7 +29,7 @@
                               *      host page tables, EPT tables, GDT,
                               *      IDT and MSR bitmap */
 #define HC_DEVIRTUALIZE 0x3u /* loader only, before HC_SEAL: leave VMX on this
-                              * CPU. in: RBX = landing stub in the caller's
+                              * CPU. in: RBX = landing code in the caller's
                               * code (arch/x86_64/core_call.S); the caller
                               * continues natively after VMCALL, RAX = 0 */
 #define HC_SEAL        0x4u  /* loader: every CPU started; HC_DEVIRTUALIZE is

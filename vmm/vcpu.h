@@ -71,6 +71,9 @@ _Static_assert(offsetof(struct vcpu, self) == 0, "%gs:0 is the vcpu");
 _Static_assert(offsetof(struct vcpu, vmxon_region) == PAGE_SIZE, "control block is one page");
 _Static_assert(sizeof(struct vcpu) == 8 * PAGE_SIZE, "per-CPU footprint");
 
+/* arch/x86_64/vmx_entry.S: where every VM exit lands (HOST_RIP). */
+extern char vmx_exit_entry[];
+
 /* The calling CPU's vcpu (host mode only: reads %gs:0). */
 static inline struct vcpu *vcpu_current(void)
 {

@@ -63,7 +63,6 @@ void vmcs_setup_host(struct vcpu *v)
 	if (vmm.ctl.exit & EXIT_LOAD_PAT)
 		vmcs_write64(VMCS_HOST_PAT, rdmsr(MSR_IA32_PAT));
 	vmcs_writel(VMCS_HOST_RSP, vcpu_host_rsp(v));
-	extern char vmx_exit_entry[];
 	vmcs_writel(VMCS_HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_entry);
 }
 

@@ -65,7 +65,7 @@ vmx_exit_entry:
 
 /* vmx_devirtualize_jump(const struct devirt_ctx *ctx): after VMXOFF,
  * load the guest GPRs from ctx, switch to the prepared stack and "return"
- * into the loader's landing stub (see vmm/devirtualize.h). */
+ * into the loader's landing code (see vmm/devirtualize.h). */
 	.globl vmx_devirtualize_jump
 	.type vmx_devirtualize_jump, @function
 vmx_devirtualize_jump:
@@ -85,7 +85,7 @@ vmx_devirtualize_jump:
 	mov	VCPU_GPR_IN_CTX(GPR_R13)(%rax), %r13
 	mov	VCPU_GPR_IN_CTX(GPR_R14)(%rax), %r14
 	mov	VCPU_GPR_IN_CTX(GPR_R15)(%rax), %r15
-	ret				/* to the landing stub */
+	ret				/* to the landing code */
 	.size vmx_devirtualize_jump, . - vmx_devirtualize_jump
 
 	.section .note.GNU-stack, "", @progbits
