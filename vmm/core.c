@@ -13,6 +13,7 @@
 #include "vmm/msr_policy.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/descriptors.h"
+#include "arch/x86_64/lapic.h"
 #include "arch/x86_64/msr.h"
 #include "arch/x86_64/vmx.h"
 #include "arch/x86_64/vmx_cap_read.h"
@@ -41,6 +42,7 @@ static void read_mtrrs(struct mtrr_state *s)
 	memset(s, 0, sizeof(*s));
 	cpuid_count(CPUID_ADDR_SIZES, 0, &r);
 	s->maxphyaddr = r.eax & 0xFFu;
+	vmm.maxphyaddr = s->maxphyaddr;
 	s->enabled = (def & MTRR_DEF_TYPE_E) != 0;
 	s->fixed_enabled = (def & MTRR_DEF_TYPE_FE) && (cap & MTRRCAP_FIX);
 	s->default_type = (uint8_t)(def & MTRR_DEF_TYPE_TYPE_MASK);
@@ -64,13 +66,17 @@ static void read_mtrrs(struct mtrr_state *s)
 static int build_ept(void)
 {
 	static struct mtrr_state mtrr;
-	struct phys_range hole = { vmm.bi.region_base, vmm.bi.region_base + vmm.bi.region_size };
+	uint64_t apic = lapic_mmio_base();
+	struct phys_range holes[2] = {
+		{ vmm.bi.region_base, vmm.bi.region_base + vmm.bi.region_size },
+		{ apic, apic + EPT_PAGE_4K },  /* made read-only below */
+	};
 	struct ept_config cfg = {
 		.mtrr = &mtrr,
 		.limit = vmm.bi.map_limit,
 		.use_1g = vmm.ctl.ept_1g,
-		.holes = &hole,
-		.hole_count = 1,
+		.holes = holes,
+		.hole_count = apic && apic < vmm.bi.map_limit ? 2 : 1,
 	};
 	struct ept_stats st = { 0 };
 	int rc;
@@ -87,11 +93,19 @@ static int build_ept(void)
 		return CORE_ERR_NOMEM;
 	}
 	vmm.eptp = ept_eptp(vmm.ept_pml4);
+	/* The local APIC page: reads pass, writes exit (vmm/exit_apic.c). */
+	if (cfg.hole_count == 2) {
+		if (ept_set_4k(&vmm.pages, vmm.ept_pml4, apic, apic, EPT_READ, MEMTYPE_UC)) {
+			log_err("ept", "cannot map the local APIC page %llx", (unsigned long long)apic);
+			return CORE_ERR_NOMEM;
+		}
+		vmm.apic_page = apic;
+	}
 	log_info("ept", "EPT built: [0, %llu GiB) identity, %u tables, %u x 1G, %u x 2M, %u x 4K, "
 		 "VMM region %llx-%llx not present (%u pages)",
 		 (unsigned long long)(vmm.bi.map_limit >> 30), st.tables, st.leaves_1g,
-		 st.leaves_2m, st.leaves_4k, (unsigned long long)hole.start,
-		 (unsigned long long)hole.end, st.holes_4k);
+		 st.leaves_2m, st.leaves_4k, (unsigned long long)holes[0].start,
+		 (unsigned long long)holes[0].end, st.holes_4k);
 	return CORE_OK;
 }
 
@@ -182,7 +196,7 @@ int core_init(struct boot_info *bi)
 
 /* This CPU's block, found by APIC id: usable before the first VM exit has
  * loaded %gs, unlike vcpu_current(). NULL before core_launch_cpu(). */
-static struct vcpu *vcpu_by_apic_id(unsigned apic_id)
+struct vcpu *vcpu_find(unsigned apic_id)
 {
 	uint32_t claimed = __atomic_load_n(&vmm.cpus_claimed, __ATOMIC_ACQUIRE);
 
@@ -194,7 +208,7 @@ static struct vcpu *vcpu_by_apic_id(unsigned apic_id)
 
 void vmx_insn_failed(const char *insn, uint32_t field)
 {
-	struct vcpu *v = vcpu_by_apic_id(cpu_apic_id());
+	struct vcpu *v = vcpu_find(cpu_apic_id());
 	uint64_t err = 0;
 	bool fail;
 

@@ -3,8 +3,10 @@
 #include "vmm/fatal.h"
 #include "vmm/guest_state.h"
 #include "vmm/init_sipi.h"
+#include "vmm/vipi.h"
 #include "vmm/log.h"
 #include "vmm/vmx_errors.h"
+#include "arch/x86_64/cpu.h"
 
 void vmexit_dispatch(struct vcpu *v);
 __attribute__((noreturn)) void vmresume_failed(struct vcpu *v);
@@ -41,7 +43,8 @@ static void deliver_pending_nmi(struct vcpu *v)
 		return;
 	/* A CPU waiting for SIPI does not take NMIs; nor does VM entry
 	 * allow injecting into that state (SDM 27.3.1.5). */
-	if (vmcs_read32(VMCS_GUEST_ACTIVITY_STATE) == ACTIVITY_WAIT_FOR_SIPI) {
+	if (v->wait_sipi ||
+	    vmcs_read32(VMCS_GUEST_ACTIVITY_STATE) == ACTIVITY_WAIT_FOR_SIPI) {
 		v->nmi_pending = false;
 		return;
 	}
@@ -81,7 +84,36 @@ void vmexit_dispatch(struct vcpu *v)
 	default:
 		vmm_fatal(v, h->name);
 	}
+	/* INIT/SIPI posted by another CPU while this one was busy here. */
+	if (__atomic_load_n(&v->ipi_pending, __ATOMIC_ACQUIRE))
+		vipi_take(v);
 	deliver_pending_nmi(v);
+}
+
+/* NMI exiting is on so that other CPUs can kick this one (vmm/vipi.c).
+ * An NMI that brought no posted INIT/SIPI was the guest's: it is given
+ * back at the next entry (deliver_pending_nmi). */
+enum exit_result handle_exception_nmi(struct vcpu *v)
+{
+	uint32_t info = vmcs_read32(VMCS_EXIT_INTR_INFO);
+
+	if ((info & (INTR_INFO_VALID | INTR_TYPE_MASK)) != (INTR_INFO_VALID | INTR_TYPE_NMI))
+		return handle_unexpected(v);
+	/* Further kicks, in root operation, then reach the host NMI handler
+	 * instead of waiting blocked (Bochs 2.7 would keep them blocked even
+	 * in the guest after the next VM entry). */
+	nmi_unblock_by_iret();
+	/* The NMI found the guest unblocked, or it would not have come; the
+	 * exit may still record blocking by NMI (Bochs does). Whether the NMI
+	 * is a kick we swallow or the guest's, which is injected, the guest
+	 * must resume unblocked. */
+	vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY,
+		     vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY) & ~INTERRUPTIBILITY_NMI);
+	if (vipi_nmi_is_kick(v))
+		vipi_take(v);
+	else
+		v->nmi_pending = true;
+	return EXIT_RESUME;
 }
 
 void vmresume_failed(struct vcpu *v)

@@ -5,6 +5,7 @@
  * of 0xFF bytes that holds nothing of the VMM), so reads see no VMM data,
  * writes land in the sink, and the guest goes on. Anything else is a VMM
  * bug or an access beyond the mapped space: dump and stop. */
+#include "vmm/exit_apic.h"
 #include "vmm/exit_table.h"
 #include "vmm/guest_state.h"
 #include "vmm/log.h"
@@ -52,6 +53,8 @@ enum exit_result handle_ept_violation(struct vcpu *v)
 		invept(vmm.ctl.invept_single ? INVEPT_SINGLE_CONTEXT : INVEPT_ALL_CONTEXT, vmm.eptp);
 		return EXIT_RESUME;
 	}
+	if (apic_page_contains(gpa) && (qual & QUAL_WRITE))
+		return apic_write_exit(v, gpa);
 	log_err("ept", "EPT violation outside the VMM region: GPA %llx, %s, qualification %llx, "
 		"linear %llx, RIP %llx", (unsigned long long)gpa, access_kind(qual),
 		(unsigned long long)qual, (unsigned long long)vmcs_readl(VMCS_GUEST_LINEAR_ADDR),

@@ -7,6 +7,7 @@
 #include "vmm/exit_table.h"
 #include "vmm/guest_state.h"
 #include "vmm/init_sipi.h"
+#include "vmm/vipi.h"
 #include "vmm/lib.h"
 #include "vmm/log.h"
 #include "vmm/vmm.h"
@@ -135,4 +136,45 @@ enum exit_result handle_sipi(struct vcpu *v)
 	log_info("init", "SIPI vector %02x on APIC id %u: starting in real mode at %04x:0000",
 		 vector, v->apic_id, (unsigned)vector << 8);
 	return EXIT_RESUME;
+}
+
+/* INIT sent by a guest CPU and emulated at the sender (vmm/vipi.c): the
+ * same architectural state, but an application processor waits for its
+ * SIPI in the HLT activity state with interrupts off (RFLAGS = 2), where
+ * only the VMM's NMI kick wakes it, instead of in wait-for-SIPI, which
+ * only a real SIPI leaves. */
+void vcpu_virtual_init(struct vcpu *v)
+{
+	struct vcpu_arch_state s;
+	bool bsp;
+
+	reset_state(&s, &bsp);
+	if (!bsp)
+		s.activity = ACTIVITY_HLT;
+	load_state(v, &s);
+	v->wait_sipi = !bsp;
+	v->inits++;
+	log_info("init", "INIT (emulated) on APIC id %u: %s", v->apic_id,
+		 bsp ? "bootstrap processor restarts at the reset vector" : "waiting for SIPI");
+}
+
+/* SIPI emulated at the sender: starts a vCPU that waits for one; a SIPI to
+ * a running vCPU is dropped, as a real CPU drops it (SDM Vol. 3A, 11.6.1). */
+void vcpu_virtual_sipi(struct vcpu *v, uint8_t vector)
+{
+	struct vcpu_arch_state s;
+	bool bsp;
+
+	if (!v->wait_sipi) {
+		log_debug("init", "SIPI vector %02x to running APIC id %u: dropped", vector,
+			  v->apic_id);
+		return;
+	}
+	reset_state(&s, &bsp);
+	sipi_state(vector, &s);
+	load_state(v, &s);
+	v->wait_sipi = false;
+	v->sipis++;
+	log_info("init", "SIPI (emulated) vector %02x on APIC id %u: starting in real mode at "
+		 "%04x:0000", vector, v->apic_id, (unsigned)vector << 8);
 }

@@ -8,9 +8,10 @@
 #define H(reason, fn, text) [EXIT_REASON_##reason] = { fn, text }
 
 static const struct exit_handler exit_table[EXIT_REASON_MAX + 1] = {
-	/* Exceptions are not intercepted (exception bitmap 0), NMIs and
-	 * external interrupts go straight to the guest (pin controls 0). */
-	H(EXCEPTION_NMI, handle_unexpected, "exception or NMI"),
+	/* Exceptions are not intercepted (exception bitmap 0); NMIs exit
+	 * (the VMM's IPI kick) and are given back to the guest when they are
+	 * not ours. External interrupts go straight to the guest. */
+	H(EXCEPTION_NMI, handle_exception_nmi, "exception or NMI"),
 	H(EXTERNAL_INTERRUPT, handle_unexpected, "external interrupt"),
 	H(TRIPLE_FAULT, handle_triple_fault, "triple fault"),
 	H(INIT_SIGNAL, handle_init_signal, "INIT signal"),

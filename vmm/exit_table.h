@@ -46,6 +46,7 @@ enum exit_result handle_rdmsr(struct vcpu *v);
 enum exit_result handle_wrmsr(struct vcpu *v);
 enum exit_result handle_cr_access(struct vcpu *v);
 enum exit_result handle_triple_fault(struct vcpu *v);
+enum exit_result handle_exception_nmi(struct vcpu *v);
 enum exit_result handle_init_signal(struct vcpu *v);
 enum exit_result handle_sipi(struct vcpu *v);
 enum exit_result handle_ept_violation(struct vcpu *v);

@@ -5,7 +5,7 @@
  * register or immediate involved and the instruction length (to advance
  * RIP). It does not compute the effective address.
  * Intel SDM Vol. 2A, chapter 2 "Instruction Format"; Vol. 2B, "MOV-Move"
- * and Vol. 2C, "XCHG-Exchange Register/Memory with Register".
+ * and Vol. 2D, "XCHG-Exchange Register/Memory with Register".
  * Pure logic. */
 #ifndef PILLBOX_VMM_INSN_DECODE_H
 #define PILLBOX_VMM_INSN_DECODE_H
@@ -68,6 +68,7 @@ struct insn_mem_access {
  * F2/F3 (unsupported). In 64-bit mode a REX prefix (40-4F) counts only
  * right before the opcode; elsewhere the CPU ignores it. */
 int insn_decode_mem_access(const uint8_t *bytes, unsigned avail,
-			   enum insn_cpu_mode mode, struct insn_mem_access *out);
+			   enum insn_cpu_mode mode,
+			   struct insn_mem_access *out);
 
 #endif

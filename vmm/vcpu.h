@@ -49,6 +49,10 @@ struct vcpu {
 			bool sipi_started;          /* no exit since the last SIPI */
 			uint8_t last_sipi_vector;
 			uint8_t init_echoes;        /* see vmm/exit_init_sipi.c */
+			bool wait_sipi;             /* after an emulated INIT */
+			uint32_t ipi_pending;       /* VIPI_* bits, set by other CPUs */
+			uint32_t kicks_sent;        /* NMIs other CPUs sent to post */
+			uint32_t kicks_taken;       /* of those, seen here */
 			uint32_t vmx_insn_errors;   /* failed VMREAD/VMWRITE */
 			bool launched;
 			bool nmi_pending;           /* NMI taken in root mode */

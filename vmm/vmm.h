@@ -29,6 +29,8 @@ struct vmm {
 	uint64_t host_tables_start, host_tables_end; /* and of host paging */
 	uint64_t msr_bitmap_phys;
 	uint64_t sink_page;           /* guest accesses to VMM pages land here */
+	uint64_t apic_page;           /* xAPIC page, read-only in EPT (0: none) */
+	unsigned maxphyaddr;
 	struct vcpu *vcpus;           /* bi.cpu_count blocks */
 	uint32_t cpus_claimed;        /* atomic: next free vcpu index */
 	struct page_alloc pages;      /* the pool, guarded by pool's lock */
@@ -36,6 +38,10 @@ struct vmm {
 };
 
 extern struct vmm vmm;
+
+/* The vcpu of the CPU with this APIC id (once it has started to launch),
+ * or NULL. */
+struct vcpu *vcpu_find(unsigned apic_id);
 
 /* Guest-physical range of the VMM region. */
 static inline bool vmm_region_contains(uint64_t pa)

@@ -12,6 +12,9 @@
 /* IA32_VMX_MISC (SDM A.6): wait-for-SIPI activity state, needed to park
  * an application processor after INIT (vmm/init_sipi.h). */
 #define MISC_ACTIVITY_WAIT_SIPI (1ull << 8)
+/* ... and HLT, where an application processor waits for an emulated SIPI
+ * (vmm/vipi.h). */
+#define MISC_ACTIVITY_HLT       (1ull << 6)
 
 /* Controls that must be available as 1. */
 #define PROC_REQUIRED   (PROC_USE_MSR_BITMAPS | PROC_SECONDARY_CTLS)
@@ -59,6 +62,10 @@ unsigned vmx_caps_missing(const struct vmx_cap_msrs *m, const char **names,
 		note(names, max_names, &n, "write-back VMCS memory type");
 	if (!(m->misc & MISC_ACTIVITY_WAIT_SIPI))
 		note(names, max_names, &n, "wait-for-SIPI activity state");
+	if (!(m->misc & MISC_ACTIVITY_HLT))
+		note(names, max_names, &n, "HLT activity state");
+	if (!may_be_1(m->pin, PIN_NMI_EXITING))
+		note(names, max_names, &n, "NMI exiting");
 	if (!may_be_1(m->proc, PROC_USE_MSR_BITMAPS))
 		note(names, max_names, &n, "MSR bitmaps");
 	if (!may_be_1(m->proc, PROC_SECONDARY_CTLS))
@@ -95,7 +102,7 @@ void vmx_controls_compute(const struct vmx_cap_msrs *m, struct vmx_controls *c)
 	uint32_t exit_avail = (uint32_t)(m->exit >> 32);
 	uint32_t entry_avail = (uint32_t)(m->entry >> 32);
 
-	c->pin = vmx_adjust_ctl(m->pin, 0);
+	c->pin = vmx_adjust_ctl(m->pin, PIN_NMI_EXITING);
 	/* Only what we need, plus what the CPU forces to 1: with the TRUE
 	 * capability MSRs that leaves CR3-load/store exiting off; without them
 	 * they are forced on and the CR-access handler emulates MOV CR3. */

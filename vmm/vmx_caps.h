@@ -24,7 +24,7 @@ struct vmx_controls {
 	bool invept_single;   /* else all-context */
 };
 
-#define VMX_CAPS_MAX_MISSING 16u
+#define VMX_CAPS_MAX_MISSING 24u
 
 /* Lists each missing capability by a short name (e.g. "unrestricted
  * guest"); returns how many (0: all present). names may be NULL. */

@@ -121,6 +121,26 @@ DEFINE_LOAD_SEG(fs)
 DEFINE_LOAD_SEG(gs)
 #undef DEFINE_LOAD_SEG
 
+/* An IRET to the next instruction: ends the blocking of NMIs that a VM
+ * exit caused by an NMI leaves in VMX root operation (SDM Vol. 3C, 28.2
+ * "Recording VM-Exit Information"... and Vol. 3A, 7.7 "Nonmaskable
+ * Interrupt (NMI)": IRET unblocks NMIs), as KVM does after NMI exits. */
+static inline void nmi_unblock_by_iret(void)
+{
+	__asm__ volatile("mov %%ss, %%eax\n\t"
+			 "push %%rax\n\t"
+			 "lea 8(%%rsp), %%rax\n\t"
+			 "push %%rax\n\t"
+			 "pushfq\n\t"
+			 "mov %%cs, %%eax\n\t"
+			 "push %%rax\n\t"
+			 "lea 1f(%%rip), %%rax\n\t"
+			 "push %%rax\n\t"
+			 "iretq\n"
+			 "1:"
+			 ::: "rax", "memory", "cc");
+}
+
 static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
 static inline void cli(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline void hlt(void) { __asm__ volatile("hlt" ::: "memory"); }

@@ -6,6 +6,7 @@
 #include "arch/x86_64/descriptors.h"
 #include "vmm/fatal.h"
 #include "vmm/vcpu.h"
+#include "vmm/vipi.h"
 
 #define IDT_TYPE_INTERRUPT_GATE 0x8Eu /* present, DPL 0, 64-bit interrupt gate */
 #define VEC_NMI 2u
@@ -40,8 +41,13 @@ EXC_NOERR(28) EXC_ERR(29) EXC_ERR(30) EXC_NOERR(31)
 
 __attribute__((interrupt)) static void nmi_handler(struct interrupt_frame *f)
 {
+	struct vcpu *v = vcpu_current();
+
 	(void)f;
-	vcpu_current()->nmi_pending = true;
+	/* A kick from another CPU (vmm/vipi.c) is taken before the next VM
+	 * entry; any other NMI belongs to the guest. */
+	if (!vipi_nmi_is_kick(v))
+		v->nmi_pending = true;
 }
 
 __attribute__((interrupt)) static void spurious_handler(struct interrupt_frame *f)

@@ -38,7 +38,7 @@
 #define VMCS_GUEST_DEBUGCTL             0x2802u
 #define VMCS_GUEST_PAT                  0x2804u
 #define VMCS_GUEST_EFER                 0x2806u
-#define VMCS_GUEST_PDPTE0               0x280Au
+#define VMCS_GUEST_PDPTE0               0x280Au /* PDPTEn = 0x280A + 2n */
 #define VMCS_HOST_PAT                   0x2C00u
 #define VMCS_HOST_EFER                  0x2C02u
 
@@ -185,6 +185,7 @@
 /* VM-entry interruption information (SDM 25.8.3, Table 25-17). */
 #define INTR_INFO_VECTOR_MASK   0xFFu
 #define INTR_TYPE_SHIFT         8
+#define INTR_TYPE_MASK          (7u << INTR_TYPE_SHIFT)
 #define INTR_TYPE_EXT_INTR      (0u << INTR_TYPE_SHIFT)
 #define INTR_TYPE_NMI           (2u << INTR_TYPE_SHIFT)
 #define INTR_TYPE_HW_EXCEPTION  (3u << INTR_TYPE_SHIFT)

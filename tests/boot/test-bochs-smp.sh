@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# Boot test: the VMM starts on every CPU (EFI MP services), with 2 and 4
-# CPUs in Bochs. Asserts on the serial log that each CPU, by APIC id,
-# entered VMX root operation and launched, that the launch was sealed and
-# that the firmware continues as the guest. One PASS/FAIL line each.
+# Boot tests of every CPU under the VMM, in Bochs, one PASS/FAIL line per
+# assertion on the serial log:
+#  - 2 and 4 CPUs: each CPU, by APIC id, enters VMX root operation and
+#    launches, the launch is sealed, and the guest self-test then runs a
+#    check on every application processor through EFI MP services (which
+#    wakes each with INIT-SIPI-SIPI, emulated by the VMM);
+#  - 2 CPUs: guest/initsipi.efi sends INIT-SIPI-SIPI itself, with and
+#    without delays, a second SIPI, and repeated INITs;
+#  - 4 CPUs with test_fail_cpu = 3: the launch fails on APIC id 3 and every
+#    CPU already started leaves VMX operation again (all or nothing).
 set -u
 cd "$(dirname "$0")/../.."
 model=${BOCHS_MODEL:-corei7_skylake_x}
@@ -22,10 +28,10 @@ expect() { # log, name, regex
 for cpus in 2 4; do
 	esp=$(mktemp -d /tmp/pillbox-smp-esp.XXXXXX)
 	cp -r build/esp/. "$esp/"
-	cp tests/boot/smp-launch.cfg "$esp/EFI/BOOT/pillbox.cfg"
+	cp tests/boot/smp-selftest.cfg "$esp/EFI/BOOT/pillbox.cfg"
 	log=build/test-logs/bochs-smp-$cpus.serial.txt
 	tests/boot/bochs-run.sh --esp "$esp" --cpus "$cpus" --model "$model" --serial "$log" \
-		--marker 'returning to the firmware|VMM halted|refused' --timeout 300
+		--marker 'selftest\] selftest done|VMM halted|boot\] refused' --timeout 300
 	rc=$?
 	rm -rf "$esp"
 	tr -d '\r' < "$log" > "$log.tmp" && mv "$log.tmp" "$log"
@@ -40,29 +46,55 @@ for cpus in 2 4; do
 	done
 	expect "$log" "$cpus-sealed" '^\[INFO cpu0 hcall\] launch sealed'
 	expect "$log" "$cpus-guest-resumed" "^\[INFO cpu0 boot\] guest resumed in VMX non-root operation"
-	if grep -qaE '^\[ERROR ' "$log"; then
-		echo "FAIL bochs-smp-$cpus-no-error:"; grep -aE '^\[ERROR ' "$log" | head -5
+	for ((id = 1; id < cpus; id++)); do
+		expect "$log" "$cpus-ap-check-apic$id" "^\[INFO cpu0 selftest\] PASS ap-signature-apic$id\$"
+		expect "$log" "$cpus-ap-init-emulated-apic$id" "^\[INFO cpu$id init\] INIT \(emulated\) on APIC id $id: waiting for SIPI"
+		expect "$log" "$cpus-ap-sipi-emulated-apic$id" "^\[INFO cpu$id init\] SIPI \(emulated\) vector [0-9a-f]+ on APIC id $id"
+	done
+	expect "$log" "$cpus-selftest-summary" '^\[INFO cpu0 selftest\] summary: pass=[0-9]+ fail=0$'
+	if grep -qaE '^\[(ERROR|WARN) cpu[0-9]+ (vmx|exit|fatal|dump|init|apic|core)\]|\] FAIL ' "$log"; then
+		echo "FAIL bochs-smp-$cpus-no-error:"
+		grep -aE '^\[(ERROR|WARN) cpu[0-9]+ (vmx|exit|fatal|dump|init|apic|core)\]|\] FAIL ' "$log" | head -5
 		fails=$((fails + 1))
 	else
 		echo "PASS bochs-smp-$cpus-no-error"
 	fi
 	[ $fails -eq 0 ] || { echo "--- last 20 lines of $log"; tail -n 20 "$log" | sed 's/^/    /'; }
 done
-# Rollback: the VMM refuses APIC id 1 (test_fail_cpu); the boot CPU, already
-# started, must leave VMX operation and the firmware go on without us.
+# The guest sends INIT-SIPI-SIPI to an application processor itself.
+esp=$(mktemp -d /tmp/pillbox-smp-esp.XXXXXX)
+cp -r build/esp/. "$esp/"
+cp tests/boot/initsipi.cfg "$esp/EFI/BOOT/pillbox.cfg"
+log=build/test-logs/bochs-initsipi.serial.txt
+tests/boot/bochs-run.sh --esp "$esp" --cpus 2 --model "$model" --serial "$log" \
+	--marker 'initsipi done|VMM halted' --timeout 300
+rc=$?
+rm -rf "$esp"
+tr -d '\r' < "$log" > "$log.tmp" && mv "$log.tmp" "$log"
+[ $rc -eq 0 ] || { echo "FAIL bochs-smp-initsipi-run: no final marker (rc $rc)"; fails=$((fails + 1)); }
+for check in init-sipi-sipi-delays init-sipi-sipi-no-delay second-sipi-ignored repeated-init \
+	ap-runs-under-hypervisor; do
+	expect "$log" "initsipi-$check" "^\[INFO cpu0 initsipi\] PASS $check\$"
+done
+expect "$log" initsipi-summary '^\[INFO cpu0 initsipi\] summary: pass=5 fail=0$'
+
+# Rollback: the VMM refuses APIC id 3 (test_fail_cpu); the CPUs already
+# started (0, 1, 2) must leave VMX operation and the firmware go on without us.
 esp=$(mktemp -d /tmp/pillbox-smp-esp.XXXXXX)
 cp -r build/esp/. "$esp/"
 cp tests/boot/smp-rollback.cfg "$esp/EFI/BOOT/pillbox.cfg"
 log=build/test-logs/bochs-smp-rollback.serial.txt
-tests/boot/bochs-run.sh --esp "$esp" --cpus 2 --model "$model" --serial "$log" \
+tests/boot/bochs-run.sh --esp "$esp" --cpus 4 --model "$model" --serial "$log" \
 	--marker 'BdsDxe: starting Boot000[02]|VMM halted' --timeout 300
 rc=$?
 rm -rf "$esp"
 tr -d '\r' < "$log" > "$log.tmp" && mv "$log.tmp" "$log"
 [ $rc -eq 0 ] || { echo "FAIL bochs-smp-rollback-run: no final marker (rc $rc)"; fails=$((fails + 1)); }
 expect "$log" rollback-bsp-launched '^\[INFO cpu0 vmx\] VMLAUNCH: guest continues at'
-expect "$log" rollback-injected '^\[ERROR cpu1 vmx\] APIC id 1: refusing to start \(test_fail_cpu'
-expect "$log" rollback-reported '^\[ERROR cpu0 boot\] CPU 1 \(APIC id 1\) failed to start the VMM: .*rolling back all CPUs'
+expect "$log" rollback-injected '^\[ERROR cpu3 vmx\] APIC id 3: refusing to start \(test_fail_cpu'
+expect "$log" rollback-reported '^\[ERROR cpu0 boot\] CPU 3 \(APIC id 3\) failed to start the VMM: .*rolling back all CPUs'
+expect "$log" rollback-ap1-left '^\[INFO cpu1 vmx\] CPU index 1 \(APIC id 1\) leaves VMX operation \(rollback\)'
+expect "$log" rollback-ap2-left '^\[INFO cpu2 vmx\] CPU index 2 \(APIC id 2\) leaves VMX operation \(rollback\)'
 expect "$log" rollback-bsp-left '^\[INFO cpu0 vmx\] CPU index 0 \(APIC id 0\) leaves VMX operation \(rollback\)'
 expect "$log" rollback-no-hypervisor '^\[INFO cpu0 boot\] rollback complete: CPUID on the boot CPU shows no hypervisor'
 expect "$log" rollback-firmware-continues '^\[ERROR cpu0 boot\] not starting the hypervisor; the firmware continues without it'

@@ -34,6 +34,7 @@ STUB(handle_wrmsr)
 STUB(handle_cr_access)
 STUB(handle_triple_fault)
 STUB(handle_init_signal)
+STUB(handle_exception_nmi)
 STUB(handle_sipi)
 STUB(handle_ept_violation)
 STUB(handle_ept_misconfig)
@@ -155,6 +156,7 @@ static void test_emulated_instructions(void **state)
 	EXPECT(TRIPLE_FAULT, handle_triple_fault);
 	EXPECT(INIT_SIGNAL, handle_init_signal);
 	EXPECT(SIPI, handle_sipi);
+	EXPECT(EXCEPTION_NMI, handle_exception_nmi);
 	EXPECT(EPT_VIOLATION, handle_ept_violation);
 	EXPECT(EPT_MISCONFIG, handle_ept_misconfig);
 	/* RDMSR and WRMSR are distinct handlers, not swapped. */

@@ -57,7 +57,7 @@ static struct vmx_cap_msrs full(void)
 		.entry = CAP(ENTRY_TRUE1, 0xFFFFFFFFu),
 		.proc2 = CAP(0, 0xFFFFFFFFu),
 		.ept_vpid = EPT_ALL_CAPS,
-		.misc = 1ull << 8, /* wait-for-SIPI activity state */
+		.misc = (1ull << 8) | (1ull << 6), /* wait-for-SIPI and HLT activity states */
 		.cr0_fixed0 = 0x80000021, .cr0_fixed1 = 0xFFFFFFFF,
 		.cr4_fixed0 = 0x2000, .cr4_fixed1 = 0x3727FF,
 	};
@@ -163,9 +163,10 @@ static void test_full_set_controls(void **state)
 	assert_true(c.ept_1g);
 	assert_true(c.invept_single);
 	/* Nothing asked for that would trap the guest needlessly: pin
-	 * controls are the must-be-1 bits only, no I/O, MOV DR, HLT, RDTSC
-	 * or (TRUE MSRs) CR3 exiting, no external-interrupt exiting. */
-	assert_int_equal(c.pin, PIN_DEFAULT1);
+	 * controls are the must-be-1 bits and NMI exiting (the VMM's IPI
+	 * kick, vmm/vipi.h) only, no I/O, MOV DR, HLT, RDTSC or (TRUE MSRs)
+	 * CR3 exiting, no external-interrupt exiting. */
+	assert_int_equal(c.pin, PIN_DEFAULT1 | PIN_NMI_EXITING);
 	assert_int_equal(c.proc & PROC_NEVER, 0);
 	assert_int_equal(c.proc & (PROC_CR3_LOAD_EXITING | PROC_CR3_STORE_EXITING), 0);
 	assert_int_equal(c.pin & PIN_EXT_INTR_EXITING, 0);
@@ -268,8 +269,12 @@ static void test_each_required_missing(void **state)
 	(void)state;
 	m = full(); clear_may1(&m.proc, PROC_USE_MSR_BITMAPS);
 	expect_one_missing(&m, "no MSR bitmaps", "MSR bitmaps");
-	m = full(); m.misc = 0;
+	m = full(); m.misc &= ~(1ull << 8);
 	expect_one_missing(&m, "no wait-for-SIPI", "wait-for-SIPI activity state");
+	m = full(); m.misc &= ~(1ull << 6);
+	expect_one_missing(&m, "no HLT activity", "HLT activity state");
+	m = full(); clear_may1(&m.pin, PIN_NMI_EXITING);
+	expect_one_missing(&m, "no NMI exiting", "NMI exiting");
 	m = full(); clear_may1(&m.proc, PROC_SECONDARY_CTLS);
 	expect_one_missing(&m, "no secondary controls bit", "secondary processor-based controls");
 	m = full(); clear_may1(&m.proc2, PROC2_ENABLE_EPT);

@@ -10,7 +10,7 @@ HOST_LDLIBS := -lcmocka
 
 UNIT_DIR := tests/unit
 UNIT_NAMES := mtrr ept host_paging config cpuid_policy msr_policy cr_policy \
-	exit_table vmx_caps fmt init_sipi
+	exit_table vmx_caps fmt init_sipi guest_paging insn_decode apic_icr
 UNIT_TESTS := $(addprefix $(BUILD)/$(UNIT_DIR)/test_,$(UNIT_NAMES))
 
 # Sources linked into each test besides tests/unit/test_<name>.c.
@@ -25,6 +25,9 @@ UNIT_SRCS_exit_table := vmm/exit_table.c
 UNIT_SRCS_vmx_caps := vmm/vmx_caps.c
 UNIT_SRCS_fmt := vmm/fmt.c
 UNIT_SRCS_init_sipi := vmm/init_sipi.c
+UNIT_SRCS_insn_decode := vmm/insn_decode.c
+UNIT_SRCS_apic_icr := vmm/apic_icr.c
+UNIT_SRCS_guest_paging := vmm/guest_paging.c
 
 unit_host_obj = $(patsubst %.c,$(BUILD)/host/%.o,$(1))
 unit_test_srcs = $(UNIT_DIR)/test_$(1).c $(UNIT_SRCS_$(1))
