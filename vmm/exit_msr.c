@@ -5,6 +5,7 @@
 #include "vmm/guest_state.h"
 #include "vmm/log.h"
 #include "vmm/msr_policy.h"
+#include "vmm/vipi.h"
 #include "arch/x86_64/cpu.h"
 
 enum exit_result handle_rdmsr(struct vcpu *v)
@@ -35,6 +36,17 @@ enum exit_result handle_wrmsr(struct vcpu *v)
 
 	switch (msr_policy_write(msr, value)) {
 	case MSR_ACT_EMULATE:
+		return EXIT_NEXT_INSN;
+	case MSR_ACT_IPI:
+		switch (vipi_icr_write(v, (uint32_t)value, (uint32_t)(value >> 32))) {
+		case VIPI_SELF_RESET:
+			return EXIT_RESUME;
+		case VIPI_EMULATED:
+			return EXIT_NEXT_INSN;
+		case VIPI_FORWARD:
+			break;
+		}
+		wrmsr(msr, value);
 		return EXIT_NEXT_INSN;
 	case MSR_ACT_PASS:
 		wrmsr(msr, value);

@@ -37,7 +37,8 @@ static bool in_high_range(uint32_t msr)
 
 bool msr_policy_intercepts(uint32_t msr)
 {
-	return msr == MSR_IA32_FEATURE_CONTROL || is_vmx_msr(msr);
+	return msr == MSR_IA32_FEATURE_CONTROL || is_vmx_msr(msr) ||
+	       msr == MSR_X2APIC_ICR_WRITE;
 }
 
 static void set_bit(uint8_t *region, uint32_t n)
@@ -65,6 +66,7 @@ void msr_bitmap_build(uint8_t bitmap[MSR_BITMAP_SIZE])
 	intercept(bitmap, MSR_IA32_FEATURE_CONTROL);
 	for (msr = MSR_IA32_VMX_FIRST; msr <= MSR_IA32_VMX_LAST; msr++)
 		intercept(bitmap, msr);
+	set_bit(bitmap + MSR_BITMAP_WRITE_LOW, MSR_X2APIC_ICR_WRITE - MSR_LOW_FIRST);
 }
 
 enum msr_action msr_policy_read(uint32_t msr, uint64_t host_value,
@@ -84,6 +86,8 @@ enum msr_action msr_policy_read(uint32_t msr, uint64_t host_value,
 enum msr_action msr_policy_write(uint32_t msr, uint64_t value)
 {
 	(void)value;
+	if (msr == MSR_X2APIC_ICR_WRITE)
+		return MSR_ACT_IPI;
 	if (msr == MSR_IA32_FEATURE_CONTROL || is_vmx_msr(msr) ||
 	    !(in_low_range(msr) || in_high_range(msr)))
 		return MSR_ACT_INJECT_GP;

@@ -13,6 +13,7 @@
 #define FEATURE_CONTROL_VMX_OUTSIDE_SMX (1ull << 2)
 #define MSR_IA32_VMX_FIRST         0x480u  /* IA32_VMX_BASIC */
 #define MSR_IA32_VMX_LAST          0x493u  /* IA32_VMX_EXIT_CTLS2 */
+#define MSR_X2APIC_ICR_WRITE       0x830u  /* x2APIC ICR: writes only */
 
 #define MSR_BITMAP_SIZE 4096u
 #define MSR_LOW_LAST    0x00001FFFu
@@ -23,10 +24,13 @@ enum msr_action {
 	MSR_ACT_PASS,       /* execute RDMSR/WRMSR for the guest */
 	MSR_ACT_EMULATE,    /* use *value (read) / drop the write */
 	MSR_ACT_INJECT_GP,  /* inject #GP(0), as a CPU without the MSR would */
+	MSR_ACT_IPI,        /* an x2APIC ICR write: INIT/SIPI go to vmm/vipi.c */
 };
 
 /* True if the MSR is intercepted (its bitmap bits are set) for reads
- * or writes. */
+ * or writes. The x2APIC ICR (0x830) is intercepted for writes only, so
+ * that INIT and start-up IPIs in x2APIC mode reach vmm/vipi.c as xAPIC
+ * ones do through EPT. */
 bool msr_policy_intercepts(uint32_t msr);
 
 /* Fills a 4 KiB MSR bitmap: read-low, read-high, write-low, write-high
@@ -41,7 +45,8 @@ void msr_bitmap_build(uint8_t bitmap[MSR_BITMAP_SIZE]);
 enum msr_action msr_policy_read(uint32_t msr, uint64_t host_value, uint64_t *value);
 
 /* WRMSR policy: IA32_FEATURE_CONTROL (locked), IA32_VMX_* (read-only) and
- * MSRs outside the bitmap ranges give #GP. Other MSRs pass. */
+ * MSRs outside the bitmap ranges give #GP; the x2APIC ICR is MSR_ACT_IPI.
+ * Other MSRs pass. */
 enum msr_action msr_policy_write(uint32_t msr, uint64_t value);
 
 #endif
