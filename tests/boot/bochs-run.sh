@@ -3,14 +3,16 @@
 # COM1. Ends Bochs (by its own process id) as soon as the serial log shows
 # the final marker; the timeout is only the backstop.
 #
-#   bochs-run.sh --esp DIR [--cpus N] [--model M] [--serial FILE]
+#   bochs-run.sh --esp DIR [--disk2 DIR] [--cpus N] [--model M] [--serial FILE]
 #                [--marker REGEX] [--timeout SECONDS] [--show] [--memory MB]
+# --disk2 adds a second FAT disk (ATA primary slave), as a second volume.
 # Exit: 0 marker seen, 2 Bochs ended before the marker, 124 timeout.
 set -u
-esp="" cpus=1 model=corei7_skylake_x serial="" marker="" timeout=900 show=0 mem=512
+esp="" disk2="" cpus=1 model=corei7_skylake_x serial="" marker="" timeout=900 show=0 mem=512
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--esp) esp=$2; shift ;;
+	--disk2) disk2=$2; shift ;;
 	--cpus) cpus=$2; shift ;;
 	--model) model=$2; shift ;;
 	--serial) serial=$2; shift ;;
@@ -29,6 +31,7 @@ ovmf=/usr/share/ovmf/OVMF.fd
 work=$(mktemp -d /tmp/pillbox-bochs.XXXXXX)
 # vvfat may write into the folder it serves: give it a private copy.
 cp -r "$esp" "$work/esp"
+[ -z "$disk2" ] || cp -r "$disk2" "$work/disk2"
 [ -n "$serial" ] || serial="$work/serial.txt"
 : > "$serial"
 serial=$(realpath "$serial")   # Bochs runs in $work
@@ -52,6 +55,7 @@ ata0: enabled=1, ioaddr1=0x1f0, ioaddr2=0x3f0, irq=14
 ata0-master: type=disk, path=$work/esp, mode=vvfat, journal=$work/vvfat.redolog
 boot: disk
 RC
+[ -z "$disk2" ] || echo "ata0-slave: type=disk, path=$work/disk2, mode=vvfat, journal=$work/vvfat2.redolog" >> "$work/bochsrc"
 echo c > "$work/dbg"
 
 (cd "$work" && exec bochs -q -f "$work/bochsrc" -rc "$work/dbg" </dev/null >"$work/bochs.out" 2>&1) &
