@@ -110,15 +110,10 @@ enum exit_result apic_write_exit(struct vcpu *v, uint64_t gpa)
 		guest_set_gpr(v, a.reg, lapic_read(off));
 	if (off == APIC_REG_ICR_LOW) {
 		uint32_t dest = lapic_read(APIC_REG_ICR_HIGH) >> APIC_XAPIC_DEST_SHIFT;
+		enum exit_result r;
 
-		switch (vipi_icr_write(v, value, dest)) {
-		case VIPI_SELF_RESET:
-			return EXIT_RESUME;
-		case VIPI_EMULATED:
-			return EXIT_NEXT_INSN;
-		case VIPI_FORWARD:
-			break;
-		}
+		if (vipi_icr_exit(v, value, dest, &r))
+			return r;
 	}
 	lapic_write(off, value);
 	return EXIT_NEXT_INSN;

@@ -37,17 +37,14 @@ enum exit_result handle_wrmsr(struct vcpu *v)
 	switch (msr_policy_write(msr, value)) {
 	case MSR_ACT_EMULATE:
 		return EXIT_NEXT_INSN;
-	case MSR_ACT_IPI:
-		switch (vipi_icr_write(v, (uint32_t)value, (uint32_t)(value >> 32))) {
-		case VIPI_SELF_RESET:
-			return EXIT_RESUME;
-		case VIPI_EMULATED:
-			return EXIT_NEXT_INSN;
-		case VIPI_FORWARD:
-			break;
-		}
+	case MSR_ACT_IPI: {
+		enum exit_result r;
+
+		if (vipi_icr_exit(v, (uint32_t)value, (uint32_t)(value >> 32), &r))
+			return r;
 		wrmsr(msr, value);
 		return EXIT_NEXT_INSN;
+	}
 	case MSR_ACT_PASS:
 		wrmsr(msr, value);
 		return EXIT_NEXT_INSN;

@@ -112,6 +112,21 @@ static void wait_for_sipi(struct vcpu *v)
 	}
 }
 
+bool vipi_icr_exit(struct vcpu *v, uint32_t icr_low, uint32_t dest, enum exit_result *r)
+{
+	switch (vipi_icr_write(v, icr_low, dest)) {
+	case VIPI_SELF_RESET:
+		*r = EXIT_RESUME;
+		return true;
+	case VIPI_EMULATED:
+		*r = EXIT_NEXT_INSN;
+		return true;
+	case VIPI_FORWARD:
+	default:
+		return false;
+	}
+}
+
 bool vipi_nmi_is_kick(struct vcpu *v)
 {
 	if (v->kicks_taken == __atomic_load_n(&v->kicks_sent, __ATOMIC_ACQUIRE))

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "vmm/exit_table.h"
 
 struct vcpu;
 
@@ -39,6 +40,11 @@ enum vipi_outcome vipi_icr_write(struct vcpu *v, uint32_t icr_low, uint32_t dest
  * as an NMI exit right after the next VM entry; the count keeps it from
  * being mistaken for the guest's NMI. */
 bool vipi_nmi_is_kick(struct vcpu *v);
+
+/* The same as a VM-exit outcome for the handler of the trapped ICR write:
+ * true and *r set when vmm/vipi.c dealt with it, false when the caller
+ * must still perform the write itself. */
+bool vipi_icr_exit(struct vcpu *v, uint32_t icr_low, uint32_t dest, enum exit_result *r);
 
 /* Applies what other CPUs posted to v (on its NMI exit, or before any VM
  * entry). Returns true if something was pending. */
