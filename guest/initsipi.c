@@ -1,13 +1,18 @@
 /* Guest test of INIT/SIPI emulation: the BSP (this EFI program) restarts
  * one application processor the way an OS does, with INIT and Start-up
  * IPIs through its own local APIC (Intel SDM Vol. 3A, 9.4.4 "MP
- * Initialization Example"; 11.6.1 "Interrupt Command Register (ICR)").
+ * Initialization Example"; 11.6.1 "Interrupt Command Register (ICR)"),
+ * then every application processor at once with the destination shorthand
+ * "all excluding self", as firmware does at ExitBootServices.
  *
- * The AP starts in real mode at a trampoline copied into a page below
+ * An AP starts in real mode at a trampoline copied into a page below
  * 1 MiB (SIPI vector = page address >> 12). The trampoline sets DS = CS,
- * runs CPUID 0x40000000 and CPUID 1, stores the answers and increments an
- * arrival counter in a mailbox in the same page, then halts for good
- * (cli; hlt; jmp back). The BSP watches the mailbox, every wait bounded.
+ * runs CPUID 0x40000000 and CPUID 1, stores the answers in a mailbox in
+ * the same page, increments its own byte in a per-APIC-id array (indexed
+ * by the initial APIC id, CPUID.01H:EBX[31:24]) and then the arrival
+ * counter, both LOCK-prefixed because several APs may run it at once, and
+ * halts for good (cli; hlt; jmp back). The BSP watches the mailbox, every
+ * wait bounded.
  * Cases, one line each, [INFO cpuN initsipi] PASS <name> or
  * [ERROR cpuN initsipi] FAIL <name>: why:
  *   init-sipi-sipi-delays    INIT, 10 ms, SIPI, 200 us, SIPI (9.4.4.1):
@@ -20,14 +25,23 @@
  *                            between rounds: the AP arrives every time
  *   ap-runs-under-hypervisor the restarted AP's CPUID gives 'PillboxVMM'
  *                            and the hypervisor bit
+ *   init-sipi-all-excluding-self  run last: INIT, 10 ms, SIPI, 200 us,
+ *                            SIPI, all with the shorthand "all excluding
+ *                            self" (ICR bits 19:18 = 11; EDK2
+ *                            SendInitSipiSipiAllExcludingSelf): every
+ *                            enabled AP arrives exactly once (the FAIL
+ *                            line names the missing APIC ids), no other
+ *                            CPU does, and the BSP keeps running the test
  * then "summary: pass=N fail=M" and "initsipi done". With no application
  * processor: "SKIP no application processor", the summary and the end
  * marker. A failure to set up (no MP services, no page below 1 MiB, APIC
  * disabled) is one FAIL line named "setup".
  *
- * After this test the chosen AP is out of the firmware's control: it is
- * parked in the trampoline, not in EFI MP services' idle loop, and the
- * trampoline page stays allocated (reserved) for it. Run it last in a boot. */
+ * After this test every application processor is out of the firmware's
+ * control: each is parked in the trampoline, not in EFI MP services' idle
+ * loop (EFI MP services can no longer reach them), and the trampoline page
+ * stays allocated (reserved) for them. Run it last in a boot. */
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -58,12 +72,16 @@
 #define MB_LEAF1_EBX       0x80C
 #define MB_LEAF1_ECX       0x810
 #define MB_ARRIVALS        0x814
+#define MB_SEEN            0x818
+#define SEEN_IDS           256u       /* 8-bit initial APIC ids */
 #define TRAMP_HV_LEAF      0x40000000
+#define TRAMP_ID_SHIFT     24         /* CPUID.01H:EBX[31:24] */
 
 struct mailbox {
 	uint32_t sig_ebx, sig_ecx, sig_edx; /* CPUID 0x40000000 */
 	uint32_t leaf1_ebx, leaf1_ecx;      /* CPUID 1 */
 	uint32_t arrivals;                  /* incremented last */
+	uint8_t seen[SEEN_IDS];             /* arrivals by initial APIC id */
 };
 
 _Static_assert(MB_SIG_EBX == MAILBOX_OFFSET + offsetof(struct mailbox, sig_ebx), "mailbox");
@@ -72,6 +90,7 @@ _Static_assert(MB_SIG_EDX == MAILBOX_OFFSET + offsetof(struct mailbox, sig_edx),
 _Static_assert(MB_LEAF1_EBX == MAILBOX_OFFSET + offsetof(struct mailbox, leaf1_ebx), "mailbox");
 _Static_assert(MB_LEAF1_ECX == MAILBOX_OFFSET + offsetof(struct mailbox, leaf1_ecx), "mailbox");
 _Static_assert(MB_ARRIVALS == MAILBOX_OFFSET + offsetof(struct mailbox, arrivals), "mailbox");
+_Static_assert(MB_SEEN == MAILBOX_OFFSET + offsetof(struct mailbox, seen), "mailbox");
 _Static_assert(MAILBOX_OFFSET + sizeof(struct mailbox) <= PAGE_SIZE, "mailbox");
 _Static_assert(TRAMP_HV_LEAF == HV_CPUID_BASE, "trampoline leaf");
 
@@ -103,6 +122,8 @@ __asm__(".pushsection .rodata\n"
 	"	cpuid\n"
 	"	mov %ebx, " STR(MB_LEAF1_EBX) "\n"
 	"	mov %ecx, " STR(MB_LEAF1_ECX) "\n"
+	"	shr $" STR(TRAMP_ID_SHIFT) ", %ebx\n"
+	"	lock incb " STR(MB_SEEN) "(%bx)\n"
 	"	lock incl " STR(MB_ARRIVALS) "\n"
 	"1:	cli\n"
 	"	hlt\n"
@@ -131,6 +152,8 @@ extern const uint8_t initsipi_tramp_end[] __attribute__((visibility("hidden")));
 #define ICR_TRIGGER_LEVEL      (1u << 15)
 #define ICR_INIT               (ICR_DM_INIT | ICR_LEVEL_ASSERT | ICR_TRIGGER_LEVEL)
 #define ICR_SIPI(vector)       (ICR_DM_STARTUP | ICR_LEVEL_ASSERT | (vector))
+#define ICR_SH_ALL_EXCL        (3u << 18)   /* destination shorthand */
+#define ICR_NO_DEST            0u           /* ignored with a shorthand */
 #define ICR_IDLE_POLLS         1000000u
 #define RFLAGS_IF              (1ull << 9)
 #define CPUID_EXT_MAX          0x80000000u
@@ -140,6 +163,9 @@ extern const uint8_t initsipi_tramp_end[] __attribute__((visibility("hidden")));
 #define APIC_ID_SHIFT          24          /* CPUID.01H:EBX[31:24] */
 #define INITIAL_APIC_ID_MASK   0xFFu
 
+_Static_assert(TRAMP_ID_SHIFT == APIC_ID_SHIFT, "trampoline APIC id");
+_Static_assert(SEEN_IDS == INITIAL_APIC_ID_MASK + 1u, "per-APIC-id array");
+
 /* Timing (9.4.4.1 "Typical BSP Initialization Sequence"). */
 #define INIT_DELAY_US          10000u   /* after INIT */
 #define SIPI_DELAY_US          200u     /* between the SIPIs */
@@ -147,13 +173,17 @@ extern const uint8_t initsipi_tramp_end[] __attribute__((visibility("hidden")));
 #define POLL_STEP_US           100u
 #define SETTLE_US              10000u   /* to see an arrival that must not come */
 #define REPEAT_ROUNDS          5u
+#define ID_LIST_MAX            80u
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab);
 
-/* The AP under test and the means to reach it. */
+/* The AP under test and the means to reach it, and every AP. */
 struct target {
 	UINTN number;               /* MP services processor number */
 	uint32_t apic_id;
+	uint32_t bsp_apic_id;
+	unsigned ap_count;          /* enabled application processors */
+	bool is_ap[SEEN_IDS];       /* the same, by initial APIC id */
 	bool x2apic;
 	uintptr_t apic_mmio;        /* xAPIC register page */
 	uint8_t vector;             /* trampoline page >> 12 */
@@ -194,20 +224,21 @@ static bool icr_wait_idle(const struct target *t)
 	return false;
 }
 
-/* Sends one IPI to the target, interrupts off so that no handler on this
- * CPU writes the ICR in between; returns false if the ICR stayed busy. */
-static bool send_ipi(const struct target *t, uint32_t icr_low)
+/* Sends one IPI (to APIC id dest, or by the shorthand in icr_low),
+ * interrupts off so that no handler on this CPU writes the ICR in
+ * between; returns false if the ICR stayed busy. */
+static bool send_ipi(const struct target *t, uint32_t dest, uint32_t icr_low)
 {
 	uint64_t rflags = read_rflags();
 	bool ok;
 
 	cli();
 	if (t->x2apic) {
-		wrmsr(MSR_X2APIC_ICR, ((uint64_t)t->apic_id << X2APIC_DEST_SHIFT) | icr_low);
+		wrmsr(MSR_X2APIC_ICR, ((uint64_t)dest << X2APIC_DEST_SHIFT) | icr_low);
 		ok = true;
 	} else {
 		ok = icr_wait_idle(t);
-		*apic_reg(t, APIC_ICR_HIGH) = t->apic_id << ICR_DEST_SHIFT;
+		*apic_reg(t, APIC_ICR_HIGH) = dest << ICR_DEST_SHIFT;
 		*apic_reg(t, APIC_ICR_LOW) = icr_low;
 		ok = icr_wait_idle(t) && ok;
 	}
@@ -226,6 +257,8 @@ static void mailbox_reset(volatile struct mailbox *mb)
 	mb->leaf1_ebx = 0;
 	mb->leaf1_ecx = 0;
 	mb->arrivals = 0;
+	for (unsigned i = 0; i < SEEN_IDS; i++)
+		mb->seen[i] = 0;
 }
 
 /* Polls until `arrivals` reaches `want` or the timeout passes; returns
@@ -268,9 +301,10 @@ static bool await_single_arrival(const struct target *t, char *why)
 	return true;
 }
 
-static bool send_or_why(const struct target *t, uint32_t icr_low, const char *what, char *why)
+static bool send_or_why(const struct target *t, uint32_t dest, uint32_t icr_low,
+			const char *what, char *why)
 {
-	if (send_ipi(t, icr_low))
+	if (send_ipi(t, dest, icr_low))
 		return true;
 	fmt_snprintf(why, WHY_MAX, "ICR delivery status still pending after the %s", what);
 	return false;
@@ -280,14 +314,14 @@ static bool send_or_why(const struct target *t, uint32_t icr_low, const char *wh
 static bool start_ap(const struct target *t, unsigned sipis, bool delays, char *why)
 {
 	mailbox_reset(t->mb);
-	if (!send_or_why(t, ICR_INIT, "INIT", why))
+	if (!send_or_why(t, t->apic_id, ICR_INIT, "INIT", why))
 		return false;
 	if (delays)
 		BS->Stall(INIT_DELAY_US);
 	for (unsigned i = 0; i < sipis; i++) {
 		if (i && delays)
 			BS->Stall(SIPI_DELAY_US);
-		if (!send_or_why(t, ICR_SIPI(t->vector), "SIPI", why))
+		if (!send_or_why(t, t->apic_id, ICR_SIPI(t->vector), "SIPI", why))
 			return false;
 	}
 	return true;
@@ -314,7 +348,7 @@ static void case_second_sipi_ignored(const struct target *t)
 		result("second-sipi-ignored", false, why);
 		return;
 	}
-	ok = send_or_why(t, ICR_SIPI(t->vector), "second SIPI", why);
+	ok = send_or_why(t, t->apic_id, ICR_SIPI(t->vector), "second SIPI", why);
 	if (ok) {
 		BS->Stall(SETTLE_US);
 		n = t->mb->arrivals;
@@ -360,11 +394,108 @@ static void case_ap_under_hypervisor(const struct target *t)
 	result("ap-runs-under-hypervisor", mb->arrivals != 0 && sig && hv, why);
 }
 
+/* Appends id to a blank-separated list of APIC ids (cut when full). */
+static void id_list_add(char *list, unsigned id)
+{
+	size_t len = strlen(list);
+
+	if (len < ID_LIST_MAX - 1)
+		fmt_snprintf(list + len, ID_LIST_MAX - len, "%s%u", len ? " " : "", id);
+}
+
+/* Appends one reason to why, "; " between reasons (cut when full). */
+static void why_add(char *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void why_add(char *why, const char *fmt, ...)
+{
+	size_t len = strlen(why);
+	va_list ap;
+
+	if (len && len < WHY_MAX - 1)
+		fmt_snprintf(why + len, WHY_MAX - len, "; ");
+	len = strlen(why);
+	if (len >= WHY_MAX - 1)
+		return;
+	va_start(ap, fmt);
+	fmt_vsnprintf(why + len, WHY_MAX - len, fmt, ap);
+	va_end(ap);
+}
+
+/* INIT-SIPI-SIPI to every other CPU with the shorthand "all excluding
+ * self" (11.6.1, Destination Shorthand 11b), as EDK2 does at
+ * ExitBootServices: every enabled AP, whether parked in the trampoline by
+ * the cases before or idle in EFI MP services, arrives exactly once; the
+ * BSP is left alone. Afterwards every AP is parked in the trampoline. */
+static void case_init_sipi_all_excluding_self(const struct target *t)
+{
+	static const char name[] = "init-sipi-all-excluding-self";
+	volatile struct mailbox *mb = t->mb;
+	char why[WHY_MAX] = "", missing[ID_LIST_MAX] = "", repeated[ID_LIST_MAX] = "",
+	     stray[ID_LIST_MAX] = "";
+	unsigned n_missing = 0, n_repeated = 0, n_stray = 0, self;
+	uint32_t n;
+	struct cpuid_regs r;
+
+	mailbox_reset(mb);
+	if (!send_or_why(t, ICR_NO_DEST, ICR_INIT | ICR_SH_ALL_EXCL,
+			 "INIT to all excluding self", why)) {
+		result(name, false, why);
+		return;
+	}
+	BS->Stall(INIT_DELAY_US);
+	for (unsigned i = 0; i < 2; i++) {
+		if (i)
+			BS->Stall(SIPI_DELAY_US);
+		if (!send_or_why(t, ICR_NO_DEST, ICR_SIPI(t->vector) | ICR_SH_ALL_EXCL,
+				 "SIPI to all excluding self", why)) {
+			result(name, false, why);
+			return;
+		}
+	}
+	wait_arrivals(mb, t->ap_count, ARRIVAL_TIMEOUT_US);
+	BS->Stall(SETTLE_US); /* a second arrival of some AP, or a stray CPU */
+	n = mb->arrivals;
+
+	for (unsigned id = 0; id < SEEN_IDS; id++) {
+		unsigned seen = mb->seen[id];
+
+		if (t->is_ap[id] && seen == 0) {
+			n_missing++;
+			id_list_add(missing, id);
+		} else if (t->is_ap[id] && seen > 1) {
+			n_repeated++;
+			id_list_add(repeated, id);
+		} else if (!t->is_ap[id] && seen) {
+			n_stray++;
+			id_list_add(stray, id);
+		}
+	}
+	cpuid_count(1, 0, &r);
+	self = r.ebx >> APIC_ID_SHIFT;
+
+	if (n_missing)
+		why_add(why, "%u of %u APs arrived within %u ms; missing APIC id(s): %s",
+			t->ap_count - n_missing, t->ap_count, ARRIVAL_TIMEOUT_US / 1000u, missing);
+	if (n_repeated)
+		why_add(why, "APIC id(s) %s ran the trampoline more than once (%u arrivals for %u APs)",
+			repeated, n, t->ap_count);
+	if (n_stray)
+		why_add(why, "the trampoline ran on APIC id(s) %s, not enabled APs (the BSP is %u)",
+			stray, t->bsp_apic_id);
+	if (!n_missing && !n_repeated && !n_stray && n != t->ap_count)
+		why_add(why, "arrival counter %u, expected %u, though every AP's byte is 1", n,
+			t->ap_count);
+	if (self != (t->bsp_apic_id & INITIAL_APIC_ID_MASK))
+		why_add(why, "the test now runs on APIC id %u, not the BSP %u", self,
+			t->bsp_apic_id);
+	result(name, why[0] == '\0', why);
+}
+
 /* ---- set-up ------------------------------------------------------------ */
 
 enum setup_result { SETUP_OK, SETUP_NO_AP, SETUP_FAILED };
 
-/* The last enabled application processor MP services reports. */
+/* The last enabled application processor MP services reports, and the
+ * set of all of them and the BSP's APIC id. */
 static enum setup_result pick_ap(struct target *t, char *why)
 {
 	static EFI_GUID mp_guid = EFI_MP_SERVICES_PROTOCOL_GUID;
@@ -382,12 +513,18 @@ static enum setup_result pick_ap(struct target *t, char *why)
 		EFI_PROCESSOR_INFORMATION info;
 
 		memset(&info, 0, sizeof(info));
-		if (EFI_ERROR(mp->GetProcessorInfo(mp, i, &info)) ||
-		    (info.StatusFlag & PROCESSOR_AS_BSP_BIT) ||
-		    !(info.StatusFlag & PROCESSOR_ENABLED_BIT))
+		if (EFI_ERROR(mp->GetProcessorInfo(mp, i, &info)))
+			continue;
+		if (info.StatusFlag & PROCESSOR_AS_BSP_BIT) {
+			t->bsp_apic_id = (uint32_t)info.ProcessorId;
+			continue;
+		}
+		if (!(info.StatusFlag & PROCESSOR_ENABLED_BIT))
 			continue;
 		t->number = i;
 		t->apic_id = (uint32_t)info.ProcessorId;
+		t->is_ap[t->apic_id & INITIAL_APIC_ID_MASK] = true;
+		t->ap_count++;
 		found = true;
 	}
 	return found ? SETUP_OK : SETUP_NO_AP;
@@ -448,6 +585,7 @@ static enum setup_result setup(struct target *t, char *why)
 	log_info(STAGE, "target: CPU %lu, APIC id %u (%s); trampoline at %x, SIPI vector %02x",
 		 (unsigned long)t->number, t->apic_id, t->x2apic ? "x2APIC" : "xAPIC",
 		 (unsigned)t->vector << PAGE_SHIFT, t->vector);
+	log_info(STAGE, "BSP APIC id %u, %u enabled AP(s)", t->bsp_apic_id, t->ap_count);
 	return SETUP_OK;
 }
 
@@ -475,6 +613,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		case_second_sipi_ignored(&t);
 		case_repeated_init(&t);
 		case_ap_under_hypervisor(&t);
+		case_init_sipi_all_excluding_self(&t);
 		break;
 	}
 	return check_end() ? EFI_ABORTED : EFI_SUCCESS;
