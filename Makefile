@@ -13,7 +13,8 @@ OBJCOPY := objcopy
 # Debian packages the build and the tests need (make deps installs the
 # missing ones; it is a no-op when all are present).
 DEB_PACKAGES := gcc make binutils gnu-efi bochs bochsbios vgabios ovmf \
-                qemu-system-x86 mtools dosfstools libcmocka-dev
+                qemu-system-x86 mtools dosfstools libcmocka-dev gdisk sbsigntool openssl \
+                cpio libc6-dev
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 # Flags common to every freestanding object (loader, core, guest programs).
@@ -116,6 +117,7 @@ $(ESP)/EFI/pillbox/%.efi: $(BUILD)/guest/%.efi
 
 # ---- tests --------------------------------------------------------------
 -include tests/unit/unit.mk
+include boot/usb.mk
 
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_TESTS)
@@ -128,5 +130,5 @@ run: deps
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/core $(BUILD)/efi $(BUILD)/host -name '*.d' -type f 2>/dev/null)
 .SECONDARY:
