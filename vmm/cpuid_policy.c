@@ -47,3 +47,17 @@ void cpuid_policy_apply(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
 	r->ecx |= CPUID_1_ECX_HYPERVISOR;
 	r->ecx &= ~(CPUID_1_ECX_VMX | CPUID_1_ECX_SMX);
 }
+
+static uint32_t with_bit(uint32_t reg, uint32_t bit, bool on)
+{
+	return on ? reg | bit : reg & ~bit;
+}
+
+void cpuid_policy_os_bits(uint32_t leaf, uint32_t subleaf, uint64_t guest_cr4,
+			  struct cpuid_regs *r)
+{
+	if (leaf == 1)
+		r->ecx = with_bit(r->ecx, CPUID_1_ECX_OSXSAVE, (guest_cr4 & CPUID_CR4_OSXSAVE) != 0);
+	else if (leaf == 7 && subleaf == 0)
+		r->ecx = with_bit(r->ecx, CPUID_7_ECX_OSPKE, (guest_cr4 & CPUID_CR4_PKE) != 0);
+}

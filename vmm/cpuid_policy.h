@@ -25,6 +25,17 @@ bool cpuid_policy_is_synthetic(uint32_t leaf);
  * Only call for cpuid_policy_is_synthetic(leaf). */
 void cpuid_policy_synthetic(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r);
 
+#define CPUID_7_ECX_OSPKE      (1u << 4)
+#define CPUID_CR4_OSXSAVE      (1ull << 18)
+#define CPUID_CR4_PKE          (1ull << 22)
+
+/* CPUID.1:ECX.OSXSAVE and CPUID.(7,0):ECX.OSPKE mirror CR4.OSXSAVE and
+ * CR4.PKE (SDM Vol. 2A, CPUID, Table 3-10 and 3-8). The VMM executes CPUID
+ * in root operation, where the host's CR4 shows (and the host sets
+ * OSXSAVE): these bits are set from the guest's CR4 instead. */
+void cpuid_policy_os_bits(uint32_t leaf, uint32_t subleaf, uint64_t guest_cr4,
+			  struct cpuid_regs *r);
+
 /* Edits a host result for the guest: leaf 1 sets ECX.HYPERVISOR and clears
  * ECX.VMX and ECX.SMX (the guest cannot use VMX or GETSEC under us). All
  * other leaves pass through unchanged. */

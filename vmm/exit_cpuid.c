@@ -5,6 +5,7 @@
 #include "vmm/exit_table.h"
 #include "vmm/vcpu.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/vmx.h"
 
 enum exit_result handle_cpuid(struct vcpu *v)
 {
@@ -17,6 +18,7 @@ enum exit_result handle_cpuid(struct vcpu *v)
 	} else {
 		cpuid_count(leaf, subleaf, &r);
 		cpuid_policy_apply(leaf, subleaf, &r);
+		cpuid_policy_os_bits(leaf, subleaf, vmcs_readl(VMCS_GUEST_CR4), &r);
 	}
 	/* CPUID clears bits 63:32 of RAX, RBX, RCX and RDX. */
 	v->gpr[GPR_RAX] = r.eax;

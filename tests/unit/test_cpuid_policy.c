@@ -124,9 +124,34 @@ static void test_other_leaves_unchanged(void **state)
 	}
 }
 
+/* The OS-enabled bits follow the guest's CR4, not the host's. */
+static void test_os_bits_follow_guest_cr4(void **state)
+{
+	struct cpuid_regs r = { 0, 0, CPUID_1_ECX_OSXSAVE | CPUID_1_ECX_XSAVE, 0 };
+
+	(void)state;
+	cpuid_policy_os_bits(1, 0, 0, &r);
+	assert_int_equal(r.ecx, CPUID_1_ECX_XSAVE);
+	cpuid_policy_os_bits(1, 0, CPUID_CR4_OSXSAVE, &r);
+	assert_int_equal(r.ecx, CPUID_1_ECX_XSAVE | CPUID_1_ECX_OSXSAVE);
+	r = (struct cpuid_regs){ 0, 0, CPUID_7_ECX_OSPKE | 1u, 0 };
+	cpuid_policy_os_bits(7, 0, 0, &r);
+	assert_int_equal(r.ecx, 1u);
+	cpuid_policy_os_bits(7, 0, CPUID_CR4_PKE, &r);
+	assert_int_equal(r.ecx, 1u | CPUID_7_ECX_OSPKE);
+	/* other leaves and subleaves untouched */
+	r = (struct cpuid_regs){ 1, 2, CPUID_7_ECX_OSPKE, 4 };
+	cpuid_policy_os_bits(7, 1, 0, &r);
+	assert_int_equal(r.ecx, CPUID_7_ECX_OSPKE);
+	cpuid_policy_os_bits(0xD, 0, 0, &r);
+	assert_int_equal(r.eax, 1);
+	assert_int_equal(r.ecx, CPUID_7_ECX_OSPKE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_os_bits_follow_guest_cr4),
 		cmocka_unit_test(test_is_synthetic),
 		cmocka_unit_test(test_signature_leaf),
 		cmocka_unit_test(test_version_leaf),
