@@ -1,0 +1,277 @@
+#!/usr/bin/env bash
+# Boot test: an unmodified OS as the guest. Debian's stock kernel (the
+# linux-image-amd64 package's EFI stub kernel) and an initramfs made of
+# Debian's busybox-static boot in Bochs with 2 CPUs, chainloaded by the
+# Pillbox loader; the initramfs's /init (tests/linux/init) checks from
+# inside Linux that it runs under the hypervisor on both CPUs. Then the same
+# kernel and initramfs boot without the hypervisor (the baseline), in the
+# same harness. One "PASS bochs-linux-<case>" / "FAIL bochs-linux-<case>:
+# why" line per assertion (the stem tests/run-all.sh counts).
+#
+# Boot chain (docs/linux-guest.md):
+#   OVMF -> \EFI\BOOT\BOOTX64.EFI = bochs-acpi.efi (installs the ACPI tables
+#   that OVMF has no source for in Bochs, so Linux sees both CPUs)
+#     -> \EFI\pillbox\pillbox.efi (the Pillbox loader; pillbox.cfg:
+#        image = \vmlinuz, args = initrd=\initrd.img console=ttyS0,115200 ...)
+#        -> Linux under the VMM                                (this test)
+#     -> \vmlinuz initrd=\initrd.img ...  directly              (baseline)
+#
+# Needs apt access to Debian's mirrors on the first run (the packages are
+# cached in build/cache/, or $PILLBOX_CACHE). Each boot takes minutes:
+# LINUX_TIMEOUT (s, default 1500) is the backstop per boot, LINUX_MEMORY
+# (MB, default 512) the guest memory, LINUX_RUNS="pillbox baseline" (the
+# default) picks the runs, LINUX_ITERS the CPUID stress iterations per CPU,
+# LINUX_EXTRA_ARGS is appended to the kernel command line, LINUX_WAIT_MAX
+# (s, 3600) bounds the wait for another Bochs run, LINUX_CHECK_ONLY=1 only
+# checks the serial logs of the last run again (no boot), LINUX_SHOW=1
+# copies the serial log to the terminal as it comes (make run).
+set -u
+cd "$(dirname "$0")/../.."
+model=${BOCHS_MODEL:-corei7_skylake_x}
+timeout=${LINUX_TIMEOUT:-1500}
+memory=${LINUX_MEMORY:-512}
+runs=${LINUX_RUNS:-pillbox baseline}
+iters=${LINUX_ITERS:-200000}
+cpus=2
+out=build/linux
+mkdir -p build/test-logs "$out"
+fails=0
+
+fail() { echo "FAIL bochs-linux-$1: $2"; fails=$((fails + 1)); }
+pass() { echo "PASS bochs-linux-$1"; }
+expect() { # log, name, regex that must occur
+	if grep -qaE -- "$3" "$1"; then pass "$2"; else fail "$2" "serial log has no line matching /$3/"; fi
+}
+refuse() { # log, name, regex that must not occur
+	if grep -qaE -- "$3" "$1"; then
+		fail "$2" "serial log has: $(grep -aE -- "$3" "$1" | head -n 1)"
+		grep -aE -- "$3" "$1" | sed -n '2,5s/^/    /p'
+	else
+		pass "$2"
+	fi
+}
+
+# ---- the kernel, busybox, the initramfs, the ACPI helper ----------------
+check_only=${LINUX_CHECK_ONLY:-}
+[ -n "$check_only" ] || [ -f build/esp/EFI/BOOT/BOOTX64.EFI ] ||
+	{ fail build "build/esp is not built (make all)"; exit 1; }
+if [ -n "$check_only" ]; then
+	echo "LINUX_CHECK_ONLY: checking the serial logs of the last run again, no boot"
+elif ! fetched=$(tests/linux/fetch-kernel.sh 2>"$out/fetch.err"); then
+	fail fetch "cannot fetch the kernel: $(tail -n 1 "$out/fetch.err")"
+	exit 1
+else
+	vmlinuz=$(sed -n 's/^vmlinuz=//p' <<<"$fetched")
+	busybox=$(sed -n 's/^busybox=//p' <<<"$fetched")
+	echo "kernel: $(sed -n 's/^kernel_package=//p' <<<"$fetched")"
+	if ! tests/linux/build-initramfs.sh "$busybox" "$out/initrd.img" >"$out/build.err" 2>&1 ||
+		! tests/linux/build-bochs-acpi.sh "$out/bochs-acpi.efi" >>"$out/build.err" 2>&1; then
+		fail build "$(tail -n 3 "$out/build.err" | paste -sd ' ' -)"
+		exit 1
+	fi
+fi
+
+# Kernel arguments, the same for both runs (docs/linux-guest.md says why):
+# the console on COM1, where the loader and the VMM log too; the full kernel
+# log (loglevel=7: a few seconds of emulated 115200 baud, and what explains
+# a failure); nokaslr for addresses that repeat between runs; mitigations=off
+# for no page-table isolation (a CR3 switch on every system call) and no
+# speculation barriers, which only slow an emulator down.
+kargs="initrd=\\initrd.img console=ttyS0,115200 loglevel=7 nokaslr mitigations=off pillbox_iters=$iters pillbox_cpus=$cpus${LINUX_EXTRA_ARGS:+ $LINUX_EXTRA_ARGS}"
+
+# ---- one Bochs at a time on this machine --------------------------------
+# Other runs' Bochs processes ("bochs" execs "bochs-bin"); one whose
+# bochsrc is gone was abandoned by its harness and is not waited for.
+bochs_busy() {
+	local pid cfg
+	for pid in $(pgrep -x 'bochs|bochs-bin'); do
+		cfg=$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | sed -n '/^-f$/{n;p;q}')
+		[ -n "$cfg" ] && [ ! -e "$cfg" ] && continue
+		return 0
+	done
+	return 1
+}
+wait_for_bochs() {
+	local waited=0
+	while bochs_busy && [ $waited -lt "${LINUX_WAIT_MAX:-3600}" ]; do
+		[ $waited -eq 0 ] && echo "waiting for another Bochs run to end"
+		sleep 5
+		waited=$((waited + 5))
+	done
+}
+
+# Milestones of a boot, as "<wall seconds since Bochs started> <name>",
+# polled once a second while Bochs runs (information only).
+milestones=("Linux version [0-9]:kernel" "Run /init as init:init" "iomem: end:stress-start"
+	"CPUID stress cpu0:cpu0-done" "CPUID stress cpu1:cpu1-done" "LINUX-TEST-DONE:done")
+mark_milestones() { # log, output, start (SECONDS): records the new ones
+	local m
+	for m in "${milestones[@]}"; do
+		grep -q " ${m##*:}\$" "$2" && continue
+		grep -qa -- "${m%:*}" "$1" 2>/dev/null && echo "$((SECONDS - $3)) ${m##*:}" >>"$2"
+	done
+}
+watch_log() { # log, output, start
+	while :; do
+		mark_milestones "$@"
+		sleep 1
+	done
+}
+
+# boot NAME ESP: runs Bochs, leaves build/test-logs/bochs-linux-NAME.serial.txt
+# (without CR) and sets rc and wall; prints the milestones.
+boot() {
+	local name=$1 esp=$2 start times
+	log=build/test-logs/bochs-linux-$name.serial.txt
+	times=$out/$name.times
+	if [ -n "$check_only" ]; then
+		rc=0 wall=0
+		[ -f "$log" ] || { rc=2; echo "no $log"; }
+		return
+	fi
+	wait_for_bochs
+	start=$SECONDS
+	: >"$log"
+	: >"$times"
+	watch_log "$log" "$times" $start &
+	watcher=$!
+	tests/boot/bochs-run.sh --esp "$esp" --cpus $cpus --model "$model" --memory "$memory" \
+		${LINUX_SHOW:+--show} --serial "$log" --marker 'LINUX-TEST-DONE|VMM halted|Kernel panic' --timeout "$timeout"
+	rc=$?
+	wall=$((SECONDS - start))
+	kill $watcher 2>/dev/null
+	wait $watcher 2>/dev/null
+	watcher=""
+	mark_milestones "$log" "$times" $start
+	tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
+	echo "$name run: ${wall} s; seconds after start: $(
+		awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $2, $1 }' "$times")"
+}
+
+# Common checks of a run that booted Linux; prefix is "" or "baseline-".
+linux_checks() {
+	local p=$1 sig=$2
+	[ $rc -eq 0 ] || fail "${p}run" "no final marker (bochs-run.sh status $rc after ${wall}s)"
+	expect "$log" "${p}kernel-booted" '^\[ *[0-9]+\.[0-9]+\] Linux version [0-9]'
+	expect "$log" "${p}init-done" '^LINUX-TEST-DONE$'
+	expect "$log" "${p}cpus-online" "^pillbox-linux: cpus: online 0-$((cpus - 1)), $cpus processors in /proc/cpuinfo: ok\$"
+	for ((c = 0; c < cpus; c++)); do
+		expect "$log" "${p}cpuid-stress-cpu$c" "^pillbox-linux: CPUID stress cpu$c: [0-9]+ ok, signature $sig "
+	done
+	refuse "$log" "${p}no-kernel-panic" 'Kernel panic'
+}
+
+# The loader's VMM region [start, end) must lie inside one reserved range
+# "a-b : Reserved" (inclusive end) of the guest's /proc/iomem.
+region_reserved() {
+	local line rs re a b ok=""
+	line=$(grep -aoE '^\[INFO cpu0 boot\] VMM region [0-9a-f]+-[0-9a-f]+' "$log" | head -n 1)
+	if [ -z "$line" ]; then
+		fail vmm-region-reserved "the loader printed no 'VMM region <start>-<end>' line"
+		return
+	fi
+	line=${line##* }
+	rs=$((16#${line%-*}))
+	re=$((16#${line#*-}))
+	while read -r a b; do
+		if [ $((16#$a)) -le $rs ] && [ $((16#$b)) -ge $((re - 1)) ]; then
+			ok="$a-$b"
+			break
+		fi
+	done < <(sed -nE 's/^pillbox-linux: iomem: ([0-9a-f]+)-([0-9a-f]+) : [Rr]eserved$/\1 \2/p' "$log")
+	if [ -n "$ok" ]; then
+		pass vmm-region-reserved
+		echo "    VMM region $line inside reserved $ok of /proc/iomem"
+	elif grep -qa '^pillbox-linux: iomem: end$' "$log"; then
+		fail vmm-region-reserved "VMM region $line is in no reserved range of /proc/iomem: $(
+			sed -n 's/^pillbox-linux: iomem: //p' "$log" | paste -sd ';' -)"
+	else
+		fail vmm-region-reserved "the guest printed no /proc/iomem ranges"
+	fi
+}
+
+show_tail() {
+	echo "--- last 40 lines of $log"
+	tail -n 40 "$log" | sed 's/^/    /'
+}
+
+# The test ESPs (docs/linux-guest.md, "The boot chain").
+esp_pillbox() { # dir: build/esp with the loader moved behind bochs-acpi.efi
+	cp -r build/esp/. "$1/" &&
+	mkdir -p "$1/EFI/pillbox" &&
+	mv "$1/EFI/BOOT/BOOTX64.EFI" "$1/EFI/pillbox/pillbox.efi" &&
+	cp "$out/bochs-acpi.efi" "$1/EFI/BOOT/BOOTX64.EFI" &&
+	printf '%s\r\n' '\EFI\pillbox\pillbox.efi' >"$1/EFI/BOOT/bochs-acpi.cfg" &&
+	cp "$vmlinuz" "$1/vmlinuz" &&
+	cp "$out/initrd.img" "$1/initrd.img" &&
+	cat >"$1/EFI/BOOT/pillbox.cfg" <<-CFG
+		# Linux guest test (tests/boot/test-bochs-linux.sh)
+		image = \\vmlinuz
+		args = $kargs pillbox_expect=PillboxVMM
+		log_level = info
+	CFG
+}
+esp_baseline() { # dir: bochs-acpi.efi starts the kernel itself
+	mkdir -p "$1/EFI/BOOT" &&
+	cp "$out/bochs-acpi.efi" "$1/EFI/BOOT/BOOTX64.EFI" &&
+	printf '%s\r\n' "\\vmlinuz $kargs pillbox_expect=absent" >"$1/EFI/BOOT/bochs-acpi.cfg" &&
+	cp "$vmlinuz" "$1/vmlinuz" &&
+	cp "$out/initrd.img" "$1/initrd.img"
+}
+esp="" watcher=""
+cleanup() {
+	[ -z "$watcher" ] || kill "$watcher" 2>/dev/null
+	[ -z "$esp" ] || rm -rf "$esp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
+
+# run NAME: builds the ESP and boots it (or, with LINUX_CHECK_ONLY, only
+# points log at the last run's serial log).
+run() {
+	esp=""
+	if [ -z "$check_only" ]; then
+		esp=$(mktemp -d /tmp/pillbox-linux-esp.XXXXXX)
+		if ! "esp_$1" "$esp"; then
+			fail "${2}esp" "cannot build the ESP in $esp"
+			rm -rf "$esp"
+			return 1
+		fi
+	fi
+	boot "$1" "$esp"
+	[ -z "$esp" ] || rm -rf "$esp"
+	esp=""
+}
+
+wall_pillbox="" wall_bare=""
+
+# ---- Linux under Pillbox ------------------------------------------------
+if [[ " $runs " == *" pillbox "* ]] && run pillbox ""; then
+	before=$fails
+	wall_pillbox=$wall
+	for ((c = 0; c < cpus; c++)); do
+		expect "$log" vmm-launched-cpu$c "^\[INFO cpu$c vmx\] VMLAUNCH: guest continues at"
+	done
+	expect "$log" vmm-sealed '^\[INFO cpu0 hcall\] launch sealed'
+	expect "$log" kernel-started '^\[INFO cpu0 boot\] starting next image \\vmlinuz'
+	linux_checks "" PillboxVMM
+	expect "$log" hypervisor-flag "^pillbox-linux: hypervisor flag: present on $cpus of $cpus CPUs\$"
+	region_reserved
+	refuse "$log" no-vmm-error '^\[ERROR cpu[0-9]+ '
+	refuse "$log" no-vmm-halted 'VMM halted'
+	[ $fails -eq $before ] || show_tail
+fi
+
+# ---- the same Linux without the hypervisor ------------------------------
+if [[ " $runs " == *" baseline "* ]] && run baseline baseline-; then
+	before=$fails
+	wall_bare=$wall
+	linux_checks baseline- absent
+	expect "$log" baseline-hypervisor-absent "^pillbox-linux: hypervisor flag: absent on $cpus CPUs\$"
+	refuse "$log" baseline-no-vmm '^\[[A-Z]+ cpu[0-9]+ [a-z]+\] '
+	[ $fails -eq $before ] || show_tail
+fi
+
+echo "linux boot: ${wall_pillbox:--} s under Pillbox, ${wall_bare:--} s bare"
+exit $((fails > 0))
