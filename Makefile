@@ -51,7 +51,7 @@ ESP := $(BUILD)/esp
 ESP_FILES := $(ESP)/EFI/BOOT/BOOTX64.EFI $(ESP)/EFI/BOOT/pillbox.cfg \
              $(patsubst %,$(ESP)/EFI/pillbox/%.efi,$(GUEST_PROGS))
 
-.PHONY: all deps run run-selftest test unit-test boot-test clean
+.PHONY: all deps run run-selftest qemu test unit-test boot-test clean
 all: $(ESP_FILES)
 
 deps:
@@ -128,6 +128,11 @@ test: deps
 run: deps
 	@$(MAKE) --no-print-directory all
 	@LINUX_RUNS=pillbox LINUX_SHOW=1 bash tests/boot/test-bochs-linux.sh
+
+# QEMU with KVM and nested VMX on an Intel host (docs/qemu.md): checks the
+# host first and says what is missing.
+qemu: usb
+	@bash tests/boot/qemu-kvm.sh
 
 # The short demo: the firmware as the guest and the guest self-test (30 s).
 run-selftest: deps
