@@ -12,31 +12,13 @@
 #    CPU already started leaves VMX operation again (all or nothing).
 set -u
 cd "$(dirname "$0")/../.."
-model=${BOCHS_MODEL:-corei7_skylake_x}
-[ -f build/esp/EFI/BOOT/BOOTX64.EFI ] || { echo "FAIL bochs-smp-build: build/esp is not built (make all)"; exit 1; }
-mkdir -p build/test-logs
-fails=0
-
-expect() { # log, name, regex
-	if grep -qaE -- "$3" "$1"; then
-		echo "PASS bochs-smp-$2"
-	else
-		echo "FAIL bochs-smp-$2: serial log has no line matching /$3/"
-		fails=$((fails + 1))
-	fi
-}
+TEST_STEM=bochs-smp
+. tests/boot/lib.sh
+[ -f build/esp/EFI/BOOT/BOOTX64.EFI ] || { fail build "build/esp is not built (make all)"; exit 1; }
 
 for cpus in 2 4; do
-	esp=$(mktemp -d /tmp/pillbox-smp-esp.XXXXXX)
-	cp -r build/esp/. "$esp/"
-	cp tests/boot/smp-selftest.cfg "$esp/EFI/BOOT/pillbox.cfg"
-	log=build/test-logs/bochs-smp-$cpus.serial.txt
-	tests/boot/bochs-run.sh --esp "$esp" --cpus "$cpus" --model "$model" --serial "$log" \
-		--marker 'selftest\] selftest done|VMM halted|boot\] refused' --timeout 300
-	rc=$?
-	rm -rf "$esp"
-	tr -d '\r' < "$log" > "$log.tmp" && mv "$log.tmp" "$log"
-	[ $rc -eq 0 ] || { echo "FAIL bochs-smp-$cpus-run: no final marker (rc $rc)"; fails=$((fails + 1)); }
+	boot "$cpus" "$(esp_with_cfg tests/boot/smp-selftest.cfg)" \
+		'selftest\] selftest done|VMM halted|boot\] refused' --cpus "$cpus"
 	expect "$log" "$cpus-cpu-count" "^\[INFO cpu0 boot\] $cpus CPU\(s\), $cpus enabled"
 	for ((id = 0; id < cpus; id++)); do
 		expect "$log" "$cpus-vmx-root-apic$id" "^\[INFO cpu$id vmx\] VMX root mode entered \(APIC id $id,"
@@ -64,16 +46,7 @@ for cpus in 2 4; do
 done
 # The guest sends INIT-SIPI-SIPI to an application processor itself, then
 # to all of them at once (shorthand "all excluding self").
-esp=$(mktemp -d /tmp/pillbox-smp-esp.XXXXXX)
-cp -r build/esp/. "$esp/"
-cp tests/boot/initsipi.cfg "$esp/EFI/BOOT/pillbox.cfg"
-log=build/test-logs/bochs-initsipi.serial.txt
-tests/boot/bochs-run.sh --esp "$esp" --cpus 4 --model "$model" --serial "$log" \
-	--marker 'initsipi done|VMM halted' --timeout 300
-rc=$?
-rm -rf "$esp"
-tr -d '\r' < "$log" > "$log.tmp" && mv "$log.tmp" "$log"
-[ $rc -eq 0 ] || { echo "FAIL bochs-smp-initsipi-run: no final marker (rc $rc)"; fails=$((fails + 1)); }
+boot initsipi "$(esp_with_cfg tests/boot/initsipi.cfg)" 'initsipi done|VMM halted' --cpus 4
 for check in init-sipi-sipi-delays init-sipi-sipi-no-delay second-sipi-ignored repeated-init \
 	ap-runs-under-hypervisor init-sipi-all-excluding-self; do
 	expect "$log" "initsipi-$check" "^\[INFO cpu0 initsipi\] PASS $check\$"
@@ -86,16 +59,8 @@ fi
 
 # Rollback: the VMM refuses APIC id 3 (test_fail_cpu); the CPUs already
 # started (0, 1, 2) must leave VMX operation and the firmware go on without us.
-esp=$(mktemp -d /tmp/pillbox-smp-esp.XXXXXX)
-cp -r build/esp/. "$esp/"
-cp tests/boot/smp-rollback.cfg "$esp/EFI/BOOT/pillbox.cfg"
-log=build/test-logs/bochs-smp-rollback.serial.txt
-tests/boot/bochs-run.sh --esp "$esp" --cpus 4 --model "$model" --serial "$log" \
-	--marker 'BdsDxe: starting Boot000[02]|VMM halted' --timeout 300
-rc=$?
-rm -rf "$esp"
-tr -d '\r' < "$log" > "$log.tmp" && mv "$log.tmp" "$log"
-[ $rc -eq 0 ] || { echo "FAIL bochs-smp-rollback-run: no final marker (rc $rc)"; fails=$((fails + 1)); }
+boot rollback "$(esp_with_cfg tests/boot/smp-rollback.cfg)" \
+	'BdsDxe: starting Boot000[02]|VMM halted' --cpus 4
 expect "$log" rollback-bsp-launched '^\[INFO cpu0 vmx\] VMLAUNCH: guest continues at'
 expect "$log" rollback-injected '^\[ERROR cpu3 vmx\] APIC id 3: refusing to start \(test_fail_cpu'
 expect "$log" rollback-reported '^\[ERROR cpu0 boot\] CPU 3 \(APIC id 3\) failed to start the VMM: .*rolling back all CPUs'
