@@ -28,6 +28,11 @@ done
 ovmf=/usr/share/ovmf/OVMF.fd
 [ -f "$ovmf" ] || { echo "bochs-run.sh: $ovmf missing (apt-get install ovmf)" >&2; exit 64; }
 
+# One Bochs at a time on this machine (each takes a whole core, and boot
+# tests are timed by their markers): later runs wait here for the lock.
+exec 9>/tmp/pillbox-bochs.lock
+flock 9
+
 work=$(mktemp -d /tmp/pillbox-bochs.XXXXXX)
 # vvfat may write into the folder it serves: give it a private copy.
 cp -r "$esp" "$work/esp"
