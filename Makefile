@@ -1,7 +1,9 @@
 # Pillbox: a minimal type-1 hypervisor for x86-64 Intel VT-x.
 #   make run    build, install missing Debian packages, boot the demo in Bochs
 #   make test   all tests (host unit tests, Bochs and QEMU boot tests)
-#   make all    build build/esp/ (loader, core, self-test, config)
+#   make all    build build/esp/ (loader, core, guest programs, config)
+# More targets come from tests/*/*.mk (e.g. make fuzz, make bench) and
+# boot/usb.mk (make usb, make sign).
 
 BUILD   := build
 # V=1 shows the full commands.
@@ -42,7 +44,11 @@ CORE_SRCS := $(wildcard vmm/*.c) $(wildcard ept/*.c) \
              $(filter-out $(LOADER_ARCH),$(wildcard arch/x86_64/*.c arch/x86_64/*.S))
 LOADER_SRCS := $(wildcard boot/*.c) boot/core_blob.S $(LOADER_ARCH) \
                arch/x86_64/serial.c arch/x86_64/vmx_cap_read.c vmm/log.c vmm/fmt.c vmm/lib.c vmm/vmx_caps.c
-GUEST_PROGS := selftest initsipi
+# Guest programs: each guest/<name>.c is one EFI program, built with
+# GUEST_COMMON and with its own extra sources in guest/<name>/ if any.
+GUEST_COMMON := guest/guest_check.c guest/guest_fault.c boot/console.c vmm/log.c vmm/fmt.c vmm/lib.c arch/x86_64/serial.c
+GUEST_PROGS := $(filter-out $(basename $(notdir $(GUEST_COMMON))),$(basename $(notdir $(wildcard guest/*.c))))
+guest_extra = $(patsubst %,$(BUILD)/efi/%.o,$(basename $(wildcard guest/$(1)/*.c guest/$(1)/*.S)))
 
 CORE_OBJS := $(patsubst %,$(BUILD)/core/%.o,$(basename $(CORE_SRCS)))
 LOADER_OBJS := $(patsubst %,$(BUILD)/efi/%.o,$(basename $(LOADER_SRCS)))
@@ -97,8 +103,8 @@ $(BUILD)/efi/boot/core_blob.o: $(BUILD)/core.bin
 $(BUILD)/loader.so: $(LOADER_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(LD) $(EFI_LDFLAGS) $^ -o $@ $(EFI_LIBS)
-GUEST_COMMON := guest/guest_check.c guest/guest_fault.c boot/console.c vmm/log.c vmm/fmt.c vmm/lib.c arch/x86_64/serial.c
-$(BUILD)/guest/%.so: $(BUILD)/efi/guest/%.o $(patsubst %.c,$(BUILD)/efi/%.o,$(GUEST_COMMON))
+.SECONDEXPANSION:
+$(BUILD)/guest/%.so: $(BUILD)/efi/guest/%.o $$(call guest_extra,$$*) $(patsubst %.c,$(BUILD)/efi/%.o,$(GUEST_COMMON))
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(LD) $(EFI_LDFLAGS) $^ -o $@ $(EFI_LIBS)
@@ -116,11 +122,13 @@ $(ESP)/EFI/pillbox/%.efi: $(BUILD)/guest/%.efi
 	$(Q)cp $< $@
 
 # ---- tests --------------------------------------------------------------
--include tests/unit/unit.mk
+# Each may add to DEB_PACKAGES, and to TEST_BUILD what make test builds.
+TEST_BUILD :=
+-include $(wildcard tests/*/*.mk)
 include boot/usb.mk
 
 test: deps
-	@$(MAKE) --no-print-directory all $(UNIT_TESTS)
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(TEST_BUILD)
 	@tests/run-all.sh
 
 # The demo: Debian's stock kernel boots under Pillbox on 2 CPUs in Bochs

@@ -5,15 +5,16 @@
 #   unit tests  the cmocka binaries of UNIT_TESTS (make print-unit-tests),
 #               counted from cmocka's summary; a crash, a hang (timeout)
 #               or a binary that is missing counts as 1 failed case;
-#   boot tests  every executable tests/boot/test-*.sh, one at a time (slow
-#               emulator runs), counted from their "PASS <stem>-<case>" /
+#   scripts     every executable tests/*/test-*.sh: first those outside
+#               tests/boot/ (quick: fuzz smoke runs, docs checks), then the
+#               boot tests, one at a time (slow emulator runs), counted from their "PASS <stem>-<case>" /
 #               "FAIL <stem>-<case>: why" lines, <stem> being the script's
 #               name without "test-" and ".sh" (test-qemu-refusal.sh:
 #               "PASS qemu-refusal-no-vmx"); other PASS/FAIL lines, e.g. a
 #               guest's own results in an echoed serial log, are not
 #               counted. A script that exits non-zero without a FAIL line,
 #               or reports nothing, counts as 1 failed case.
-# SKIP_BOOT_TESTS=1 skips the boot scripts (", N skipped" is added to the
+# SKIP_BOOT_TESTS=1 skips the scripts of tests/boot/ (", N skipped" is added to the
 # closing line). UNIT_TEST_TIMEOUT (seconds, default 300) bounds each unit
 # binary. Needs no tty; works as root.
 set -u
@@ -100,10 +101,15 @@ for t in $unit_list; do
 done
 
 # ---- boot tests ---------------------------------------------------------
-echo "==== boot tests ===="
+echo "==== test scripts ===="
 boot_scripts=()
-for s in tests/boot/test-*.sh; do
-	[ -f "$s" ] && [ -x "$s" ] && boot_scripts+=("$s")
+other_scripts=()
+for s in tests/*/test-*.sh; do
+	[ -f "$s" ] && [ -x "$s" ] || continue
+	case $s in
+	tests/boot/*) boot_scripts+=("$s") ;;
+	*) other_scripts+=("$s") ;;
+	esac
 done
 if [ "${SKIP_BOOT_TESTS:-}" = 1 ]; then
 	echo "skipped (SKIP_BOOT_TESTS=1): ${#boot_scripts[@]} script(s)"
@@ -111,10 +117,12 @@ if [ "${SKIP_BOOT_TESTS:-}" = 1 ]; then
 		echo "  skipped $s"
 	done
 	skipped=$((skipped + ${#boot_scripts[@]}))
-elif [ ${#boot_scripts[@]} -eq 0 ]; then
-	echo "no executable tests/boot/test-*.sh"
+	boot_scripts=()
+fi
+if [ $((${#boot_scripts[@]} + ${#other_scripts[@]})) -eq 0 ]; then
+	echo "no executable tests/*/test-*.sh"
 else
-	for s in "${boot_scripts[@]}"; do
+	for s in "${other_scripts[@]}" "${boot_scripts[@]}"; do
 		name=${s##*/}
 		echo "---- $name"
 		out="$tmp/$name.out"
