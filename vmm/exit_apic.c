@@ -10,6 +10,7 @@
  * aligned 32-bit loads or stores"). */
 #include "vmm/apic_icr.h"
 #include "vmm/exit_apic.h"
+#include "vmm/guest_mem.h"
 #include "vmm/guest_paging.h"
 #include "vmm/guest_state.h"
 #include "vmm/insn_decode.h"
@@ -22,16 +23,6 @@
 #define APIC_OFFSET_MASK (APIC_PAGE_SIZE - 1)
 #define GUEST_PAGE 0x1000ull
 #define APIC_REG_BYTES 4u
-
-static bool guest_ram_read(void *ctx, uint64_t gpa, void *buf, unsigned len)
-{
-	(void)ctx;
-	if (!len || gpa + len < gpa || gpa + len > vmm.bi.map_limit ||
-	    vmm_region_contains(gpa) || vmm_region_contains(gpa + len - 1))
-		return false;
-	memcpy(buf, (const void *)(uintptr_t)gpa, len);
-	return true;
-}
 
 static enum insn_cpu_mode guest_code_mode(void)
 {
@@ -65,11 +56,11 @@ static unsigned fetch_insn(uint8_t *buf)
 			pdpte[i] = vmcs_read_raw(VMCS_GUEST_PDPTE0 + 2 * i);
 		m.pdpte = pdpte;
 	}
-	if (guest_read_linear(&m, la, buf, INSN_MAX_LENGTH, guest_ram_read, NULL) == GP_OK)
+	if (guest_read_linear(&m, la, buf, INSN_MAX_LENGTH, guest_mem_read_fn, NULL) == GP_OK)
 		return INSN_MAX_LENGTH;
 	to_page_end = (unsigned)(GUEST_PAGE - (la & (GUEST_PAGE - 1)));
 	if (to_page_end < INSN_MAX_LENGTH &&
-	    guest_read_linear(&m, la, buf, to_page_end, guest_ram_read, NULL) == GP_OK)
+	    guest_read_linear(&m, la, buf, to_page_end, guest_mem_read_fn, NULL) == GP_OK)
 		return to_page_end;
 	return 0;
 }
