@@ -9,6 +9,7 @@
  *   5.5 "4-Level Paging and 5-Level Paging" (5.5.4 "Linear-Address
  *         Translation with 4-Level Paging and 5-Level Paging"): PML5/PML4,
  *         1 GiB and 2 MiB pages, canonical addresses;
+ *   5.6 "Access Rights": R/W and U/S of every entry of the walk;
  *   5.7 "Page-Fault Exceptions": which bits are reserved (RSVD).
  * See vmm/guest_paging.h for what is deliberately not modelled. */
 #include <stdbool.h>
@@ -19,6 +20,8 @@
 
 /* Paging-structure entry bits common to every mode. */
 #define PG_P            (1ull << 0)
+#define PG_RW           (1ull << 1)
+#define PG_US           (1ull << 2)
 #define PG_PS           (1ull << 7)   /* PDE/PDPTE: maps a page; PTE: PAT */
 #define PG_XD           (1ull << 63)
 #define PG_TOP_BIT      63u
@@ -80,6 +83,7 @@ struct gp_walk {
 	void *ctx;
 	uint64_t addr_mask; /* table / 4 KiB page address bits of an entry */
 	uint64_t rsvd;      /* bits reserved in every present entry */
+	uint64_t rights;    /* PG_RW | PG_US, ANDed over the entries seen */
 };
 
 /* The low n bits set, n < 64. */
@@ -185,6 +189,7 @@ static int walk_32bit(const struct guest_paging_mode *m, struct gp_walk *w,
 		return err;
 	if (!(pde & PG_P))
 		return GP_NOT_PRESENT;
+	w->rights &= pde;
 	if ((pde & PG_PS) && (m->cr4 & CR4_PSE))
 		return leaf_4m(m, pde, la, gpa);
 	err = read_entry(w, pde & P32_ADDR_MASK,
@@ -194,6 +199,7 @@ static int walk_32bit(const struct guest_paging_mode *m, struct gp_walk *w,
 		return err;
 	if (!(pte & PG_P))
 		return GP_NOT_PRESENT;
+	w->rights &= pte;
 	*gpa = (pte & P32_ADDR_MASK) | (la & PG_PAGE_OFFSET);
 	return GP_OK;
 }
@@ -226,6 +232,7 @@ static int walk_tables(const struct gp_walk *w, uint64_t table,
 			return GP_NOT_PRESENT;
 		if (e & w->rsvd)
 			return GP_RESERVED;
+		w->rights &= e;
 		if (level == 1) {
 			*gpa = (e & w->addr_mask) | (la & PG_PAGE_OFFSET);
 			return GP_OK;
@@ -287,35 +294,79 @@ static int walk_long(const struct guest_paging_mode *m, struct gp_walk *w,
 	return walk_tables(w, m->cr3 & w->addr_mask, levels, la, gpa);
 }
 
+/* 5.6 "Access Rights", for the rights gathered over the walk (a PAE PDPTE
+ * has no R/W or U/S bit and restricts nothing): a user-mode access needs
+ * U/S = 1 in every entry; a user-mode write R/W = 1 in every entry; a
+ * supervisor-mode write R/W = 1 in every entry when CR0.WP = 1. */
+static bool access_allowed(const struct guest_paging_mode *m, uint64_t rights,
+			   unsigned access)
+{
+	bool user = access & GP_ACCESS_USER, write = access & GP_ACCESS_WRITE;
+
+	if (user && !(rights & PG_US))
+		return false;
+	if (write && (user || (m->cr0 & CR0_WP)) && !(rights & PG_RW))
+		return false;
+	return true;
+}
+
+static int translate(const struct guest_paging_mode *m, struct gp_walk *w,
+		     uint64_t la, uint64_t *gpa);
+
 int guest_linear_to_phys(const struct guest_paging_mode *m, uint64_t la,
 			 guest_phys_read_fn rd, void *ctx, uint64_t *gpa)
 {
+	return guest_linear_to_phys_access(m, la, 0, rd, ctx, gpa);
+}
+
+int guest_linear_to_phys_access(const struct guest_paging_mode *m, uint64_t la,
+				unsigned access, guest_phys_read_fn rd, void *ctx,
+				uint64_t *gpa)
+{
 	struct gp_walk w;
+	uint64_t out;
+	int err;
+
+	if (!m || !rd || !gpa || (access & ~(GP_ACCESS_WRITE | GP_ACCESS_USER)))
+		return GP_INVALID;
+	w.rd = rd;
+	w.ctx = ctx;
+	err = translate(m, &w, la, &out);
+	if (err)
+		return err;
+	if (!access_allowed(m, w.rights, access))
+		return GP_PROTECTION;
+	*gpa = out;
+	return GP_OK;
+}
+
+/* The walk for guest_linear_to_phys_access(): *gpa and w->rights set on
+ * GP_OK. */
+static int translate(const struct guest_paging_mode *m, struct gp_walk *w,
+		     uint64_t la, uint64_t *gpa)
+{
 	enum gp_mode mode;
 
-	if (!m || !rd || !gpa)
-		return GP_INVALID;
 	mode = paging_mode(m);
 	if (mode == MODE_BAD)
 		return GP_INVALID;
 	if (!(m->efer & EFER_LMA))
 		la &= LA32_MASK;
-	w.rd = rd;
-	w.ctx = ctx;
-	w.addr_mask = bit_range(phys_bits(m) - 1, PG_PAGE_SHIFT);
-	w.rsvd = 0;
+	w->addr_mask = bit_range(phys_bits(m) - 1, PG_PAGE_SHIFT);
+	w->rsvd = 0;
+	w->rights = PG_RW | PG_US; /* and so without paging */
 	switch (mode) {
 	case MODE_NONE:
 		*gpa = la;
 		return GP_OK;
 	case MODE_32BIT:
-		return walk_32bit(m, &w, la, gpa);
+		return walk_32bit(m, w, la, gpa);
 	case MODE_PAE:
-		return walk_pae(m, &w, la, gpa);
+		return walk_pae(m, w, la, gpa);
 	case MODE_4LEVEL:
-		return walk_long(m, &w, LEVELS_4, la, gpa);
+		return walk_long(m, w, LEVELS_4, la, gpa);
 	case MODE_5LEVEL:
-		return walk_long(m, &w, LEVELS_5, la, gpa);
+		return walk_long(m, w, LEVELS_5, la, gpa);
 	default:
 		return GP_INVALID;
 	}

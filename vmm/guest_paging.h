@@ -10,8 +10,9 @@
  * Registers"), 5.5 "4-Level Paging and 5-Level Paging" (5.5.4
  * "Linear-Address Translation with 4-Level Paging and 5-Level Paging").
  *
- * This is the VMM looking at guest memory, not an MMU model: there are
- * no access-right checks (U/S, R/W, XD/NX, SMEP, SMAP, protection keys),
+ * This is the VMM looking at guest memory, not an MMU model: access rights
+ * are checked only on request (guest_linear_to_phys_access(): U/S and R/W
+ * with CR0.WP; not XD/NX, SMEP, SMAP or protection keys),
  * no accessed/dirty flag updates (guest tables are never written), no
  * TLB or paging-structure caches (the tables are walked as they are in
  * memory now), no linear-address masking (LAM) and no A20 wrap in real
@@ -74,7 +75,13 @@ enum gp_err {
 	GP_RESERVED = -2,     /* a reserved bit set in a present entry */
 	GP_READ_FAILED = -3,  /* the read function refused */
 	GP_INVALID = -4,      /* bad argument, impossible mode, non-canonical */
+	GP_PROTECTION = -5,   /* the entries' R/W, U/S forbid the access */
 };
+
+/* Access kinds for guest_linear_to_phys_access() (SDM 5.6 "Access
+ * Rights"); 0 is a supervisor-mode read, which paging always allows. */
+#define GP_ACCESS_WRITE (1u << 0)
+#define GP_ACCESS_USER  (1u << 1)  /* a user-mode (CPL 3) access */
 
 /* Translates la to the guest-physical address in *gpa (written only on
  * GP_OK). Without paging (CR0.PG = 0) the result is la itself. Outside
@@ -85,6 +92,13 @@ enum gp_err {
  * without CR0.PG and CR4.PAE. */
 int guest_linear_to_phys(const struct guest_paging_mode *m, uint64_t la,
 			 guest_phys_read_fn rd, void *ctx, uint64_t *gpa);
+
+/* guest_linear_to_phys() that also checks the access rights of the
+ * translation for access (GP_ACCESS_* bits; others: GP_INVALID):
+ * GP_PROTECTION when U/S or R/W forbid it; *gpa written only on GP_OK. */
+int guest_linear_to_phys_access(const struct guest_paging_mode *m, uint64_t la,
+				unsigned access, guest_phys_read_fn rd, void *ctx,
+				uint64_t *gpa);
 
 /* Reads len (at most GUEST_READ_MAX) bytes at la into buf, each page
  * translated on its own (an instruction crossing a page boundary may

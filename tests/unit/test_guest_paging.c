@@ -25,6 +25,7 @@
 /* Entry bits, spelled out here independently of the module. */
 #define P    (1ull << 0)
 #define RW   (1ull << 1)
+#define US   (1ull << 2)
 #define PS   (1ull << 7)
 #define PAT  (1ull << 12)  /* in a large-page PDE/PDPTE */
 #define XD   (1ull << 63)
@@ -1018,6 +1019,108 @@ static void test_read_wrap_32bit(void **state)
 	assert_memory_equal(buf, "\x14\x15\x16\x17\x60\x61\x62\x63", 8);
 }
 
+/* ---- access rights (SDM 5.6) ------------------------------------------- */
+
+#define WR GP_ACCESS_WRITE
+#define USR GP_ACCESS_USER
+
+static int access_err(struct fake_mem *f, const struct guest_paging_mode *m,
+		      uint64_t la, unsigned access)
+{
+	uint64_t gpa = NO_GPA;
+	int err;
+
+	reset_log(f);
+	err = guest_linear_to_phys_access(m, la, access, mem_read, f, &gpa);
+	if (err == GP_OK)
+		assert_int_not_equal(gpa, NO_GPA);
+	else
+		assert_int_equal(gpa, NO_GPA); /* written only on success */
+	return err;
+}
+
+/* Sets (or clears) bit in every entry of the walk listed in entries. */
+static void set_bits(struct fake_mem *f, const uint64_t *entries, unsigned n,
+		     uint64_t bit, bool on)
+{
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t e = get64(f, entries[i]);
+
+		put64(f, entries[i], on ? e | bit : e & ~bit);
+	}
+}
+
+static void test_access_4level(void **state)
+{
+	struct fake_mem *f = *state;
+	struct guest_paging_mode m = mode_long(L_PML4, false);
+	const uint64_t walk[] = { L_PML4E, L_PDPTE, L_PDE, L_PTE };
+	unsigned i;
+
+	build_long(f);  /* P | RW everywhere, no US */
+	assert_int_equal(access_err(f, &m, L_LA4, 0), GP_OK);
+	assert_int_equal(access_err(f, &m, L_LA4, WR), GP_OK);
+	assert_int_equal(access_err(f, &m, L_LA4, USR), GP_PROTECTION);
+	assert_int_equal(access_err(f, &m, L_LA4, USR | WR), GP_PROTECTION);
+	set_bits(f, walk, 4, US, true);
+	assert_int_equal(access_err(f, &m, L_LA4, USR), GP_OK);
+	assert_int_equal(access_err(f, &m, L_LA4, USR | WR), GP_OK);
+	/* U/S or R/W clear at any one level is enough to forbid. */
+	for (i = 0; i < 4; i++) {
+		set_bits(f, &walk[i], 1, US, false);
+		assert_int_equal(access_err(f, &m, L_LA4, USR), GP_PROTECTION);
+		assert_int_equal(access_err(f, &m, L_LA4, WR), GP_OK);
+		set_bits(f, &walk[i], 1, US, true);
+		set_bits(f, &walk[i], 1, RW, false);
+		assert_int_equal(access_err(f, &m, L_LA4, USR), GP_OK);
+		assert_int_equal(access_err(f, &m, L_LA4, USR | WR), GP_PROTECTION);
+		/* A supervisor write to a read-only page: allowed with
+		 * CR0.WP = 0, refused with CR0.WP = 1. */
+		assert_int_equal(access_err(f, &m, L_LA4, WR), GP_OK);
+		m.cr0 |= CR0_WP;
+		assert_int_equal(access_err(f, &m, L_LA4, WR), GP_PROTECTION);
+		assert_int_equal(access_err(f, &m, L_LA4, 0), GP_OK);
+		m.cr0 &= ~CR0_WP;
+		set_bits(f, &walk[i], 1, RW, true);
+	}
+	/* A 2 MiB leaf: rights of the PDE itself count. */
+	put64(f, L_PDE, 0x200000ull | P | PS | US);
+	assert_int_equal(access_err(f, &m, L_LA4, USR), GP_OK);
+	assert_int_equal(access_err(f, &m, L_LA4, USR | WR), GP_PROTECTION);
+	/* Translation errors come before rights. */
+	put64(f, L_PDE, 0);
+	assert_int_equal(access_err(f, &m, L_LA4, USR), GP_NOT_PRESENT);
+	/* Unknown access bits. */
+	assert_int_equal(access_err(f, &m, L_LA4, 4u), GP_INVALID);
+	assert_int_equal(f->reads, 0);
+}
+
+static void test_access_32bit_pae_none(void **state)
+{
+	struct fake_mem *f = *state;
+	struct guest_paging_mode m32 = mode_32bit(P32_PD, false);
+	struct guest_paging_mode pae = mode_pae(PAE_PDPT);
+	struct guest_paging_mode none = { .maxphyaddr = MODE_MAXPHY };
+
+	build_32bit(f);
+	assert_int_equal(access_err(f, &m32, P32_LA, USR), GP_PROTECTION);
+	put32(f, P32_PDE, P32_PT | P | RW | US);
+	put32(f, P32_PTE, DATA_GPA | P | US);
+	assert_int_equal(access_err(f, &m32, P32_LA, USR), GP_OK);
+	assert_int_equal(access_err(f, &m32, P32_LA, USR | WR), GP_PROTECTION);
+
+	/* PAE: the PDPTE has no U/S or R/W bit and restricts nothing. */
+	build_pae(f);
+	put64(f, PAE_PDE, PAE_PT | P | RW | US);
+	put64(f, PAE_PTE, DATA_GPA | P | RW | US);
+	assert_int_equal(access_err(f, &pae, PAE_LA, USR | WR), GP_OK);
+	put64(f, PAE_PDE, PAE_PT | P | RW);
+	assert_int_equal(access_err(f, &pae, PAE_LA, USR), GP_PROTECTION);
+
+	/* Without paging every access is allowed. */
+	assert_int_equal(access_err(f, &none, 0x1234, USR | WR), GP_OK);
+}
+
 /* Every test gets a fresh, zeroed fake memory. */
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
@@ -1044,6 +1147,8 @@ int main(void)
 		T(test_read_second_page_bad),
 		T(test_read_lengths),
 		T(test_read_wrap_32bit),
+		T(test_access_4level),
+		T(test_access_32bit_pae_none),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
