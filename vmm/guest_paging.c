@@ -213,7 +213,7 @@ static unsigned level_shift(unsigned level)
 /* The 64-bit-entry walk shared by PAE (from the PD, level 2) and 4/5-level
  * paging (from the PML4/PML5): PS is a leaf at levels 2 and 3, reserved
  * above, and bit 7 of a PTE is PAT. */
-static int walk_tables(const struct gp_walk *w, uint64_t table,
+static int walk_tables(struct gp_walk *w, uint64_t table,
 		       unsigned level, uint64_t la, uint64_t *gpa)
 {
 	uint64_t idx_mask = low_bits(LM_INDEX_BITS);
