@@ -242,6 +242,23 @@ bad:
 	return false;
 }
 
+/* user_hypercalls = none | read */
+static bool set_user_hypercalls(struct boot_config *cfg, struct span v, struct msg *m)
+{
+	if (span_eq(v, "none")) {
+		cfg->user_hypercalls = CONFIG_USER_HC_NONE;
+		return true;
+	}
+	if (span_eq(v, "read")) {
+		cfg->user_hypercalls = CONFIG_USER_HC_READ;
+		return true;
+	}
+	msg_str(m, "bad user_hypercalls ");
+	msg_quote(m, v);
+	msg_str(m, " (use none or read)");
+	return false;
+}
+
 /* One line without its line ending. Returns false, with the reason in m,
  * when it is malformed. */
 static bool parse_line(struct boot_config *cfg, struct span line,
@@ -277,6 +294,8 @@ static bool parse_line(struct boot_config *cfg, struct span line,
 		return set_log_level(cfg, val, m);
 	if (span_eq(key, "test_fail_cpu"))
 		return set_test_fail_cpu(cfg, val, m);
+	if (span_eq(key, "user_hypercalls"))
+		return set_user_hypercalls(cfg, val, m);
 	msg_str(m, "unknown key ");
 	msg_quote(m, key);
 	return false;
@@ -288,6 +307,7 @@ void config_defaults(struct boot_config *cfg)
 	memcpy(cfg->image, CONFIG_DEFAULT_IMAGE, sizeof(CONFIG_DEFAULT_IMAGE));
 	cfg->log_level = CONFIG_DEFAULT_LOG_LEVEL;
 	cfg->test_fail_cpu = CONFIG_TEST_FAIL_NONE;
+	cfg->user_hypercalls = CONFIG_USER_HC_NONE;
 }
 
 unsigned config_parse(struct boot_config *cfg, const char *text, size_t len,

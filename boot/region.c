@@ -1,4 +1,4 @@
-/* The VMM region: one 2 MiB-aligned block of EfiReservedMemoryType pages
+/* The VMM region: one block of EfiReservedMemoryType pages
  * that holds the core image, boot_info, and the pool (host page tables,
  * EPT tables, MSR bitmap, per-CPU blocks). The type is one no OS reuses:
  * the UEFI memory map the OS gets lists it as reserved, and firmware never
@@ -55,21 +55,17 @@ static uint64_t table_pages(uint64_t limit, int use_1g)
 	return 1 + pml4e + (use_1g ? 0 : limit / SZ_1G);
 }
 
+/* Page granular: the region costs only what it holds. EPT maps the 2 MiB
+ * (or 1 GiB) pages around it with 4 KiB pages, budgeted in hole_pts. */
 static EFI_STATUS reserve(uint64_t size, uint64_t *base)
 {
 	EFI_PHYSICAL_ADDRESS raw = 0;
-	uint64_t total = PAGES(size + SZ_2M), aligned;
 	EFI_STATUS st;
 
-	st = BS->AllocatePages(AllocateAnyPages, EfiReservedMemoryType, total, &raw);
+	st = BS->AllocatePages(AllocateAnyPages, EfiReservedMemoryType, PAGES(size), &raw);
 	if (EFI_ERROR(st))
 		return st;
-	aligned = ALIGN_UP(raw, SZ_2M);
-	if (aligned > raw)
-		BS->FreePages(raw, PAGES(aligned - raw));
-	if (raw + total * SZ_4K > aligned + size)
-		BS->FreePages(aligned + size, PAGES(raw + total * SZ_4K - aligned - size));
-	*base = aligned;
+	*base = raw;
 	return EFI_SUCCESS;
 }
 
@@ -149,10 +145,11 @@ EFI_STATUS region_setup(const struct cpu_facts *facts, const struct boot_config 
 		return EFI_UNSUPPORTED;
 	}
 	pool = (host_pages + ept_pages + POOL_MISC_PAGES) * SZ_4K + cpus * sizeof(struct vcpu);
-	size = ALIGN_UP(core_bytes + SZ_4K + pool, SZ_2M);
-	/* One EPT page table per 2 MiB of the region, plus its two edges. */
+	size = core_bytes + SZ_4K + pool;
+	/* One EPT page table per 2 MiB the region touches (it need not be
+	 * aligned: one more at each edge). */
 	hole_pts = size / SZ_2M + 2;
-	size = ALIGN_UP(core_bytes + SZ_4K + pool + hole_pts * SZ_4K, SZ_2M);
+	size += hole_pts * SZ_4K;
 	st = reserve(size, &r->base);
 	if (EFI_ERROR(st)) {
 		log_err(LOADER_STAGE, "refused: cannot reserve %llu KiB for the VMM (EFI status %llx)",
@@ -183,6 +180,7 @@ EFI_STATUS region_setup(const struct cpu_facts *facts, const struct boot_config 
 	r->bi->pool_size = cur.end - cur.next;
 	r->bi->map_limit = limit;
 	r->bi->log_level = cfg->log_level;
+	r->bi->flags = cfg->user_hypercalls == CONFIG_USER_HC_READ ? BOOT_INFO_F_USER_HC_READ : 0;
 	r->bi->cpu_count = cpus;
 	r->bi->test_fail_apic = cfg->test_fail_cpu == CONFIG_TEST_FAIL_NONE
 					? BOOT_INFO_NO_FAIL : (uint32_t)cfg->test_fail_cpu;

@@ -16,6 +16,7 @@
 #include "guest/guest_check.h"
 #include "guest/guest_fault.h"
 #include "vmm/cpuid_policy.h"
+#include "vmm/exit_reasons.h"
 #include "vmm/fmt.h"
 #include "vmm/hypercall.h"
 #include "vmm/lib.h"
@@ -216,6 +217,115 @@ static void test_vmm_region(void)
 		 (unsigned long long)size, (unsigned long long)after.rbx);
 }
 
+/* ---- exit statistics, log ring, footprint (HC_EXIT_STATS, HC_LOG_READ,
+ * HC_FOOTPRINT) ------------------------------------------------------- */
+
+#define LOG_PIECE 100u
+#define LOG_PIECES 3u
+
+static struct hc_exit_stats stats_a, stats_b;
+static char log_whole[LOG_PIECE * LOG_PIECES], log_parts[LOG_PIECE * LOG_PIECES];
+
+static bool contains(const char *hay, uint64_t n, const char *needle)
+{
+	uint64_t k = strlen(needle);
+
+	for (uint64_t i = 0; i + k <= n; i++)
+		if (!memcmp(hay + i, needle, k))
+			return true;
+	return false;
+}
+
+static void test_exit_stats(void)
+{
+	struct hc a, b, r;
+	struct cpuid_regs c;
+	uint64_t sum = 0;
+
+	a = vmcall(HC_EXIT_STATS, 0, (uint64_t)(uintptr_t)&stats_a, sizeof(stats_a));
+	for (unsigned i = 0; i < 5; i++)
+		cpuid_count(0, 0, &c);
+	b = vmcall(HC_EXIT_STATS, 0, (uint64_t)(uintptr_t)&stats_b, sizeof(stats_b));
+	for (unsigned i = 0; i < HC_STATS_REASONS; i++)
+		sum += stats_b.count[i];
+	result("exit-stats-read",
+	       a.rax == HC_OK && b.rax == HC_OK && a.rcx == sizeof(stats_a) && b.rbx >= 1 &&
+	       stats_b.version == HC_STATS_VERSION && stats_b.size == sizeof(stats_b) &&
+	       stats_b.reasons == HC_STATS_REASONS && stats_b.cpu_index == 0,
+	       "HC_EXIT_STATS for CPU 0 failed or gave a malformed record");
+	/* The calling VMCALL is in the total already, not yet by reason. */
+	result("exit-stats-count-cpuid",
+	       stats_b.count[EXIT_REASON_CPUID] >= stats_a.count[EXIT_REASON_CPUID] + 5 &&
+	       stats_b.cycles[EXIT_REASON_CPUID] > stats_a.cycles[EXIT_REASON_CPUID] &&
+	       stats_b.count[EXIT_REASON_VMCALL] == stats_a.count[EXIT_REASON_VMCALL] + 1 &&
+	       stats_b.total == sum + 1 && stats_b.total_cycles > 0,
+	       "5 CPUIDs and 1 VMCALL were not counted as such");
+	r = vmcall(HC_EXIT_STATS, 0, (uint64_t)(uintptr_t)&stats_a, 16);
+	result("exit-stats-small-buffer", (int64_t)r.rax == HC_EINVAL && r.rcx == sizeof(stats_a),
+	       "a 16-byte buffer did not give HC_EINVAL with the size needed");
+	r = vmcall(HC_EXIT_STATS, b.rbx, (uint64_t)(uintptr_t)&stats_a, sizeof(stats_a));
+	result("exit-stats-bad-cpu", (int64_t)r.rax == HC_EINVAL,
+	       "a CPU index past the last did not give HC_EINVAL");
+}
+
+static void test_log_ring(uint64_t region_base)
+{
+	struct hc whole, part, r;
+	uint64_t cursor, got = 0;
+	bool pieces_ok = true;
+
+	whole = vmcall(HC_LOG_READ, (uint64_t)(uintptr_t)log_whole, sizeof(log_whole), 0);
+	result("log-read", whole.rax == HC_OK && whole.rbx == sizeof(log_whole) &&
+	       contains(log_whole, whole.rbx, "Pillbox core at"),
+	       "HC_LOG_READ from cursor 0 did not return the VMM's first lines");
+	/* The same bytes in pieces, each call going on from the last cursor. */
+	cursor = whole.rdx;
+	for (unsigned i = 0; i < LOG_PIECES; i++) {
+		part = vmcall(HC_LOG_READ, (uint64_t)(uintptr_t)(log_parts + got), LOG_PIECE, cursor);
+		if (part.rax != HC_OK || part.rbx != LOG_PIECE || part.rcx != cursor + LOG_PIECE)
+			pieces_ok = false;
+		got += part.rbx;
+		cursor = part.rcx;
+	}
+	result("log-read-pieces", pieces_ok && whole.rdx == 0 && got == sizeof(log_parts) &&
+	       !memcmp(log_whole, log_parts, sizeof(log_parts)),
+	       "reading the log in pieces by cursor did not give the same bytes");
+	r = vmcall(HC_LOG_READ, region_base, 64, 0);
+	result("log-read-into-vmm-efault", (int64_t)r.rax == HC_EFAULT,
+	       "a buffer inside the VMM region did not give HC_EFAULT");
+	r = vmcall(HC_LOG_READ, 0x8000000000000000ull, 64, 0);
+	result("log-read-noncanonical-efault", (int64_t)r.rax == HC_EFAULT,
+	       "a non-canonical buffer did not give HC_EFAULT");
+	r = vmcall(HC_LOG_READ, (uint64_t)(uintptr_t)log_whole, HC_LOG_READ_MAX + 1, 0);
+	result("log-read-too-big", (int64_t)r.rax == HC_EINVAL,
+	       "a size above HC_LOG_READ_MAX did not give HC_EINVAL");
+}
+
+static void test_footprint(uint64_t region_size)
+{
+	struct hc f = vmcall(HC_FOOTPRINT, 0, 0, 0);
+
+	result("footprint", f.rax == HC_OK && f.rbx == region_size && f.rcx && !(f.rcx & 0xFFF) &&
+	       f.rdx && !(f.rdx & 0xFFF) && f.rcx + f.rdx < f.rbx,
+	       "HC_FOOTPRINT disagrees with HC_VMM_REGION or gave empty sizes");
+	log_info(STAGE, "footprint: %llu KiB reserved, EPT tables %llu KiB, %llu KiB per CPU",
+		 (unsigned long long)(f.rbx >> 10), (unsigned long long)(f.rcx >> 10),
+		 (unsigned long long)(f.rdx >> 10));
+}
+
+static void test_info_calls(void)
+{
+	struct hc region = vmcall(HC_VMM_REGION, 0, 0, 0), before, after;
+
+	before = vmcall(HC_INTEGRITY, 0, 0, 0);
+	test_exit_stats();
+	test_log_ring(region.rbx);
+	test_footprint(region.rcx);
+	after = vmcall(HC_INTEGRITY, 0, 0, 0);
+	result("info-calls-integrity", before.rbx == after.rbx,
+	       "the VMM integrity hash changed during the information calls");
+}
+
 /* ---- SMP: the same CPUID checks on every application processor ------- */
 
 static EFI_GUID mp_guid = EFI_MP_SERVICES_PROTOCOL_GUID;
@@ -371,6 +481,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	test_vmcall();
 	test_instructions();
 	test_vmm_region();
+	test_info_calls();
 	test_smp();
 	return check_end() ? EFI_ABORTED : EFI_SUCCESS;
 }

@@ -14,8 +14,8 @@ struct boot_info {
 	uint64_t magic;
 	uint32_t version;
 	uint32_t size;          /* sizeof(struct boot_info) */
-	uint64_t region_base;   /* the reserved VMM region: 2 MiB aligned */
-	uint64_t region_size;   /* bytes, a multiple of 2 MiB */
+	uint64_t region_base;   /* the reserved VMM region: 4 KiB aligned */
+	uint64_t region_size;   /* bytes, a multiple of 4 KiB */
 	uint64_t pool_base;     /* free pages inside the region, for tables, */
 	uint64_t pool_size;     /* per-CPU data and stacks */
 	uint64_t map_limit;     /* guest-physical space to identity-map */
@@ -24,8 +24,12 @@ struct boot_info {
 	uint32_t log_level;     /* enum log_level (vmm/log_level.h) */
 	uint32_t cpu_count;     /* CPUs the pool was sized for */
 	uint32_t test_fail_apic; /* fault injection: refuse this APIC id */
-	uint32_t reserved;
+	uint32_t flags;         /* BOOT_INFO_F_* */
 };
+
+/* The read-only hypercalls marked "user" in vmm/hypercall.h are allowed
+ * from CPL 3 (config user_hypercalls = read). */
+#define BOOT_INFO_F_USER_HC_READ (1u << 0)
 
 #define BOOT_INFO_NO_FAIL 0xFFFFFFFFu
 

@@ -4,6 +4,7 @@
 #include "vmm/core_image.h"
 #include "vmm/fatal.h"
 #include "vmm/lib.h"
+#include "vmm/log_buffer.h"
 #include "vmm/log.h"
 #include "vmm/pool.h"
 #include "vmm/vcpu.h"
@@ -134,6 +135,7 @@ int core_init(struct boot_info *bi)
 		return rc;
 	vmm.bi = *bi;
 	log_init((enum log_level)bi->log_level);
+	log_buffer_init();
 	vmm.core_base = (uint64_t)(uintptr_t)__hashed_start & ~0xFFFull;
 	vmm.hashed_start = (uint64_t)(uintptr_t)__hashed_start;
 	vmm.hashed_end = (uint64_t)(uintptr_t)__hashed_end;
@@ -188,6 +190,19 @@ int core_init(struct boot_info *bi)
 	vmm.sink_page = (uint64_t)(uintptr_t)sink;
 	host_idt_init();
 	vmm.initialized = true;
+	log_info("core", "footprint: %llu KiB reserved = core image %llu KiB (log ring %u KiB) + "
+		 "boot info 4 KiB + host page tables %llu KiB + EPT %llu KiB + %u CPU(s) x %u KiB "
+		 "+ other %llu KiB + unused %llu KiB",
+		 (unsigned long long)(bi->region_size >> 10),
+		 (unsigned long long)((bi->host_tables_start - 0x1000 - bi->region_base) >> 10),
+		 LOG_BUFFER_SIZE >> 10,
+		 (unsigned long long)((bi->host_tables_end - bi->host_tables_start) >> 10),
+		 (unsigned long long)((vmm.ept_tables_end - vmm.ept_tables_start) >> 10),
+		 bi->cpu_count, (unsigned)(sizeof(struct vcpu) >> 10),
+		 (unsigned long long)((pool_cursor() - bi->pool_base -
+				       (vmm.ept_tables_end - vmm.ept_tables_start) -
+				       bi->cpu_count * sizeof(struct vcpu)) >> 10),
+		 (unsigned long long)(pool_free_bytes() >> 10));
 	log_info("core", "controls: pin %x proc %x proc2 %x exit %x entry %x; EPT 1G pages %s",
 		 vmm.ctl.pin, vmm.ctl.proc, vmm.ctl.proc2, vmm.ctl.exit, vmm.ctl.entry,
 		 vmm.ctl.ept_1g ? "yes" : "no");

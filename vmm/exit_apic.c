@@ -11,6 +11,7 @@
 #include "vmm/apic_icr.h"
 #include "vmm/exit_apic.h"
 #include "vmm/guest_mem.h"
+#include "vmm/guest_linear.h"
 #include "vmm/guest_paging.h"
 #include "vmm/guest_state.h"
 #include "vmm/insn_decode.h"
@@ -38,24 +39,13 @@ static enum insn_cpu_mode guest_code_mode(void)
 static unsigned fetch_insn(uint8_t *buf)
 {
 	uint64_t pdpte[4];
-	struct guest_paging_mode m = {
-		.cr0 = vmcs_readl(VMCS_GUEST_CR0),
-		.cr3 = vmcs_readl(VMCS_GUEST_CR3),
-		.cr4 = vmcs_readl(VMCS_GUEST_CR4),
-		.efer = vmcs_read64(VMCS_GUEST_EFER),
-		.maxphyaddr = vmm.maxphyaddr,
-		.pdpte = NULL,
-	};
+	struct guest_paging_mode m;
 	uint64_t la = vmcs_readl(VMCS_GUEST_RIP);
 	unsigned to_page_end;
 
+	guest_paging_mode_now(&m, pdpte);
 	if (guest_code_mode() != INSN_MODE_64)
 		la = (la + vmcs_readl(VMCS_GUEST_CS_BASE)) & 0xFFFFFFFFull;
-	if ((m.cr0 & CR0_PG) && (m.cr4 & CR4_PAE) && !(m.efer & EFER_LMA)) {
-		for (unsigned i = 0; i < 4; i++)
-			pdpte[i] = vmcs_read_raw(VMCS_GUEST_PDPTE0 + 2 * i);
-		m.pdpte = pdpte;
-	}
 	if (guest_read_linear(&m, la, buf, INSN_MAX_LENGTH, guest_mem_read_fn, NULL) == GP_OK)
 		return INSN_MAX_LENGTH;
 	to_page_end = (unsigned)(GUEST_PAGE - (la & (GUEST_PAGE - 1)));

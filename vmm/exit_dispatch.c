@@ -55,8 +55,21 @@ static void deliver_pending_nmi(struct vcpu *v)
 	v->nmi_pending = false;
 }
 
+/* Counts the exit and the cycles from entry to the dispatcher to now. */
+static void count_exit(struct vcpu *v, unsigned basic, uint64_t start)
+{
+	uint64_t spent = rdtsc() - start;
+
+	if (basic < HC_STATS_REASONS) {
+		v->stats.count[basic]++;
+		v->stats.cycles[basic] += spent;
+	}
+	v->stats.cycles_total += spent;
+}
+
 void vmexit_dispatch(struct vcpu *v)
 {
+	uint64_t start = rdtsc();
 	uint32_t reason = vmcs_read32(VMCS_EXIT_REASON);
 	unsigned basic = reason & EXIT_REASON_BASIC_MASK;
 	const struct exit_handler *h = exit_handler_for(basic);
@@ -88,6 +101,7 @@ void vmexit_dispatch(struct vcpu *v)
 	if (__atomic_load_n(&v->ipi_pending, __ATOMIC_ACQUIRE))
 		vipi_take(v);
 	deliver_pending_nmi(v);
+	count_exit(v, basic, start);
 }
 
 /* NMI exiting is on so that other CPUs can kick this one (vmm/vipi.c).

@@ -31,10 +31,23 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "arch/x86_64/descriptors.h"
+#include "vmm/exit_reasons.h"
+#include "vmm/hypercall.h"
 
 #define PAGE_SIZE 4096u
 #define HOST_STACK_SIZE (4u * PAGE_SIZE)
 #define HOST_IST_STACK_SIZE PAGE_SIZE
+
+/* Exits by basic reason and the TSC cycles spent handling them, read by
+ * HC_EXIT_STATS (another CPU may read while this one counts: each counter
+ * is read whole, but count and cycles need not be from the same exit). */
+struct exit_counters {
+	uint64_t cycles_total;
+	uint64_t count[HC_STATS_REASONS];
+	uint64_t cycles[HC_STATS_REASONS];
+};
+
+_Static_assert(EXIT_REASON_MAX < HC_STATS_REASONS, "every basic reason has a counter");
 
 struct vcpu {
 	union {
@@ -57,6 +70,7 @@ struct vcpu {
 			bool launched;
 			bool nmi_pending;           /* NMI taken in root mode */
 			uint8_t ept_sink_logged;    /* sink EPT violations logged */
+			struct exit_counters stats;
 			uint64_t gdt[HOST_GDT_ENTRIES];
 			struct tss64 tss;
 		};
@@ -79,6 +93,9 @@ _Static_assert(sizeof(struct vcpu) == 8 * PAGE_SIZE, "per-CPU footprint");
 extern char vmx_exit_entry[];
 
 /* The calling CPU's vcpu (host mode only: reads %gs:0). */
+#ifdef PILLBOX_FAKE_HW
+#include "tests/fuzz/fake_hw.h"
+#else
 static inline struct vcpu *vcpu_current(void)
 {
 	struct vcpu *v;
@@ -86,6 +103,7 @@ static inline struct vcpu *vcpu_current(void)
 	__asm__ volatile("mov %%gs:0, %0" : "=r"(v));
 	return v;
 }
+#endif
 
 /* Host stack top: 16-byte aligned, holding the vcpu pointer. */
 static inline uint64_t vcpu_host_rsp(struct vcpu *v)

@@ -5,6 +5,9 @@
 #include <stdint.h>
 #include "vmm/cpuid_policy.h"
 
+#ifdef PILLBOX_FAKE_HW
+#include "tests/fuzz/fake_hw.h" /* the fuzz build: no instruction runs */
+#else
 static inline void cpuid_count(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
 {
 	__asm__ volatile("cpuid"
@@ -141,10 +144,21 @@ static inline void nmi_unblock_by_iret(void)
 			 ::: "rax", "memory", "cc");
 }
 
+/* The time-stamp counter; not ordered against earlier loads and stores
+ * (enough for counting cycles spent in a handler). */
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
 static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
 static inline void cli(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline void hlt(void) { __asm__ volatile("hlt" ::: "memory"); }
 static inline void wbinvd(void) { __asm__ volatile("wbinvd" ::: "memory"); }
+#endif /* PILLBOX_FAKE_HW */
 
 /* Initial APIC id of the executing CPU, CPUID.01H:EBX[31:24]. */
 static inline unsigned cpu_apic_id(void)

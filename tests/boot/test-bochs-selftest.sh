@@ -46,7 +46,9 @@ for check in cpuid-signature cpuid-version cpuid-hypervisor-bit cpuid-vmx-hidden
 	vmcall-unknown vmxon-ud xsetbv-osxsave-off-ud xsetbv-reserved-gp xsetbv-no-x87-gp \
 	xsetbv-bad-index-gp xsetbv-valid rdmsr-feature-control wrmsr-feature-control-gp \
 	rdmsr-vmx-basic-gp cr4-vmxe-hidden cr4-vmxe-set-gp invd-emulated vmm-region-hypercall \
-	vmm-region-read-hidden vmm-region-write-ignored smp-cpu-count; do
+	vmm-region-read-hidden vmm-region-write-ignored exit-stats-read exit-stats-count-cpuid \
+	exit-stats-small-buffer exit-stats-bad-cpu log-read log-read-pieces log-read-into-vmm-efault \
+	log-read-noncanonical-efault log-read-too-big footprint info-calls-integrity smp-cpu-count; do
 	expect "guest-$check" "^\[INFO cpu0 selftest\] PASS $check\$"
 done
 refuse no-guest-failure '\] FAIL '

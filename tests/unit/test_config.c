@@ -490,6 +490,27 @@ static void test_test_fail_cpu(void **state)
 	assert_int_equal(cfg.test_fail_cpu, CONFIG_TEST_FAIL_NONE);
 }
 
+static void test_user_hypercalls(void **state)
+{
+	struct boot_config cfg;
+	struct diag_log log;
+
+	(void)state;
+	config_defaults(&cfg);
+	assert_int_equal(cfg.user_hypercalls, CONFIG_USER_HC_NONE);
+	assert_int_equal(PARSE(&cfg, "user_hypercalls = read\n", &log), 0);
+	assert_int_equal(cfg.user_hypercalls, CONFIG_USER_HC_READ);
+	assert_int_equal(PARSE(&cfg, "user_hypercalls = none\n", &log), 0);
+	assert_int_equal(cfg.user_hypercalls, CONFIG_USER_HC_NONE);
+	assert_int_equal(PARSE(&cfg, "user_hypercalls = read\nuser_hypercalls = all\n"
+				     "user_hypercalls = READ\nuser_hypercalls =\n", &log), 3);
+	expect_diag(&log, 0, 2, "bad user_hypercalls 'all' (use none or read)");
+	expect_diag(&log, 1, 3, "bad user_hypercalls 'READ' (use none or read)");
+	expect_diag(&log, 2, 4, "bad user_hypercalls '' (use none or read)");
+	/* A bad line keeps the previous value. */
+	assert_int_equal(cfg.user_hypercalls, CONFIG_USER_HC_READ);
+}
+
 static void test_null_diag(void **state)
 {
 	static const char text[] = "a\nb\nlog_level=3\nc = d\n";
@@ -584,6 +605,7 @@ int main(void)
 		cmocka_unit_test(test_no_trailing_newline),
 		cmocka_unit_test(test_len_respected),
 		cmocka_unit_test(test_test_fail_cpu),
+		cmocka_unit_test(test_user_hypercalls),
 		cmocka_unit_test(test_null_diag),
 		cmocka_unit_test(test_fuzz),
 	};
