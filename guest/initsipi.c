@@ -32,6 +32,15 @@
  *                            enabled AP arrives exactly once (the FAIL
  *                            line names the missing APIC ids), no other
  *                            CPU does, and the BSP keeps running the test
+ *   x2apic-init-sipi-sipi    after those: the BSP's local APIC switched to
+ *                            x2APIC mode (11.12.1 "Detecting and Enabling
+ *                            x2APIC Mode"), INIT, SIPI, SIPI to the AP
+ *                            through the x2APIC ICR, MSR 830H (11.12.9),
+ *                            which the VMM intercepts: the AP arrives
+ *                            exactly once. The APIC stays in x2APIC mode
+ *                            (leaving it needs the APIC disabled,
+ *                            11.12.5); the firmware's APIC library follows
+ *                            the mode. FAIL if the CPU has no x2APIC.
  * then "summary: pass=N fail=M" and "initsipi done". With no application
  * processor: "SKIP no application processor", the summary and the end
  * marker. A failure to set up (no MP services, no page below 1 MiB, APIC
@@ -139,6 +148,7 @@ extern const uint8_t initsipi_tramp_end[] __attribute__((visibility("hidden")));
  * 11.12.9 "ICR Operation in x2APIC Mode"). */
 #define MSR_IA32_APIC_BASE     0x1Bu
 #define APIC_BASE_EXTD         (1ull << 10) /* x2APIC mode */
+#define CPUID_1_ECX_X2APIC     (1u << 21)
 #define APIC_BASE_EN           (1ull << 11)
 #define MSR_X2APIC_ICR         0x830u
 #define APIC_ICR_LOW           0x300u
@@ -496,6 +506,25 @@ enum setup_result { SETUP_OK, SETUP_NO_AP, SETUP_FAILED };
 
 /* The last enabled application processor MP services reports, and the
  * set of all of them and the BSP's APIC id. */
+static void case_x2apic_init_sipi_sipi(struct target *t)
+{
+	struct cpuid_regs r;
+	char why[WHY_MAX] = "";
+
+	cpuid_count(1, 0, &r);
+	if (!(r.ecx & CPUID_1_ECX_X2APIC)) {
+		result("x2apic-init-sipi-sipi", false, "CPUID.1:ECX.x2APIC[21] = 0: no x2APIC mode");
+		return;
+	}
+	if (!t->x2apic) {
+		wrmsr(MSR_IA32_APIC_BASE, rdmsr(MSR_IA32_APIC_BASE) | APIC_BASE_EXTD);
+		t->x2apic = true;
+		log_info(STAGE, "local APIC switched to x2APIC mode");
+	}
+	result("x2apic-init-sipi-sipi", start_ap(t, 2, true, why) && await_single_arrival(t, why),
+	       why);
+}
+
 static enum setup_result pick_ap(struct target *t, char *why)
 {
 	static EFI_GUID mp_guid = EFI_MP_SERVICES_PROTOCOL_GUID;
@@ -614,6 +643,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		case_repeated_init(&t);
 		case_ap_under_hypervisor(&t);
 		case_init_sipi_all_excluding_self(&t);
+		case_x2apic_init_sipi_sipi(&t);
 		break;
 	}
 	return check_end() ? EFI_ABORTED : EFI_SUCCESS;

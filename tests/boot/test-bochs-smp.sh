@@ -48,10 +48,10 @@ done
 # to all of them at once (shorthand "all excluding self").
 boot initsipi "$(esp_with_cfg tests/boot/initsipi.cfg)" 'initsipi done|VMM halted' --cpus 4
 for check in init-sipi-sipi-delays init-sipi-sipi-no-delay second-sipi-ignored repeated-init \
-	ap-runs-under-hypervisor init-sipi-all-excluding-self; do
+	ap-runs-under-hypervisor init-sipi-all-excluding-self x2apic-init-sipi-sipi; do
 	expect "$log" "initsipi-$check" "^\[INFO cpu0 initsipi\] PASS $check\$"
 done
-expect "$log" initsipi-summary '^\[INFO cpu0 initsipi\] summary: pass=6 fail=0$'
+expect "$log" initsipi-summary '^\[INFO cpu0 initsipi\] summary: pass=7 fail=0$'
 if grep -qa '^\[ERROR cpu0 initsipi\] FAIL ' "$log"; then
 	echo "--- the guest's reasons in $log"
 	grep -a '^\[ERROR cpu0 initsipi\] FAIL ' "$log" | sed 's/^/    /'
