@@ -81,6 +81,26 @@ static int check_feature_control(void)
 	return 1;
 }
 
+/* Every missing capability on one line ("refused: missing VMX capabilities:
+ * EPT, unrestricted guest, ..."); names that do not fit the log line are
+ * counted at the end. */
+#define MISSING_LIST_MAX (LOG_LINE_MAX - 64u) /* the line minus prefix and text */
+#define MISSING_TAIL_MAX 16u                  /* ", and NN more" */
+
+static void log_missing(const char *const *names, unsigned n)
+{
+	char list[MISSING_LIST_MAX];
+	unsigned shown;
+
+	shown = vmx_caps_join(names, n < VMX_CAPS_MAX_MISSING ? n : VMX_CAPS_MAX_MISSING,
+			      list, sizeof(list), MISSING_TAIL_MAX);
+	if (shown < n)
+		log_err(LOADER_STAGE, "refused: missing VMX capabilities: %s, and %u more", list,
+			n - shown);
+	else
+		log_err(LOADER_STAGE, "refused: missing VMX %s: %s",
+			n == 1 ? "capability" : "capabilities", list);
+}
 
 static int check_capabilities(struct cpu_facts *facts)
 {
@@ -91,10 +111,10 @@ static int check_capabilities(struct cpu_facts *facts)
 
 	vmx_cap_msrs_read(&m);
 	n = vmx_caps_missing(&m, missing, VMX_CAPS_MAX_MISSING);
-	for (unsigned i = 0; i < n && i < VMX_CAPS_MAX_MISSING; i++)
-		log_err(LOADER_STAGE, "refused: missing VMX capability: %s", missing[i]);
-	if (n)
+	if (n) {
+		log_missing(missing, n);
 		return 0;
+	}
 	facts->ept_1g_pages = (m.ept_vpid & EPT_CAP_1G) != 0;
 	cpuid_count(CPUID_EXT_FEATURES, 0, &r);
 	facts->host_1g_pages = (r.edx & CPUID_EXT_EDX_1G_PAGES) != 0;
@@ -103,11 +123,15 @@ static int check_capabilities(struct cpu_facts *facts)
 	return 1;
 }
 
-/* Checks in order, so the reason given is the first that applies. */
+/* Checks in order, so the reason given is the first that applies. The
+ * capability MSRs are readable whenever CPUID.1:ECX.VMX = 1, whatever
+ * IA32_FEATURE_CONTROL holds (SDM Vol. 3D, Appendix A "VMX Capability
+ * Reporting Facility"): they are checked before that MSR is written, so a
+ * CPU that lacks a capability is refused with nothing changed. */
 int cpu_checks(struct cpu_facts *facts)
 {
 	if (!check_vendor() || !check_not_running() || !check_vmx_feature() ||
-	    !check_feature_control() || !check_capabilities(facts))
+	    !check_capabilities(facts) || !check_feature_control())
 		return 0;
 	log_info(LOADER_STAGE, "CPU checks passed: Intel VT-x with EPT and unrestricted guest, "
 		 "MAXPHYADDR %u, 1 GiB EPT pages %s", facts->maxphyaddr,

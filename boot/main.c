@@ -1,8 +1,10 @@
 /* BOOTX64.EFI: check the CPU, read the config, reserve and fill the VMM
  * region, start the core on the boot CPU (after which this code runs as
- * the guest), then start the next image. On any refusal the loader
- * returns an error so the firmware moves on to its next boot option, with
- * nothing changed but IA32_FEATURE_CONTROL's lock (SDM 24.7). */
+ * the guest), then start the next image. On any refusal the loader logs
+ * one line with the reason and returns an error so the firmware moves on
+ * to its next boot option. A CPU the checks refuse is left as it was; a
+ * later refusal leaves only IA32_FEATURE_CONTROL's lock (SDM 24.7) and
+ * frees the VMM region. */
 #include "boot/loader.h"
 #include "arch/x86_64/cpu.h"
 #include "vmm/hypercall.h"
@@ -82,7 +84,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	console_log_sink_install();
 	log_info(LOADER_STAGE, "Pillbox %u.%u loader", HV_VERSION_MAJOR, HV_VERSION_MINOR);
 	config_load(image, &cfg);
-	log_init(cfg.log_level);
+	log_set_level(cfg.log_level);
 
 	if (!cpu_checks(&facts)) {
 		log_err(LOADER_STAGE, "not starting the hypervisor; the firmware continues without it");

@@ -25,6 +25,11 @@ void log_init(enum log_level max_level)
 	serial_init();
 }
 
+void log_set_level(enum log_level max_level)
+{
+	log_max = max_level;
+}
+
 int log_add_sink(log_sink_fn sink)
 {
 	for (unsigned i = 0; i < LOG_MAX_SINKS; i++) {

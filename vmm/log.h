@@ -13,6 +13,9 @@
 typedef void (*log_sink_fn)(const char *line, size_t len);
 
 void log_init(enum log_level max_level);
+/* Changes the level only (log_init also resets the UART, which drops the
+ * bytes still in its FIFO: the firmware's copy of the previous line). */
+void log_set_level(enum log_level max_level);
 /* Adds a sink after the serial port; returns 0, or -1 if full. */
 int log_add_sink(log_sink_fn sink);
 void log_msg(enum log_level level, const char *stage, const char *fmt, ...)

@@ -1,6 +1,7 @@
 #include "vmm/vmx_caps.h"
 #include "arch/x86_64/msr.h"
 #include "arch/x86_64/vmcs_fields.h"
+#include "vmm/lib.h"
 
 /* IA32_VMX_BASIC bits (SDM A.1). */
 #define BASIC_REGION_SIZE_SHIFT 32
@@ -76,15 +77,19 @@ unsigned vmx_caps_missing(const struct vmx_cap_msrs *m, const char **names,
 		note(names, max_names, &n, "EPT");
 	if (!may_be_1(m->proc2, PROC2_UNRESTRICTED_GUEST))
 		note(names, max_names, &n, "unrestricted guest");
-	if (!(m->ept_vpid & EPT_CAP_WALK_4))
-		note(names, max_names, &n, "EPT 4-level page walk");
-	if (!(m->ept_vpid & EPT_CAP_MEMTYPE_WB))
-		note(names, max_names, &n, "EPT write-back paging structures");
-	if (!(m->ept_vpid & EPT_CAP_2M))
-		note(names, max_names, &n, "EPT 2 MiB pages");
-	if (!(m->ept_vpid & EPT_CAP_INVEPT) ||
-	    !(m->ept_vpid & (EPT_CAP_INVEPT_SINGLE | EPT_CAP_INVEPT_ALL)))
-		note(names, max_names, &n, "INVEPT");
+	/* EPT's own features only where there is EPT: without it the list
+	 * says "EPT" once, not each feature it would have. */
+	if (may_be_1(m->proc2, PROC2_ENABLE_EPT)) {
+		if (!(m->ept_vpid & EPT_CAP_WALK_4))
+			note(names, max_names, &n, "EPT 4-level page walk");
+		if (!(m->ept_vpid & EPT_CAP_MEMTYPE_WB))
+			note(names, max_names, &n, "EPT write-back paging structures");
+		if (!(m->ept_vpid & EPT_CAP_2M))
+			note(names, max_names, &n, "EPT 2 MiB pages");
+		if (!(m->ept_vpid & EPT_CAP_INVEPT) ||
+		    !(m->ept_vpid & (EPT_CAP_INVEPT_SINGLE | EPT_CAP_INVEPT_ALL)))
+			note(names, max_names, &n, "INVEPT");
+	}
 	if (!may_be_1(m->exit, EXIT_HOST_ADDR_SPACE_64))
 		note(names, max_names, &n, "64-bit host (exit control)");
 	if (!may_be_1(m->exit, EXIT_SAVE_EFER | EXIT_LOAD_EFER))
@@ -94,6 +99,28 @@ unsigned vmx_caps_missing(const struct vmx_cap_msrs *m, const char **names,
 	if (!may_be_1(m->entry, ENTRY_LOAD_EFER))
 		note(names, max_names, &n, "load IA32_EFER on VM entry");
 	return n;
+}
+
+unsigned vmx_caps_join(const char *const *names, unsigned n, char *buf, size_t size,
+		       size_t reserve)
+{
+	size_t len = 0;
+	unsigned i;
+
+	if (!size)
+		return 0;
+	for (i = 0; i < n; i++) {
+		size_t sep = i ? 2 : 0, name = strlen(names[i]);
+		size_t keep = i + 1 < n ? reserve : 0;
+
+		if (len + sep + name + keep >= size)
+			break;
+		memcpy(buf + len, ", ", sep);
+		memcpy(buf + len + sep, names[i], name);
+		len += sep + name;
+	}
+	buf[len] = '\0';
+	return i;
 }
 
 void vmx_controls_compute(const struct vmx_cap_msrs *m, struct vmx_controls *c)

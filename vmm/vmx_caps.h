@@ -6,6 +6,7 @@
 #define PILLBOX_VMM_VMX_CAPS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct vmx_cap_msrs {
@@ -30,6 +31,13 @@ struct vmx_controls {
  * guest"); returns how many (0: all present). names may be NULL. */
 unsigned vmx_caps_missing(const struct vmx_cap_msrs *m, const char **names,
 			  unsigned max_names);
+
+/* Writes the first of the n names into buf as one list, "a, b, c", as many
+ * as fit in size bytes with its terminator; when not all fit, reserve
+ * bytes stay free for the caller's ", and N more". Returns how many names
+ * it wrote. */
+unsigned vmx_caps_join(const char *const *names, unsigned n, char *buf, size_t size,
+		       size_t reserve);
 
 /* Computes the controls (call only when nothing is missing). */
 void vmx_controls_compute(const struct vmx_cap_msrs *m, struct vmx_controls *c);

@@ -20,7 +20,10 @@ void vmx_cap_msrs_read(struct vmx_cap_msrs *m)
 	m->ept_vpid = 0;
 	if ((m->proc >> 32) & PROC_SECONDARY_CTLS) {
 		m->proc2 = rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2);
-		m->ept_vpid = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
+		/* It exists only with EPT or VPID (SDM A.10 "VPID and EPT
+		 * Capabilities"): a Core 2 has secondary controls but neither. */
+		if ((m->proc2 >> 32) & (PROC2_ENABLE_EPT | PROC2_ENABLE_VPID))
+			m->ept_vpid = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
 	}
 	m->misc = rdmsr(MSR_IA32_VMX_MISC);
 	m->cr0_fixed0 = rdmsr(MSR_IA32_VMX_CR0_FIXED0);

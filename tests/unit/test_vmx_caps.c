@@ -352,10 +352,9 @@ static void test_forced_exiting(void **state)
 
 static void test_no_secondary_controls(void **state)
 {
+	/* EPT's own features are not listed when EPT itself is missing. */
 	static const char *const expected[] = {
 		"secondary processor-based controls", "EPT", "unrestricted guest",
-		"EPT 4-level page walk", "EPT write-back paging structures",
-		"EPT 2 MiB pages", "INVEPT",
 	};
 	const char *names[VMX_CAPS_MAX_MISSING];
 	struct vmx_cap_msrs m = full();
@@ -382,6 +381,27 @@ static void test_no_secondary_controls(void **state)
 	for (unsigned a = 0; a < n; a++)
 		for (unsigned b = a + 1; b < n; b++)
 			assert_string_not_equal(names[a], names[b]);
+}
+
+/* A Core 2 (Penryn): secondary controls, but neither EPT nor unrestricted
+ * guest, and no IA32_VMX_EPT_VPID_CAP to read (ept_vpid 0). */
+static void test_no_ept(void **state)
+{
+	const char *names[VMX_CAPS_MAX_MISSING];
+	struct vmx_cap_msrs m = full();
+
+	(void)state;
+	clear_may1(&m.proc2, PROC2_ENABLE_EPT | PROC2_UNRESTRICTED_GUEST);
+	m.ept_vpid = 0;
+	assert_int_equal(missing(&m, names), 2);
+	assert_string_equal(names[0], "EPT");
+	assert_string_equal(names[1], "unrestricted guest");
+	assert_null(names[2]);
+	/* EPT with every feature but without unrestricted guest (Lynnfield) */
+	m = full();
+	clear_may1(&m.proc2, PROC2_UNRESTRICTED_GUEST);
+	m.ept_vpid &= ~EPT_CAP_1G;
+	expect_one_missing(&m, "no unrestricted guest", "unrestricted guest");
 }
 
 static void test_vmcs_memory_type(void **state)
@@ -431,9 +451,9 @@ static void test_names_array_bounds(void **state)
 	clear_may1(&m.proc, PROC_SECONDARY_CTLS);
 	m.proc2 = 0;
 	m.ept_vpid = 0;
-	/* Room for 2: the first two are filled, the count is still 7. */
+	/* Room for 2: the first two are filled, the count is still 3. */
 	n = vmx_caps_missing(&m, names, 2);
-	assert_int_equal(n, 7);
+	assert_int_equal(n, 3);
 	assert_string_equal(names[0], "secondary processor-based controls");
 	assert_non_null(names[1]);
 	assert_string_not_equal(names[1], "sentinel1");
@@ -445,6 +465,44 @@ static void test_names_array_bounds(void **state)
 	n = vmx_caps_missing(&m, NULL, 0);
 	assert_true(n >= 10);
 	assert_true(n <= VMX_CAPS_MAX_MISSING);
+}
+
+/* The loader's one refusal line: as many names as fit, room kept for the
+ * caller's ", and N more" only when some are left out. */
+static void test_join(void **state)
+{
+	static const char *const names[] = { "EPT", "unrestricted guest", "INVEPT" };
+	static const struct {
+		unsigned n;
+		size_t size, reserve;
+		unsigned shown;
+		const char *text;
+	} cases[] = {
+		{ 3, 64, 16, 3, "EPT, unrestricted guest, INVEPT" },
+		{ 1, 64, 16, 1, "EPT" },
+		{ 0, 64, 16, 0, "" },
+		/* 31 characters: exactly fits 32, not 31 */
+		{ 3, 32, 0, 3, "EPT, unrestricted guest, INVEPT" },
+		{ 3, 31, 0, 2, "EPT, unrestricted guest" },
+		/* the reserve applies while names remain: 23 + 8 > 30 ... */
+		{ 3, 30, 8, 1, "EPT" },
+		/* ... and not after the last one: 23 + 16 < 40, 31 < 40 */
+		{ 3, 40, 16, 3, "EPT, unrestricted guest, INVEPT" },
+		{ 3, 3, 0, 0, "" },
+	};
+	char buf[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(buf, 'x', sizeof(buf));
+		assert_int_equal(vmx_caps_join(names, cases[i].n, buf, cases[i].size,
+					       cases[i].reserve), cases[i].shown);
+		assert_string_equal(buf, cases[i].text);
+	}
+	/* no room at all: nothing written */
+	buf[0] = 'x';
+	assert_int_equal(vmx_caps_join(names, 3, buf, 0, 0), 0);
+	assert_int_equal(buf[0], 'x');
 }
 
 static void test_adjust_ctl(void **state)
@@ -481,10 +539,12 @@ int main(void)
 		cmocka_unit_test(test_one_invept_type_is_enough),
 		cmocka_unit_test(test_forced_exiting),
 		cmocka_unit_test(test_no_secondary_controls),
+		cmocka_unit_test(test_no_ept),
 		cmocka_unit_test(test_vmcs_memory_type),
 		cmocka_unit_test(test_region_size),
 		cmocka_unit_test(test_names_array_bounds),
 		cmocka_unit_test(test_adjust_ctl),
+		cmocka_unit_test(test_join),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
