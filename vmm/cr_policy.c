@@ -29,9 +29,11 @@ uint64_t cr0_guest_host_mask(const struct cr_fixed *f)
 	return cr0_must_be_1(f) | ~f->cr0_fixed1;
 }
 
+/* SMXE too: CPUID hides SMX from the guest, so the bit is reserved for it
+ * even where the CPU has SMX (Vol. 3A, 2.5 "Control Registers"). */
 uint64_t cr4_guest_host_mask(const struct cr_fixed *f)
 {
-	return f->cr4_fixed0 | ~f->cr4_fixed1 | CR4_VMXE;
+	return f->cr4_fixed0 | ~f->cr4_fixed1 | CR4_VMXE | CR4_SMXE;
 }
 
 uint64_t cr0_real_value(const struct cr_fixed *f, uint64_t v)
@@ -44,9 +46,14 @@ uint64_t cr4_real_value(const struct cr_fixed *f, uint64_t v)
 	return (v | f->cr4_fixed0) & f->cr4_fixed1;
 }
 
-bool cr0_write_faults(uint64_t v, uint64_t cr4, bool efer_lme)
+bool cr0_write_faults(uint64_t v, uint64_t cr4, bool efer_lme, bool code64)
 {
 	if (v & CR0_HIGH_BITS)
+		return true;
+	/* IA-32e mode is left from compatibility mode only, and not with
+	 * PCIDE set (Vol. 3A, 10.8.5.4 "Switching Out of IA-32e Mode
+	 * Operation"; Vol. 2B, MOV "64-Bit Mode Exceptions"). */
+	if (!(v & CR0_PG) && (code64 || (cr4 & CR4_PCIDE)))
 		return true;
 	if ((v & CR0_PG) && !(v & CR0_PE))
 		return true;
@@ -59,7 +66,7 @@ bool cr4_write_faults(const struct cr_fixed *f, uint64_t v, bool long_mode)
 {
 	if (v & ~f->cr4_fixed1 & ~CR4_VMXE)
 		return true;
-	if (v & CR4_VMXE)
+	if (v & (CR4_VMXE | CR4_SMXE))
 		return true;
 	return long_mode && !(v & CR4_PAE);
 }

@@ -47,8 +47,8 @@ struct cr_fixed {
 };
 
 /* Guest/host masks: bits owned by the VMM. CR0: bits fixed to 1 or 0 by
- * VMX (less PE and PG under unrestricted guest). CR4: the same, VMXE
- * included. */
+ * VMX (less PE and PG under unrestricted guest). CR4: the same, VMXE and
+ * SMXE included. */
 uint64_t cr0_guest_host_mask(const struct cr_fixed *f);
 uint64_t cr4_guest_host_mask(const struct cr_fixed *f);
 
@@ -58,12 +58,14 @@ uint64_t cr0_real_value(const struct cr_fixed *f, uint64_t v);
 uint64_t cr4_real_value(const struct cr_fixed *f, uint64_t v);
 
 /* Would a CPU without VMX give #GP for MOV to CR0 of v (in the current
- * EFER.LME state)? Bits 63:32 set, PG without PE, NW without CD, or
- * PG set with EFER.LME and CR4.PAE clear. */
-bool cr0_write_faults(uint64_t v, uint64_t cr4, bool efer_lme);
+ * EFER.LME state; code64: executed in 64-bit mode)? Bits 63:32 set, PG
+ * without PE, NW without CD, PG set with EFER.LME and CR4.PAE clear, or PG
+ * clear in 64-bit mode or with CR4.PCIDE set. */
+bool cr0_write_faults(uint64_t v, uint64_t cr4, bool efer_lme, bool code64);
 
 /* MOV to CR4 of v faults: a bit reserved on this CPU (clear in
- * cr4_fixed1, VMXE aside), VMXE itself (the guest sees no VMX), or PAE
+ * cr4_fixed1, VMXE aside), VMXE or SMXE (the guest sees neither VMX nor
+ * SMX), or PAE
  * cleared while in IA-32e mode (long_mode). */
 bool cr4_write_faults(const struct cr_fixed *f, uint64_t v, bool long_mode);
 

@@ -55,13 +55,20 @@ static void track_long_mode(uint64_t old_cr0, uint64_t new_cr0)
 	vmcs_write32(VMCS_ENTRY_CTLS, entry);
 }
 
+/* 64-bit mode: IA-32e mode active and CS.L set (SDM Vol. 3A, 3.4.5). */
+static bool guest_in_64bit_mode(uint64_t efer)
+{
+	return (efer & EFER_LMA) && (vmcs_read32(VMCS_GUEST_CS_AR) & AR_L);
+}
+
 static enum exit_result emulate_mov_cr0(uint64_t value)
 {
 	uint64_t efer = vmcs_read64(VMCS_GUEST_EFER);
 	uint64_t old_real = vmcs_readl(VMCS_GUEST_CR0);
 	uint64_t new_real;
 
-	if (cr0_write_faults(value, guest_cr4_visible(), (efer & EFER_LME) != 0)) {
+	if (cr0_write_faults(value, guest_cr4_visible(), (efer & EFER_LME) != 0,
+			     guest_in_64bit_mode(efer))) {
 		log_debug("cr", "MOV CR0 = %llx: #GP", (unsigned long long)value);
 		inject_gp0();
 		return EXIT_RESUME;

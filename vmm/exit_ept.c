@@ -35,6 +35,13 @@ enum exit_result handle_ept_violation(struct vcpu *v)
 	uint64_t page = gpa & ~(EPT_PAGE_4K - 1);
 
 	if (vmm_region_contains(gpa)) {
+		/* Never executable: a fetch gets the #UD that the sink's FF FF
+		 * (undefined group-5 opcode) would give (docs/security.md). */
+		if (qual & QUAL_FETCH) {
+			log_debug("ept", "guest fetch from VMM page %llx: #UD", (unsigned long long)gpa);
+			inject_ud();
+			return EXIT_RESUME;
+		}
 		if (v->ept_sink_logged < EPT_SINK_LOG_LIMIT) {
 			v->ept_sink_logged++;
 			log_warn("ept", "guest %s of VMM page %llx (RIP %llx, qualification %llx): "

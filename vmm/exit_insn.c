@@ -13,9 +13,12 @@
  * GETSEC with CR4.SMXE = 0, SEAMCALL/TDCALL outside SEAM. */
 enum exit_result handle_vmx_instruction(struct vcpu *v)
 {
+	const struct exit_handler *h =
+		exit_handler_for(vmcs_read32(VMCS_EXIT_REASON) & EXIT_REASON_BASIC_MASK);
+
 	(void)v;
-	log_debug("exit", "VMX instruction at %llx: #UD",
-		  (unsigned long long)vmcs_readl(VMCS_GUEST_RIP));
+	log_debug("exit", "%s at %llx (CPL %u): #UD", h ? h->name : "VMX instruction",
+		  (unsigned long long)vmcs_readl(VMCS_GUEST_RIP), guest_cpl());
 	inject_ud();
 	return EXIT_RESUME;
 }
@@ -31,6 +34,8 @@ enum exit_result handle_undefined_opcode(struct vcpu *v)
 enum exit_result handle_invd(struct vcpu *v)
 {
 	(void)v;
+	log_debug("exit", "INVD at %llx: executed as WBINVD",
+		  (unsigned long long)vmcs_readl(VMCS_GUEST_RIP));
 	wbinvd();
 	return EXIT_NEXT_INSN;
 }
@@ -45,6 +50,7 @@ enum exit_result handle_xsetbv(struct vcpu *v)
 	uint32_t index = (uint32_t)v->gpr[GPR_RCX];
 
 	if (!(vmcs_readl(VMCS_GUEST_CR4) & CR4_OSXSAVE)) {
+		log_debug("exit", "XSETBV with CR4.OSXSAVE = 0: #UD");
 		inject_ud();
 		return EXIT_RESUME;
 	}

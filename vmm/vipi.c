@@ -64,7 +64,10 @@ enum vipi_outcome vipi_icr_write(struct vcpu *v, uint32_t icr_low, uint32_t dest
 		return VIPI_EMULATED;
 	}
 	case IPI_DEST_SELF:
-		goto self;
+		/* INIT or start-up with the self shorthand is an invalid ICR
+		 * combination (SDM Vol. 3A, 11.6.1, Table 11-3): no effect. */
+		log_debug("ipi", "INIT/SIPI with the self shorthand: invalid, ignored");
+		return VIPI_EMULATED;
 	case IPI_DEST_ALL_INCL:
 	case IPI_DEST_ALL_EXCL:
 		if (!all_launched())

@@ -47,6 +47,10 @@ static void test_cr4_mask(void **state)
 	f.cr4_fixed0 = 0;
 	assert_true(cr4_guest_host_mask(&f) & CR4_VMXE);
 	assert_int_equal(cr4_guest_host_mask(&f), 0xFFFFFFFFFFC8F800ull);
+	/* SMXE too, on a CPU with SMX: CPUID hides it from the guest. */
+	f.cr4_fixed1 |= CR4_SMXE;
+	assert_true(cr4_guest_host_mask(&f) & CR4_SMXE);
+	assert_true(cr4_write_faults(&f, CR4_SMXE | CR4_PAE, true));
 }
 
 static void test_cr0_real_value(void **state)
@@ -116,21 +120,27 @@ static void test_real_value_property(void **state)
 static void test_cr0_write_faults(void **state)
 {
 	(void)state;
-	assert_false(cr0_write_faults(0, 0, false));
-	assert_false(cr0_write_faults(CR0_PE, 0, false));
-	assert_false(cr0_write_faults(CR0_PE | CR0_PG, 0, false));
-	assert_false(cr0_write_faults(CR0_CD, 0, false));
-	assert_false(cr0_write_faults(CR0_CD | CR0_NW, 0, false));
-	assert_false(cr0_write_faults(0x80050033, CR4_PAE, true));
-	assert_true(cr0_write_faults(CR0_PG, 0, false));
-	assert_true(cr0_write_faults(CR0_NW, 0, false));
-	assert_true(cr0_write_faults(CR0_NW | CR0_PE, 0, false));
-	assert_true(cr0_write_faults(1ull << 32, 0, false));
-	assert_true(cr0_write_faults(1ull << 63 | CR0_PE, 0, false));
+	assert_false(cr0_write_faults(0, 0, false, false));
+	assert_false(cr0_write_faults(CR0_PE, 0, false, false));
+	assert_false(cr0_write_faults(CR0_PE | CR0_PG, 0, false, false));
+	assert_false(cr0_write_faults(CR0_CD, 0, false, false));
+	assert_false(cr0_write_faults(CR0_CD | CR0_NW, 0, false, false));
+	assert_false(cr0_write_faults(0x80050033, CR4_PAE, true, false));
+	assert_true(cr0_write_faults(CR0_PG, 0, false, false));
+	assert_true(cr0_write_faults(CR0_NW, 0, false, false));
+	assert_true(cr0_write_faults(CR0_NW | CR0_PE, 0, false, false));
+	assert_true(cr0_write_faults(1ull << 32, 0, false, false));
+	assert_true(cr0_write_faults(1ull << 63 | CR0_PE, 0, false, false));
 	/* Enabling paging with LME needs PAE. */
-	assert_true(cr0_write_faults(CR0_PE | CR0_PG, 0, true));
-	assert_false(cr0_write_faults(CR0_PE | CR0_PG, CR4_PAE, true));
-	assert_false(cr0_write_faults(CR0_PE, 0, true));
+	assert_true(cr0_write_faults(CR0_PE | CR0_PG, 0, true, false));
+	assert_false(cr0_write_faults(CR0_PE | CR0_PG, CR4_PAE, true, false));
+	assert_false(cr0_write_faults(CR0_PE, 0, true, false));
+	/* Clearing PG: refused in 64-bit mode and with PCIDE set, allowed
+	 * from compatibility mode. */
+	assert_true(cr0_write_faults(CR0_PE, CR4_PAE, true, true));
+	assert_true(cr0_write_faults(CR0_PE | CR0_NE, CR4_PAE | CR4_PCIDE, true, false));
+	assert_false(cr0_write_faults(CR0_PE | CR0_NE, CR4_PAE, true, false));
+	assert_false(cr0_write_faults(0x80050033, CR4_PAE, true, true));
 }
 
 static void test_cr4_write_faults(void **state)

@@ -1,0 +1,44 @@
+/* Shared by the attack suite's files (guest/attack.c is the program). */
+#ifndef PILLBOX_GUEST_ATTACK_ATTACK_H
+#define PILLBOX_GUEST_ATTACK_ATTACK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "guest/attack/cage.h"
+#include "guest/guest_check.h"
+
+#define STAGE "attack"
+#define WHY_MAX 200u
+#define RING0 0
+#define RING3 3
+
+struct hc {
+	uint64_t rax, rbx, rcx, rdx;
+};
+
+/* VMCALL with RAX = nr and RBX, RCX, RDX = a1..a3. */
+struct hc vmcall(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3);
+/* The same at CPL `ring`, through the cage. */
+struct hc vmcall_at(int ring, uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3);
+
+/* result() with a formatted reason. */
+void resultf(const char *name, bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Appends "; <formatted>" to a reason being built in why[WHY_MAX]. */
+void why_add(char *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *vector_name(int vector);
+
+/* The groups, in the order the program runs them (all inside the cage). */
+void attack_vmm_region(void);
+void attack_vmx_instructions(void);
+void attack_msrs(void);
+void attack_xsetbv(void);
+void attack_control_registers(void);
+void attack_misc_instructions(void);
+void attack_hypercalls(void);
+void attack_cpuid(void);
+void attack_init_self(void);
+/* INIT to the own APIC id: does not return on the bootstrap processor. */
+void attack_init_own_id(void);
+
+#endif

@@ -1,0 +1,51 @@
+/* The attack suite's own execution environment ("cage"): a GDT with ring-3
+ * code and data segments and a TSS, an IDT whose exception gates record the
+ * vector and unwind to the caller, and page tables that identity-map the
+ * first 4 GiB with 2 MiB user pages. The firmware's tables have neither
+ * ring-3 segments nor user pages, and its page tables map the VMM region
+ * no-execute, so the suite runs in its own. Interrupts stay off while the
+ * cage is entered, and no firmware service may be called: the log goes to
+ * COM1 only. */
+#ifndef PILLBOX_GUEST_ATTACK_CAGE_H
+#define PILLBOX_GUEST_ATTACK_CAGE_H
+
+#ifndef __ASSEMBLY__
+#include <stdbool.h>
+#include <stdint.h>
+#endif
+
+#define CAGE_KERNEL_CS 0x08u
+#define CAGE_KERNEL_DS 0x10u
+#define CAGE_USER_DS   0x1Bu  /* GDT index 3, RPL 3 */
+#define CAGE_USER_CS   0x23u  /* GDT index 4, RPL 3 */
+#define CAGE_TSS_SEL   0x28u  /* GDT index 5 and 6 */
+#define CAGE_DONE_VECTOR 0x80u /* gate of DPL 3: a ring-3 call ends here */
+#define CAGE_MAP_LIMIT (4ull << 30)
+
+#define NO_FAULT (-1)
+#define VEC_UD 6
+#define VEC_GP 13
+#define VEC_PF 14
+
+#ifndef __ASSEMBLY__
+/* What the last exception recorded (valid when cage_call returned a
+ * vector). */
+struct cage_fault {
+	uint64_t vector, error, rip, cs, cr2;
+};
+extern struct cage_fault cage_fault_info;
+
+/* Builds the tables (first call) and switches to them; false with the
+ * reason in why (at least 128 bytes) if the program does not lie below
+ * CAGE_MAP_LIMIT. */
+bool cage_enter(char *why, unsigned why_size);
+/* Back to the firmware's GDT, IDT, TSS, CR3, CR4 and interrupt flag. */
+void cage_leave(void);
+
+/* Runs fn(arg) at CPL `ring` (0 or 3) and returns NO_FAULT when fn
+ * returns, or the vector of the first exception it raises (fn is then
+ * abandoned; its caller's registers are restored). Only inside the cage. */
+int cage_call(int ring, void (*fn)(void *), void *arg);
+#endif
+
+#endif

@@ -1,0 +1,79 @@
+/* INIT sent by a CPU to itself through the xAPIC interrupt command
+ * register (docs/security.md, "INIT and SIPI"). With the self shorthand,
+ * INIT is an invalid ICR combination (Intel SDM Vol. 3A, 11.6.1, Table
+ * 11-3): the VMM, which emulates every INIT to a virtualized CPU at the
+ * sender (vmm/vipi.c), ignores it and the sender goes on. Addressed to its
+ * own APIC id (a valid combination), INIT puts the CPU in the INIT state:
+ * the bootstrap processor restarts at the reset vector (Vol. 3A, 10.1.1,
+ * Table 10-1), so that case ends the program; it runs alone, in its own
+ * boot (args "init-own-id"). */
+#include "guest/attack/attack.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/lapic.h"
+#include "vmm/apic_icr.h"
+#include "vmm/hypercall.h"
+#include "vmm/log.h"
+
+#define ICR_INIT_ASSERT (ICR_DM_INIT | ICR_LEVEL_ASSERT)
+#define PENDING_SPINS 100000u
+
+static volatile uint32_t *apic_reg(uint64_t base, uint32_t offset)
+{
+	return (volatile uint32_t *)(uintptr_t)(base + offset);
+}
+
+/* The xAPIC page, or 0 with the reason in why. */
+static uint64_t xapic_base(char *why)
+{
+	uint64_t msr = rdmsr(MSR_IA32_APIC_BASE);
+
+	if ((msr & APIC_BASE_ENABLE) && !(msr & APIC_BASE_X2APIC) &&
+	    (msr & APIC_BASE_ADDR_MASK) < CAGE_MAP_LIMIT)
+		return msr & APIC_BASE_ADDR_MASK;
+	why_add(why, "IA32_APIC_BASE %llx: no xAPIC page below 4 GiB", (unsigned long long)msr);
+	return 0;
+}
+
+static void send_icr(uint64_t base, uint32_t dest_apic_id, uint32_t low)
+{
+	*apic_reg(base, APIC_REG_ICR_HIGH) = dest_apic_id << APIC_XAPIC_DEST_SHIFT;
+	*apic_reg(base, APIC_REG_ICR_LOW) = low;
+	for (unsigned i = 0; i < PENDING_SPINS; i++)
+		if (!(*apic_reg(base, APIC_REG_ICR_LOW) & ICR_DELIVERY_PENDING))
+			break;
+}
+
+void attack_init_self(void)
+{
+	char why[WHY_MAX] = "";
+	uint64_t base = xapic_base(why);
+	uint64_t cr0 = read_cr0(), cr3 = read_cr3();
+	struct hc r;
+
+	if (!base) {
+		result("init-self-shorthand-ignored", false, why);
+		return;
+	}
+	send_icr(base, 0, ICR_SH_SELF | ICR_INIT_ASSERT);
+	r = vmcall(HC_PING, 0, 0, 0);
+	resultf("init-self-shorthand-ignored",
+		r.rax == HC_OK && r.rbx == HC_PING_REPLY && read_cr0() == cr0 && read_cr3() == cr3,
+		"after INIT to self (shorthand): ping status %lld, CR0 %llx (was %llx)",
+		(long long)r.rax, (unsigned long long)read_cr0(), (unsigned long long)cr0);
+}
+
+void attack_init_own_id(void)
+{
+	char why[WHY_MAX] = "";
+	uint64_t base = xapic_base(why);
+	unsigned id = cpu_apic_id();
+
+	if (!base) {
+		result("init-own-apic-id", false, why);
+		return;
+	}
+	log_info(STAGE, "sending INIT to my own APIC id %u: the bootstrap processor restarts at "
+		 "the reset vector", id);
+	send_icr(base, id, ICR_SH_NONE | ICR_INIT_ASSERT);
+	result("init-own-apic-id", false, "INIT to the own APIC id returned to the sender");
+}

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Boot test of the hostile-guest attack suite (guest/attack.c,
+# docs/security.md) in Bochs, 1 CPU, log_level = debug
+# (tests/boot/attack.cfg). One PASS/FAIL line per assertion:
+#  - every attack check passed, each listed by name (a check that did not
+#    run fails), and the summary says fail=0;
+#  - the VMM's integrity hash was the same before and after;
+#  - the VMM logged that it handled the actions (#UD for each exiting VMX
+#    instruction at CPL 0 and 3, #GP for MSRs, XSETBV, CR writes, INVD as
+#    WBINVD, the fetch from its region, the refused hypercalls, the ignored
+#    INIT to self);
+#  - nothing stopped the VMM before the triple fault (no "VMM halted", no
+#    exception in the VMM, no fatal exit);
+#  - the final triple fault gave the VMCS dump and the platform reset; the
+#    run ends at the reset line.
+set -u
+cd "$(dirname "$0")/../.."
+TEST_STEM=bochs-attack
+. tests/boot/lib.sh
+[ -f build/esp/EFI/pillbox/attack.efi ] || { fail build "build/esp is not built (make all)"; exit 1; }
+
+refuse() { # log, name, regex that must not occur
+	if grep -qaE -- "$3" "$1"; then
+		fail "$2" "serial log has: $(grep -aE -- "$3" "$1" | head -1)"
+	else
+		echo "PASS $TEST_STEM-$2"
+	fi
+}
+
+boot suite "$(esp_with_cfg tests/boot/attack.cfg)" \
+	'fatal\] resetting the platform|VMM halted|FAIL cage-unexpected-exception'
+A='^\[INFO cpu0 attack\]'
+
+vmx="vmxon vmxoff vmclear vmptrld vmptrst vmread vmwrite vmlaunch vmresume invept invvpid vmfunc"
+checks="integrity-before cage-enter vmm-region-hypercall vmm-region-read-all-pages
+	vmm-region-read-ring3 vmm-region-exec-all-pages-ud vmm-region-exec-ring3-ud
+	vmm-region-write-all-pages-sink"
+for i in $vmx; do checks="$checks $i-ring0-ud $i-ring3-ud"; done
+checks="$checks rdmsr-vmx-capabilities-gp wrmsr-vmx-capabilities-gp rdmsr-feature-control-locked
+	wrmsr-feature-control-enable-vmx-gp wrmsr-feature-control-same-value-gp
+	wrmsr-feature-control-unlock-gp rdmsr-nonexistent-gp wrmsr-nonexistent-gp rdmsr-ring3-gp
+	wrmsr-ring3-gp
+	xsetbv-osxsave-off-ud xsetbv-reserved-bit10-gp xsetbv-reserved-bit63-gp xsetbv-unsupported-gp
+	xsetbv-no-x87-gp xsetbv-zero-gp xsetbv-avx-without-sse-gp xsetbv-avx512-partial-gp
+	xsetbv-index1-gp xsetbv-index-high-gp xsetbv-ring3-gp xsetbv-current-value-runs
+	xsetbv-xcr0-unchanged
+	cr4-vmxe-gp cr4-smxe-gp cr4-reserved-bit15-gp cr4-reserved-bit63-gp cr4-pae-clear-long-mode-gp
+	cr4-vmxe-ring3-gp cr0-pg-without-pe-gp cr0-pg-without-pe-exit-gp cr0-nw-without-cd-gp
+	cr0-nw-without-cd-exit-gp cr0-high-bit-gp cr0-high-bit-exit-gp cr0-clear-pg-64bit-gp
+	cr0-clear-pg-64bit-exit-gp cr0-write-ring3-gp cr0-read-ring3-gp cr-unchanged
+	invd-runs invd-ring3-gp getsec-smxe-clear getsec-ring0-ud getsec-ring3-ud rdrand-runs
+	vmcall-unknown-enosys vmcall-preserves-registers vmcall-devirtualize-refused
+	vmcall-seal-again-still-sealed vmcall-ring3-eperm
+	cpuid-basic-leaves cpuid-hypervisor-leaves cpuid-extended-and-out-of-range cpuid-ring3
+	init-self-shorthand-ignored integrity-unchanged vmm-alive"
+for check in $checks; do
+	expect "$log" "guest-$check" "$A PASS $check\$"
+done
+refuse "$log" no-guest-failure '^\[ERROR cpu0 attack\] FAIL '
+expect "$log" summary "$A summary: pass=[0-9]+ fail=0\$"
+expect "$log" done "$A attack done\$"
+
+# The VMM's side of each class of action (debug level).
+D='^\[DEBUG cpu0'
+for i in VMXON VMXOFF VMCLEAR VMPTRLD VMPTRST VMREAD VMWRITE VMLAUNCH VMRESUME INVEPT INVVPID; do
+	for cpl in 0 3; do
+		expect "$log" "vmm-$i-cpl$cpl-ud" "$D exit\] $i at [0-9a-f]+ \(CPL $cpl\): #UD\$"
+	done
+done
+expect "$log" vmm-rdmsr-vmx-gp "$D msr\] RDMSR 480: #GP\$"
+expect "$log" vmm-wrmsr-vmx-gp "$D msr\] WRMSR 493 = 0: #GP\$"
+expect "$log" vmm-wrmsr-feature-control-gp "$D msr\] WRMSR 3a = [0-9a-f]+: #GP\$"
+expect "$log" vmm-rdmsr-nonexistent-gp "$D msr\] RDMSR ffffffff: #GP\$"
+expect "$log" vmm-xsetbv-index-gp "$D exit\] XSETBV XCR1 = 1 refused: #GP\$"
+expect "$log" vmm-xsetbv-no-x87-gp "$D exit\] XSETBV XCR0 = 0 refused: #GP\$"
+expect "$log" vmm-cr4-gp "$D cr\] MOV CR4 = [0-9a-f]+: #GP\$"
+expect "$log" vmm-cr0-gp "$D cr\] MOV CR0 = [0-9a-f]+: #GP\$"
+expect "$log" vmm-invd-wbinvd "$D exit\] INVD at [0-9a-f]+: executed as WBINVD\$"
+expect "$log" vmm-region-read-sink '^\[WARN cpu0 ept\] guest read of VMM page [0-9a-f]+ .*: mapped to the sink page$'
+expect "$log" vmm-region-fetch-ud "$D ept\] guest fetch from VMM page [0-9a-f]+: #UD\$"
+expect "$log" vmm-hypercall-unknown "$D hcall\] .*unknown"
+expect "$log" vmm-hypercall-cpl3-refused "$D hcall\] .*CPL 3.*refused"
+expect "$log" vmm-init-self-ignored "$D ipi\] INIT/SIPI with the self shorthand: invalid, ignored\$"
+
+# Nothing took the VMM down before the triple fault.
+before=build/test-logs/$TEST_STEM-suite.before-triple-fault.txt
+sed -n '/guest triple fault/q;p' "$log" > "$before"
+refuse "$before" vmm-not-halted 'VMM halted|exception [0-9]+ in the VMM|^\[ERROR cpu[0-9]+ (vmx|exit|fatal|dump|ept|core|host|apic)\]'
+
+# The last attack: a triple fault, dumped, then the platform reset.
+expect "$log" triple-fault "^\[ERROR cpu0 exit\] guest triple fault: dumping state, then platform reset\$"
+expect "$log" triple-fault-dump '^\[ERROR cpu0 dump\] === VMCS dump, CPU index 0 \(APIC id 0\)'
+expect "$log" triple-fault-empty-idt '^\[ERROR cpu0 dump\]   GDTR [0-9a-f]+/[0-9]+ IDTR 0+/0$'
+expect "$log" triple-fault-reason '^\[ERROR cpu0 dump\]   reason 00000002 '
+expect "$log" platform-reset '^\[ERROR cpu0 fatal\] resetting the platform$'
+if [ $fails -gt 0 ]; then
+	echo "--- the guest's failures and the last 20 lines of $log"
+	grep -a '^\[ERROR cpu0 attack\] FAIL ' "$log" | head -20 | sed 's/^/    /'
+	tail -n 20 "$log" | sed 's/^/    /'
+fi
+exit $((fails > 0))
