@@ -8,6 +8,7 @@
  * none (a null TR cannot be loaded); UEFI never switches stacks through it. */
 #include "vmm/devirtualize.h"
 #include "vmm/cr_policy.h"
+#include "vmm/guest_mem.h"
 #include "vmm/guest_state.h"
 #include "vmm/hypercall.h"
 #include "vmm/log.h"
@@ -41,7 +42,7 @@ int64_t devirtualize(struct vcpu *v)
 	static struct devirt_ctx ctxs[BOOT_INFO_MAX_CPUS];
 	struct devirt_ctx *ctx = &ctxs[v->index];
 	struct desc_ptr gdtr, idtr;
-	uint64_t rsp = vmcs_readl(VMCS_GUEST_RSP), *frame;
+	uint64_t rsp = vmcs_readl(VMCS_GUEST_RSP), frame[IRET_FRAME_QWORDS], frame_pa;
 	uint16_t ds, es, fs, gs;
 	uint64_t fs_base, gs_base, cr0, cr4, dr7;
 
@@ -50,7 +51,10 @@ int64_t devirtualize(struct vcpu *v)
 	if (!(vmcs_read32(VMCS_GUEST_CS_AR) & AR_L) || v->index >= BOOT_INFO_MAX_CPUS)
 		return HC_EINVAL;
 
-	frame = (uint64_t *)(uintptr_t)(((rsp - IRET_FRAME_QWORDS * 8) & ~(STACK_ALIGN - 1)));
+	/* The firmware's stack is identity-mapped (UEFI); the frame is
+	 * written there through guest_mem, which refuses the VMM region, the
+	 * APIC page and addresses above map_limit. */
+	frame_pa = (rsp - sizeof(frame)) & ~(STACK_ALIGN - 1);
 	frame[0] = v->gpr[GPR_RBX];                 /* landing code */
 	frame[1] = vmcs_readl(VMCS_GUEST_CR3);
 	frame[2] = HC_OK;                            /* RAX */
@@ -59,9 +63,11 @@ int64_t devirtualize(struct vcpu *v)
 	frame[5] = vmcs_readl(VMCS_GUEST_RFLAGS);
 	frame[6] = rsp;
 	frame[7] = vmcs_read16(VMCS_GUEST_SS_SEL);
+	if (!guest_mem_write(frame_pa, frame, sizeof(frame)))
+		return HC_EINVAL;
 	for (unsigned i = 0; i < 16; i++)
 		ctx->gpr[i] = v->gpr[i];
-	ctx->stack = (uint64_t)(uintptr_t)frame;
+	ctx->stack = frame_pa;
 
 	gdtr.base = vmcs_readl(VMCS_GUEST_GDTR_BASE);
 	gdtr.limit = (uint16_t)vmcs_read32(VMCS_GUEST_GDTR_LIMIT);

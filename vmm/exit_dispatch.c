@@ -1,4 +1,5 @@
 /* Every VM exit lands here from arch/x86_64/vmx_entry.S. */
+#include "vmm/cr_policy.h"
 #include "vmm/exit_table.h"
 #include "vmm/fatal.h"
 #include "vmm/guest_state.h"
@@ -15,7 +16,10 @@ void inject_exception(unsigned vector, bool has_error, uint32_t error_code)
 {
 	uint32_t info = INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | (vector & INTR_INFO_VECTOR_MASK);
 
-	if (has_error) {
+	/* In real mode (CR0.PE = 0, unrestricted guest) exceptions deliver no
+	 * error code, and VM entry fails if the bit is set (SDM Vol. 3C,
+	 * 27.2.1.3 "Checks on VM-Entry Control Fields"). */
+	if (has_error && (vmcs_readl(VMCS_GUEST_CR0) & CR0_PE)) {
 		info |= INTR_INFO_DELIVER_CODE;
 		vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR, error_code);
 	}

@@ -7,6 +7,7 @@
 #include "vmm/msr_policy.h"
 #include "vmm/vipi.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/lapic.h"
 
 enum exit_result handle_rdmsr(struct vcpu *v)
 {
@@ -40,6 +41,14 @@ enum exit_result handle_wrmsr(struct vcpu *v)
 	case MSR_ACT_IPI: {
 		enum exit_result r;
 
+		/* x2APIC MSRs #GP while the APIC is in xAPIC mode (SDM Vol. 3A,
+		 * 11.12.1.2 "x2APIC Register Address Space"); WRMSR would fault
+		 * in the VMM too. */
+		if (!lapic_x2apic_mode()) {
+			log_debug("msr", "WRMSR %x in xAPIC mode: #GP", msr);
+			inject_gp0();
+			return EXIT_RESUME;
+		}
 		if (vipi_icr_exit(v, (uint32_t)value, (uint32_t)(value >> 32), &r))
 			return r;
 		wrmsr(msr, value);

@@ -15,6 +15,13 @@
  * counts it on this CPU). field is the VMCS field, or 0. */
 void vmx_insn_failed(const char *insn, uint32_t field);
 
+/* INVEPT types (SDM 31.3, INVEPT). */
+#define INVEPT_SINGLE_CONTEXT 1ull
+#define INVEPT_ALL_CONTEXT    2ull
+
+#ifdef PILLBOX_FAKE_HW
+#include "tests/fuzz/fake_hw.h" /* the fuzz build: an in-memory VMCS */
+#else
 /* Each returns true on success. */
 static inline bool vmxon(uint64_t phys)
 {
@@ -47,10 +54,6 @@ static inline bool vmptrld(uint64_t phys)
 	__asm__ volatile("vmptrld %1; setna %0" : "=qm"(fail) : "m"(phys) : "cc", "memory");
 	return !fail;
 }
-
-/* INVEPT types (SDM 31.3, INVEPT). */
-#define INVEPT_SINGLE_CONTEXT 1ull
-#define INVEPT_ALL_CONTEXT    2ull
 
 static inline bool invept(uint64_t type, uint64_t eptp)
 {
@@ -90,6 +93,7 @@ static inline bool vmcs_write_raw(uint32_t field, uint64_t v)
 	}
 	return true;
 }
+#endif /* PILLBOX_FAKE_HW */
 
 /* Compile-time width check: a field of the wrong width is a negative-sized
  * array. The field must be a constant expression. */
