@@ -7,12 +7,10 @@
 # line (run under TCG: the loader starts from the USB image and refuses).
 set -u
 cd "$(dirname "$0")/../.."
-fails=0
-tmp=$(mktemp -d /tmp/pillbox-qemu-kvm.XXXXXX)
-qpid=""
-trap '[ -n "$qpid" ] && kill "$qpid" 2>/dev/null; rm -rf "$tmp"' EXIT
-pass() { echo "PASS qemu-kvm-$1"; }
-fail() { echo "FAIL qemu-kvm-$1: $2"; fails=$((fails + 1)); }
+TEST_STEM=qemu-kvm
+. tests/boot/qemu-lib.sh
+qemu_work pillbox-qemu-kvm
+tmp=$work
 
 intel="$tmp/cpuinfo-intel" novmx="$tmp/cpuinfo-novmx" amd="$tmp/cpuinfo-amd"
 printf 'vendor_id\t: GenuineIntel\nflags\t\t: fpu vme vmx ept\n' > "$intel"
@@ -62,22 +60,14 @@ fi
 # loader must start from the stick (and refuse: no VMX under TCG).
 serial="$tmp/serial.txt"
 : > "$serial"
+refused_and_moved_on() {
+	grep -qa 'BdsDxe: starting Boot000[2-9]' "$serial" && grep -qa 'refused:' "$serial"
+}
 PILLBOX_QEMU_ACCEL=tcg PILLBOX_QEMU_CPU=qemu64 PILLBOX_QEMU_SERIAL="file:$serial" \
 	bash tests/boot/qemu-kvm.sh > "$tmp/qemu.out" 2>&1 &
-qpid=$!
-ok=0
-for _ in $(seq 1 120); do
-	if grep -qa 'BdsDxe: starting Boot000[2-9]' "$serial" && grep -qa 'refused:' "$serial"; then
-		ok=1
-		break
-	fi
-	kill -0 "$qpid" 2>/dev/null || break
-	sleep 1
-done
-kill "$qpid" 2>/dev/null
-wait "$qpid" 2>/dev/null
-qpid=""
-if [ $ok = 1 ] && grep -qa 'Pillbox 0.1 loader' "$serial"; then
+qemu_pid=$!
+qemu_out=$tmp/qemu.out
+if qemu_wait 120 refused_and_moved_on && grep -qa 'Pillbox 0.1 loader' "$serial"; then
 	pass tcg-run
 else
 	fail tcg-run "QEMU did not boot the stick to the loader's refusal: $(tail -c 400 "$tmp/qemu.out") $(tr -d '\r' < "$serial" | tail -n 5)"

@@ -23,35 +23,22 @@ esp=build/esp
 timeout=120
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--esp) esp=${2:?--esp needs a folder}; shift ;;
+	--esp) esp=$(realpath -m -- "${2:?--esp needs a folder}"); shift ;;
 	--timeout) timeout=${2:?--timeout needs seconds}; shift ;;
 	*) echo "test-qemu-refusal.sh: unknown argument $1" >&2; exit 64 ;;
 	esac
 	shift
 done
+cd "$(dirname "$0")/../.." || exit 2
+TEST_STEM=qemu-refusal
+. tests/boot/qemu-lib.sh
 
 CASES="not-intel no-vmx"
 LOADER_ID="[ERROR cpu0 boot]"
 
-work=""
-qemu_pid=""
-cleanup() {
-	if [ -n "$qemu_pid" ]; then
-		kill "$qemu_pid" 2>/dev/null
-		wait "$qemu_pid" 2>/dev/null
-		qemu_pid=""
-	fi
-	if [ -n "$work" ] && [ -z "${KEEP_QEMU_WORK:-}" ]; then
-		rm -rf "$work"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
-
 fail_all() {
 	for c in $CASES; do
-		echo "FAIL qemu-refusal-$c: $1"
+		fail "$c" "$1"
 	done
 	exit 1
 }
@@ -66,18 +53,15 @@ done
 
 # Firmware: split code (read-only) + a private copy of the variable store;
 # else the unified image as -bios.
-ovmf_code=/usr/share/OVMF/OVMF_CODE.fd
-ovmf_vars=/usr/share/OVMF/OVMF_VARS.fd
-ovmf_bios=/usr/share/ovmf/OVMF.fd
-if [ -f "$ovmf_code" ] && [ -f "$ovmf_vars" ]; then
+if [ -f "$OVMF_CODE" ] && [ -f "$OVMF_VARS" ]; then
 	firmware=pflash
-elif [ -f "$ovmf_bios" ]; then
+elif [ -f "$OVMF_BIOS" ]; then
 	firmware=bios
 else
 	fail_all "no OVMF firmware in /usr/share/OVMF or /usr/share/ovmf (apt-get install ovmf)"
 fi
 
-work=$(mktemp -d /tmp/pillbox-qemu.XXXXXX) || fail_all "mktemp failed"
+qemu_work pillbox-qemu || fail_all "mktemp failed"
 
 # ---- the ESP as a FAT disk image ------------------------------------------
 # Sparse; FAT16 (mkfs.vfat picks it for this size), big enough for any ESP
@@ -98,22 +82,12 @@ if ! mcopy -s -Q -i "$img" "${entries[@]}" ::/ >"$work/mcopy.log" 2>&1; then
 fi
 
 # ---- one QEMU run -------------------------------------------------------
-# Serial log without CRs and terminal escapes, for matching and showing.
-clean_log() {
-	tr -d '\r' <"$1" | sed -e 's/\x1b\[[0-9;=?]*[A-Za-z]//g'
-}
-
 # check_log SERIAL EXPECTED: did the loader refuse with EXPECTED (after its
 # "[ERROR cpu0 boot] " prefix) and the firmware then go on to another boot
 # option? Prints "ok" or a reason. Exit: 0 yes, 1 no and the firmware has
 # moved on already (the answer is final), 2 not yet.
 check_log() {
-	clean_log "$1" | awk -v want="$LOADER_ID $2" -v id="$LOADER_ID" '
-	function bootnum(s) {
-		if (match(s, /Boot[0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f]/))
-			return substr(s, RSTART + 4, 4)
-		return ""
-	}
+	clean_log "$1" | awk -v want="$LOADER_ID $2" -v id="$LOADER_ID" "$BDS_AWK"'
 	# The firmware has moved on (the answer is final): before the expected
 	# refusal, any BdsDxe line once the loader ran; after it, only the
 	# next option being loaded (below) or the shell.
@@ -143,19 +117,11 @@ check_log() {
 			}
 			next
 		}
-		if (returned && !next_opt) {
-			p = index($0, "BdsDxe: loading Boot")
-			if (!p)
-				p = index($0, "BdsDxe: starting Boot")
-			b = p ? bootnum(substr($0, p)) : ""
-			if (b != "" && b != loader_opt)
-				next_opt = 1
-		}
+		b = bootnum(bds($0))
+		if (returned && !next_opt && b != "" && b != loader_opt)
+			next_opt = 1
 		# (a line still being written has no option number yet)
-		p = index($0, "BdsDxe: loading Boot")
-		if (!p)
-			p = index($0, "BdsDxe: starting Boot")
-		if (p && bootnum(substr($0, p)) != "")
+		if (b != "")
 			moved_on = 1
 	}
 	END {
@@ -185,82 +151,38 @@ check_log() {
 	}'
 }
 
+# check_final SERIAL EXPECTED: check_log, exit 0 once its answer is final.
+check_final() {
+	check_log "$@"
+	[ $? -ne 2 ]
+}
+
 # run_case NAME EXPECTED [QEMU CPU ARGS...]
 run_case() {
 	local name=$1 expected=$2
 	shift 2
-	local dir="$work/$name" reason="" result rc deadline
-	local -a fw
+	local dir="$work/$name"
+	local serial="$dir/serial.txt"
 
 	mkdir -p "$dir"
-	local serial="$dir/serial.txt"
-	: >"$serial"
 	cp --sparse=always "$img" "$dir/esp.img"
 	if [ "$firmware" = pflash ]; then
-		cp "$ovmf_vars" "$dir/vars.fd"
-		fw=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$ovmf_code"
-		    -drive "if=pflash,format=raw,unit=1,file=$dir/vars.fd")
+		qemu_pflash "$dir" "$OVMF_CODE" "$OVMF_VARS"
 	else
-		fw=(-bios "$ovmf_bios")
+		qemu_fw=(-bios "$OVMF_BIOS")
 	fi
-
-	(exec qemu-system-x86_64 -machine q35 -accel tcg -m 512 "$@" \
-		"${fw[@]}" \
-		-drive "file=$dir/esp.img,format=raw,if=virtio" \
-		-display none -monitor none -net none -no-reboot \
-		-serial "file:$serial" \
-		</dev/null >"$dir/qemu.out" 2>&1) &
-	qemu_pid=$!
-
-	deadline=$((SECONDS + timeout))
-	result=""
-	while :; do
-		result=$(check_log "$serial" "$expected")
-		case $? in
-		0) break ;;
-		1) reason="$result"; break ;;
-		esac
-		if ! kill -0 "$qemu_pid" 2>/dev/null; then
-			wait "$qemu_pid" 2>/dev/null
-			rc=$?
-			qemu_pid=""
-			# it may have written the last lines just before ending
-			result=$(check_log "$serial" "$expected") && break
-			reason="QEMU ended (status $rc) before the expected lines: $result"
-			local err
-			err=$(grep -v '^$' "$dir/qemu.out" | tail -n 3 | tr '\n' ' ')
-			[ -n "$err" ] && reason="$reason; QEMU said: $err"
-			break
-		fi
-		if [ $SECONDS -ge $deadline ]; then
-			reason="no result after ${timeout}s (backstop timeout): $result"
-			break
-		fi
-		sleep 0.5
-	done
-	if [ -n "$qemu_pid" ]; then
-		kill "$qemu_pid" 2>/dev/null
-		wait "$qemu_pid" 2>/dev/null
-		qemu_pid=""
-	fi
-
-	if [ -z "$reason" ]; then
-		echo "PASS qemu-refusal-$name"
+	qemu_start "$dir" "$serial" -machine q35 -accel tcg -m 512 "$@" "${qemu_fw[@]}" \
+		-drive "file=$dir/esp.img,format=raw,if=virtio"
+	if qemu_wait "$timeout" check_final "$serial" "$expected" && [ "$result" = ok ]; then
+		pass "$name"
 		return 0
 	fi
-	echo "FAIL qemu-refusal-$name: $reason"
-	echo "    last 20 lines of the serial log ($name):"
-	if [ -s "$serial" ]; then
-		# awk: the last line may lack its newline (QEMU killed mid-line)
-		clean_log "$serial" | tail -n 20 | awk '{ print "    | " $0 }'
-	else
-		echo "    | (empty)"
-	fi
+	fail "$name" "$result${qemu_note:+ ($qemu_note)}"
+	show_serial "$serial" "$name"
 	return 1
 }
 
-failed=0
-run_case not-intel "refused: not an Intel CPU" || failed=1
+run_case not-intel "refused: not an Intel CPU"
 run_case no-vmx "refused: the CPU reports no VMX" \
-	-cpu qemu64,vendor=GenuineIntel,-vmx || failed=1
-exit $failed
+	-cpu qemu64,vendor=GenuineIntel,-vmx
+exit $((fails > 0))

@@ -55,7 +55,8 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-STEM=qemu-usb
+TEST_STEM=qemu-usb
+. tests/boot/qemu-lib.sh
 FILE_CASES="partition-table filesystem files"
 BOOT_CASES="from-usb config refusal firmware-map"
 SB_CASES="secure-boot-signed secure-boot-unsigned"
@@ -73,25 +74,6 @@ ESP_DIR=build/esp
 PATH="$PATH:/usr/sbin:/sbin"
 export MTOOLS_SKIP_CHECK=1
 
-work=""
-qemu_pid=""
-cleanup() {
-	if [ -n "$qemu_pid" ]; then
-		kill "$qemu_pid" 2>/dev/null
-		wait "$qemu_pid" 2>/dev/null
-		qemu_pid=""
-	fi
-	if [ -n "$work" ] && [ -z "${KEEP_QEMU_WORK:-}" ]; then
-		rm -rf "$work"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
-
-failed=0
-pass() { echo "PASS $STEM-$1"; }
-fail() { echo "FAIL $STEM-$1: $2"; failed=1; }
 fail_cases() {
 	local c
 	for c in $1; do
@@ -108,12 +90,10 @@ for tool in qemu-system-x86_64 sgdisk fsck.fat mdir mcopy minfo; do
 	command -v "$tool" >/dev/null 2>&1 ||
 		fail_all "$tool not found (make deps installs qemu-system-x86, gdisk, dosfstools, mtools)"
 done
-ovmf_code=/usr/share/OVMF/OVMF_CODE.fd
-ovmf_vars=/usr/share/OVMF/OVMF_VARS.fd
-[ -f "$ovmf_code" ] && [ -f "$ovmf_vars" ] ||
-	fail_all "no $ovmf_code / $ovmf_vars (apt-get install ovmf)"
+[ -f "$OVMF_CODE" ] && [ -f "$OVMF_VARS" ] ||
+	fail_all "no $OVMF_CODE / $OVMF_VARS (apt-get install ovmf)"
 
-work=$(mktemp -d /tmp/pillbox-qemu-usb.XXXXXX) || fail_all "mktemp failed"
+qemu_work pillbox-qemu-usb || fail_all "mktemp failed"
 
 compare_efi=1
 if [ -z "$image" ]; then
@@ -237,28 +217,13 @@ export WANT_CONFIG
 WANT_HD=$(printf 'HD(1,GPT,%s,0x%X,0x%X)' "${part_guid:-?}" "$ESP_FIRST" $((ESP_LAST - ESP_FIRST + 1)))
 export WANT_HD
 
-clean_log() {
-	tr -d '\r' <"$1" | sed -e 's/\x1b\[[0-9;=?]*[A-Za-z]//g'
-}
-
 # check_log SERIAL: one line per boot case, "<case> ok" or "<case> <why>",
 # then "final 1" when the answers cannot change any more, else "final 0".
 # Only complete lines are read (QEMU may be in the middle of one).
 check_log() {
 	local complete
 	complete=$(tr -cd '\n' <"$1" | wc -c)
-	clean_log "$1" | awk -v complete="$complete" '
-	function bootnum(s) {
-		if (match(s, /Boot[0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f]/))
-			return substr(s, RSTART + 4, 4)
-		return ""
-	}
-	function bds(s,   p) {
-		p = index(s, "BdsDxe: loading Boot")
-		if (!p)
-			p = index(s, "BdsDxe: starting Boot")
-		return p ? substr(s, p) : ""
-	}
+	clean_log "$1" | awk -v complete="$complete" "$BDS_AWK"'
 	BEGIN { want_cfg = ENVIRON["WANT_CONFIG"]; want_hd = ENVIRON["WANT_HD"] }
 	NR > complete { exit }
 	{
@@ -394,10 +359,18 @@ check_secure_boot() {
 	}'
 }
 
-# boot_usb NAME IMAGE CODE VARS CHECK [CHECK ARG] -- [QEMU ARGS]: boots
+# final CHECK [ARGS...]: CHECK's answer; exit 0 when it ends "final 1".
+final() {
+	local out
+	out=$("$@")
+	echo "$out"
+	[ "$(echo "$out" | sed -n 's/^final //p')" = 1 ]
+}
+
+# boot_usb NAME IMAGE CODE VARS CHECK [CHECK ARGS] -- [QEMU ARGS]: boots
 # a private copy of IMAGE as a USB stick on an xHCI controller, with the
 # firmware CODE and a private copy of the variable store VARS, and polls
-# "CHECK SERIAL [ARG]" until it prints "final 1" (or QEMU ends, or the
+# "CHECK SERIAL [ARGS]" until it prints "final 1" (or QEMU ends, or the
 # backstop timeout). Sets result (CHECK's last answer), note (why the run
 # ended early, or empty) and serial.
 boot_usb() {
@@ -409,52 +382,23 @@ boot_usb() {
 		shift
 	done
 	[ $# -gt 0 ] && shift
-	local dir="$work/$name" deadline rc
+	local dir="$work/$name"
 	mkdir -p "$dir"
 	serial="$dir/serial.txt"
 	: >"$serial"
 	note=""
 	result=""
 	# (stick_mib: the stick is bigger than the image, as a real one is)
-	cp --sparse=always "$img" "$dir/stick.img" && cp "$vars" "$dir/vars.fd" &&
+	cp --sparse=always "$img" "$dir/stick.img" && qemu_pflash "$dir" "$code" "$vars" &&
 		{ [ -z "${stick_mib:-}" ] || truncate -s "${stick_mib}M" "$dir/stick.img"; } || {
 		note="; cannot copy $img and $vars to $dir"
 		return
 	}
-	(exec qemu-system-x86_64 -accel tcg -m 512 "$@" \
-		-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code" \
-		-drive "if=pflash,format=raw,unit=1,file=$dir/vars.fd" \
+	qemu_start "$dir" "$serial" -accel tcg -m 512 "$@" "${qemu_fw[@]}" \
 		-device qemu-xhci,id=xhci \
 		-drive "if=none,id=stick,format=raw,file=$dir/stick.img" \
-		-device usb-storage,bus=xhci.0,drive=stick,bootindex=0 \
-		-display none -monitor none -net none -no-reboot \
-		-serial "file:$serial" \
-		</dev/null >"$dir/qemu.out" 2>&1) &
-	qemu_pid=$!
-
-	deadline=$((SECONDS + timeout))
-	while :; do
-		result=$("${check[@]/#SERIAL/$serial}")
-		[ "$(echo "$result" | sed -n 's/^final //p')" = 1 ] && break
-		if ! kill -0 "$qemu_pid" 2>/dev/null; then
-			wait "$qemu_pid" 2>/dev/null
-			rc=$?
-			qemu_pid=""
-			result=$("${check[@]/#SERIAL/$serial}")
-			note="; QEMU ended (status $rc): $(grep -v '^$' "$dir/qemu.out" | tail -n 3 | tr '\n' ' ')"
-			break
-		fi
-		if [ $SECONDS -ge $deadline ]; then
-			note="; no answer after ${timeout}s (backstop timeout)"
-			break
-		fi
-		sleep 0.5
-	done
-	if [ -n "$qemu_pid" ]; then
-		kill "$qemu_pid" 2>/dev/null
-		wait "$qemu_pid" 2>/dev/null
-		qemu_pid=""
-	fi
+		-device usb-storage,bus=xhci.0,drive=stick,bootindex=0
+	qemu_wait "$timeout" final "${check[0]}" "$serial" "${check[@]:1}" || note="; $qemu_note"
 }
 
 # report CASES TITLE: a PASS/FAIL line per case from $result, and the end
@@ -471,16 +415,11 @@ report() {
 		fi
 	done
 	[ "$bad" = 1 ] || return 0
-	echo "    last 20 lines of the serial log ($2):"
-	if [ -s "$serial" ]; then
-		clean_log "$serial" | grep -v '^$' | tail -n 20 | awk '{ print "    | " $0 }'
-	else
-		echo "    | (empty)"
-	fi
+	show_serial "$serial" "$2"
 }
 
 stick_mib=1024
-boot_usb plain "$image" "$ovmf_code" "$ovmf_vars" check_log SERIAL -- -machine q35
+boot_usb plain "$image" "$OVMF_CODE" "$OVMF_VARS" check_log -- -machine q35
 stick_mib=""
 report "$BOOT_CASES" "Secure Boot off"
 
@@ -496,7 +435,7 @@ sb_cert=/usr/share/ovmf/PkKek-1-snakeoil.pem
 SB_MACHINE=(-machine q35,smm=on -global driver=cfi.pflash01,property=secure,value=on)
 if [ "$compare_efi" = 0 ]; then
 	echo "note: the Secure Boot cases (secure-boot-signed, secure-boot-unsigned) run only without --image"
-	exit $failed
+	exit $((fails > 0))
 fi
 sb_problem=""
 for f in "$sb_code" "$sb_vars" "$sb_key" "$sb_cert"; do
@@ -522,9 +461,9 @@ if [ -n "$sb_problem" ]; then
 	exit 1
 fi
 boot_usb sb-signed "$work/signed.img" "$sb_code" "$sb_vars" \
-	check_secure_boot SERIAL signed -- "${SB_MACHINE[@]}"
+	check_secure_boot signed -- "${SB_MACHINE[@]}"
 report secure-boot-signed "Secure Boot on, signed image"
 boot_usb sb-unsigned "$image" "$sb_code" "$sb_vars" \
-	check_secure_boot SERIAL unsigned -- "${SB_MACHINE[@]}"
+	check_secure_boot unsigned -- "${SB_MACHINE[@]}"
 report secure-boot-unsigned "Secure Boot on, unsigned image"
-exit $failed
+exit $((fails > 0))
