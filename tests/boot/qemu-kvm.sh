@@ -81,5 +81,5 @@ if [ "$dry" = 1 ]; then
 	echo "${cmd[*]}"
 	exit 0
 fi
-echo "make qemu: QEMU with KVM and nested VMX; the serial port is this terminal (Ctrl-A X quits)."
+echo "make qemu: QEMU with KVM and nested VMX; the serial port is this terminal (Ctrl-C quits)."
 exec "${cmd[@]}"
