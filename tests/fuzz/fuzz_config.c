@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "boot/config.h"
+#include "tests/fuzz/fuzz_abort.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -27,12 +28,8 @@ static __attribute__((noreturn, format(printf, 1, 2))) void bug(const char *fmt,
 {
 	va_list ap;
 
-	fprintf(stderr, "==== INVARIANT BROKEN: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	abort();
+	fuzz_vabort(fmt, ap);
 }
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)

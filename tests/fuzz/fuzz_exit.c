@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sanitizer/asan_interface.h>
 #include <sys/mman.h>
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/lapic.h"
@@ -26,6 +27,7 @@
 #include "vmm/vipi.h"
 #include "vmm/vmm.h"
 #include "tests/fuzz/fake_state.h"
+#include "tests/fuzz/fuzz_abort.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -273,12 +275,8 @@ void fuzz_bug(const char *fmt, ...)
 			"instruction length %llu\n", cur_reason, (unsigned long long)cur_in->qual,
 			(unsigned long long)cur_in->rip,
 			(unsigned long long)fake_vmcs_get(VMCS_EXIT_INSN_LEN));
-	fprintf(stderr, "==== INVARIANT BROKEN: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	abort();
+	fuzz_vabort(fmt, ap);
 }
 
 /* ---- the exit table's contract (vmm/exit_table.h, docs/architecture.md) */
@@ -378,8 +376,11 @@ static void setup_vcpus(const struct exit_input *in, struct vcpu **cur)
 	unsigned count = 1 + in->cpus % MAX_CPUS;
 	unsigned idx = (in->cpus >> 2) % count;
 
+	/* The blocks past cpu_count are poisoned: the VMM must not touch them. */
+	ASAN_UNPOISON_MEMORY_REGION(vcpus, MAX_CPUS * sizeof(struct vcpu));
 	for (unsigned i = 0; i < MAX_CPUS; i++)
 		memset(vcpus[i].control_page, 0, sizeof(vcpus[i].control_page));
+	ASAN_POISON_MEMORY_REGION(&vcpus[count], (MAX_CPUS - count) * sizeof(struct vcpu));
 	vmm.bi.cpu_count = count;
 	vmm.cpus_claimed = count;
 #ifdef BOOT_INFO_F_USER_HC_READ
@@ -394,7 +395,10 @@ static void setup_vcpus(const struct exit_input *in, struct vcpu **cur)
 	*cur = &vcpus[idx];
 	(*cur)->launched = (in->flags2 & F2_LAUNCHED) != 0;
 	(*cur)->nmi_pending = (in->flags2 & F2_NMI_PENDING) != 0;
-	(*cur)->wait_sipi = (in->flags2 & F2_WAIT_SIPI) != 0;
+	/* A vCPU waiting for its SIPI stays in HLT with interrupts off and
+	 * NMIs dropped (vmm/vipi.c): it executes no instruction. */
+	(*cur)->wait_sipi = (in->flags2 & F2_WAIT_SIPI) &&
+			    !is_instruction_exit(pick_reason(in) & EXIT_REASON_BASIC_MASK);
 	(*cur)->sipi_started = (in->flags2 & F2_SIPI_STARTED) != 0;
 	(*cur)->last_sipi_vector = in->last_sipi_vector;
 	(*cur)->init_echoes = in->init_echoes;

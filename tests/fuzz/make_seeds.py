@@ -73,7 +73,7 @@ SEEDS = {
     "vmcall-ping": exit_input(18, 3, {RAX: 0}, **LONG_MODE),
     "vmcall-region": exit_input(18, 3, {RAX: 1}, **LONG_MODE),
     "vmcall-integrity": exit_input(18, 3, {RAX: 2}, **LONG_MODE),
-    "vmcall-exit-stats": exit_input(18, 3, {RAX: 5, RBX: 0, RCX: 0x2000, RDX: 0x1000},
+    "vmcall-exit-stats": exit_input(18, 3, {RAX: 5, RBX: 3, RCX: 0x2000, RDX: 0x1000}, cpus=3,
                                     **dict(FLAT32, rip=0x1000)),
     "vmcall-log-read": exit_input(18, 3, {RAX: 6, RBX: 0x3000, RCX: 0x100, RDX: 0},
                                   **dict(FLAT32, rip=0x1000)),
