@@ -25,6 +25,7 @@
 #define UART_LSR_IDLE 0x40u /* transmitter empty */
 #define UART_DRAIN_SPINS 1000000u
 #define OPTION_INIT_OWN_ID L"init-own-id"
+#define PAGE_SIZE 4096ull
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab);
 
@@ -45,8 +46,23 @@ static bool option_given(EFI_HANDLE image, const CHAR16 *option)
 	return false;
 }
 
+/* The region must be page aligned and inside the cage's identity map. */
+static bool region_usable(const struct hc *r)
+{
+	bool ok = r->rax == HC_OK && r->rcx >= PAGE_SIZE && !(r->rbx & (PAGE_SIZE - 1)) &&
+		  !(r->rcx & (PAGE_SIZE - 1)) && r->rbx + r->rcx <= CAGE_MAP_LIMIT;
+
+	resultf("vmm-region-hypercall", ok,
+		"HC_VMM_REGION gave status %lld, base %llx, size %llx (must be a page-aligned "
+		"region below 4 GiB)", (long long)r->rax, (unsigned long long)r->rbx,
+		(unsigned long long)r->rcx);
+	return ok;
+}
+
 static void run_caged_groups(void)
 {
+	struct hc region = vmcall(HC_VMM_REGION, 0, 0, 0);
+	bool have_region = region_usable(&region);
 	char why[WHY_MAX] = "";
 
 	if (!cage_enter(why, sizeof(why))) {
@@ -54,13 +70,16 @@ static void run_caged_groups(void)
 		return;
 	}
 	result("cage-enter", true, "");
-	attack_vmm_region();
+	if (have_region)
+		attack_vmm_region(region.rbx, region.rcx);
 	attack_vmx_instructions();
 	attack_msrs();
 	attack_xsetbv();
 	attack_control_registers();
 	attack_misc_instructions();
 	attack_hypercalls();
+	if (have_region)
+		attack_hypercall_buffers(region.rbx, region.rcx);
 	attack_cpuid();
 	cage_leave();
 }

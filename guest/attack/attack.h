@@ -29,13 +29,16 @@ void why_add(char *why, const char *fmt, ...) __attribute__((format(printf, 2, 3
 const char *vector_name(int vector);
 
 /* The groups, in the order the program runs them (all inside the cage). */
-void attack_vmm_region(void);
+/* The region from HC_VMM_REGION: page aligned, below CAGE_MAP_LIMIT. */
+void attack_vmm_region(uint64_t base, uint64_t size);
 void attack_vmx_instructions(void);
 void attack_msrs(void);
 void attack_xsetbv(void);
 void attack_control_registers(void);
 void attack_misc_instructions(void);
 void attack_hypercalls(void);
+/* Out-of-range buffers and sizes for the calls that write guest memory. */
+void attack_hypercall_buffers(uint64_t region_base, uint64_t region_size);
 void attack_cpuid(void);
 void attack_init_self(void);
 /* INIT to the own APIC id: does not return on the bootstrap processor. */

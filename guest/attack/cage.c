@@ -24,6 +24,7 @@
 #define PTE_US          (1ull << 2)
 #define PDE_PS          (1ull << 7)
 #define PAGE_2M         (2ull << 20)
+#define PAGE_4K         0x1000ull
 #define ENTRIES         512u
 #define CAGE_PDS        (CAGE_MAP_LIMIT >> 30)
 #define STACK_BYTES     16384u
@@ -47,6 +48,8 @@ static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));
 static uint64_t pml4[ENTRIES] __attribute__((aligned(4096)));
 static uint64_t pdpt[ENTRIES] __attribute__((aligned(4096)));
 static uint64_t pd[CAGE_PDS][ENTRIES] __attribute__((aligned(4096)));
+static uint64_t split_pt[CAGE_SPLITS][ENTRIES] __attribute__((aligned(4096)));
+static unsigned splits_used;
 static uint8_t kernel_stack[STACK_BYTES] __attribute__((aligned(16)));
 static uint8_t user_stack[STACK_BYTES] __attribute__((aligned(16)));
 
@@ -117,7 +120,8 @@ static bool cage_fits(char *why, unsigned why_size)
 			     (unsigned long long)tables);
 		return false;
 	}
-	if ((tables | (uint64_t)(uintptr_t)pdpt | (uint64_t)(uintptr_t)pd) & 0xFFFull) {
+	if ((tables | (uint64_t)(uintptr_t)pdpt | (uint64_t)(uintptr_t)pd |
+	     (uint64_t)(uintptr_t)split_pt) & 0xFFFull) {
 		fmt_snprintf(why, why_size, "page tables at %llx are not page aligned",
 			     (unsigned long long)tables);
 		return false;
@@ -206,6 +210,31 @@ void cage_leave(void)
 	wrmsr(MSR_KERNEL_GS, fw.kernel_gs);
 	if (fw.rflags & RFLAGS_IF)
 		__asm__ volatile("sti" ::: "memory");
+}
+
+bool cage_set_page(uint64_t addr, enum cage_page how)
+{
+	uint64_t *pde, *pt, *pte;
+
+	if (addr >= CAGE_MAP_LIMIT)
+		return false;
+	pde = &pd[addr >> 30][(addr >> 21) & (ENTRIES - 1)];
+	if (*pde & PDE_PS) {
+		uint64_t base = *pde & ~(PAGE_2M - 1);
+
+		if (splits_used == CAGE_SPLITS)
+			return false;
+		pt = split_pt[splits_used++];
+		for (unsigned i = 0; i < ENTRIES; i++)
+			pt[i] = (base + i * PAGE_4K) | PTE_P | PTE_RW | PTE_US;
+		*pde = (uint64_t)(uintptr_t)pt | PTE_P | PTE_RW | PTE_US;
+	}
+	pt = (uint64_t *)(uintptr_t)(*pde & ~(PAGE_4K - 1));
+	pte = &pt[(addr >> 12) & (ENTRIES - 1)];
+	*pte = (addr & ~(PAGE_4K - 1)) | PTE_US |
+	       (how == CAGE_PAGE_ABSENT ? 0 : PTE_P) | (how == CAGE_PAGE_WRITABLE ? PTE_RW : 0);
+	write_cr3(read_cr3()); /* flushes the old 2 MiB and 4 KiB entries */
+	return true;
 }
 
 /* An exception outside cage_call: nothing to unwind to. Reported on COM1

@@ -42,6 +42,13 @@ bool cage_enter(char *why, unsigned why_size);
 /* Back to the firmware's GDT, IDT, TSS, CR3, CR4 and interrupt flag. */
 void cage_leave(void);
 
+/* Changes one 4 KiB page of the cage's map (splitting its 2 MiB page;
+ * at most CAGE_SPLITS different 2 MiB ranges): absent, read-only, or
+ * back to read/write. Only inside the cage. False if out of tables. */
+enum cage_page { CAGE_PAGE_ABSENT, CAGE_PAGE_READONLY, CAGE_PAGE_WRITABLE };
+#define CAGE_SPLITS 4u
+bool cage_set_page(uint64_t addr, enum cage_page how);
+
 /* Runs fn(arg) at CPL `ring` (0 or 3) and returns NO_FAULT when fn
  * returns, or the vector of the first exception it raises (fn is then
  * abandoned; its caller's registers are restored). Only inside the cage. */

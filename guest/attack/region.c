@@ -10,7 +10,6 @@
  * page tables map the region executable (the firmware's map it NX, which
  * would stop a fetch before EPT). */
 #include "guest/attack/attack.h"
-#include "vmm/hypercall.h"
 
 #define PAGE 4096ull
 #define QWORDS_PER_PAGE (PAGE / 8)
@@ -139,21 +138,10 @@ static void write_all_pages(void)
 		(unsigned long long)last, (unsigned long long)first_value);
 }
 
-void attack_vmm_region(void)
+void attack_vmm_region(uint64_t base, uint64_t size)
 {
-	struct hc r = vmcall(HC_VMM_REGION, 0, 0, 0);
-
-	region_base = r.rbx;
-	region_pages = r.rcx / PAGE;
-	if (r.rax != HC_OK || !region_pages || (region_base & (PAGE - 1)) ||
-	    region_base + r.rcx > CAGE_MAP_LIMIT) {
-		resultf("vmm-region-hypercall", false,
-			"HC_VMM_REGION gave status %lld, base %llx, size %llx (must be a page-aligned "
-			"region below 4 GiB)", (long long)r.rax, (unsigned long long)r.rbx,
-			(unsigned long long)r.rcx);
-		return;
-	}
-	result("vmm-region-hypercall", true, "");
+	region_base = base;
+	region_pages = size / PAGE;
 	read_all_pages();
 	read_ring3();
 	exec_all_pages();

@@ -13,6 +13,11 @@
 #    exception in the VMM, no fatal exit);
 #  - the final triple fault gave the VMCS dump and the platform reset; the
 #    run ends at the reset line.
+# A second boot (args "init-own-id") sends INIT to the CPU's own APIC id:
+# the VMM gives the bootstrap processor the INIT state, the firmware starts
+# again from the reset vector under the still running VMM, and the loader,
+# started again by it, finds the VMM there and refuses (the run ends at
+# that line).
 set -u
 cd "$(dirname "$0")/../.."
 TEST_STEM=bochs-attack
@@ -51,6 +56,9 @@ checks="$checks rdmsr-vmx-capabilities-gp wrmsr-vmx-capabilities-gp rdmsr-featur
 	invd-runs invd-ring3-gp getsec-smxe-clear getsec-ring0-ud getsec-ring3-ud rdrand-runs
 	vmcall-unknown-enosys vmcall-preserves-registers vmcall-devirtualize-refused
 	vmcall-seal-again-still-sealed vmcall-ring3-eperm
+	hc-exit-stats-bad-buffer-efault hc-log-read-bad-buffer-efault
+	hc-exit-stats-bad-size-index-einval hc-log-read-bad-size-einval hc-log-read-size-zero
+	hc-buffers-untouched hc-exit-stats-huge-size-record-only
 	cpuid-basic-leaves cpuid-hypervisor-leaves cpuid-extended-and-out-of-range cpuid-ring3
 	init-self-shorthand-ignored integrity-unchanged vmm-alive"
 for check in $checks; do
@@ -78,8 +86,11 @@ expect "$log" vmm-cr0-gp "$D cr\] MOV CR0 = [0-9a-f]+: #GP\$"
 expect "$log" vmm-invd-wbinvd "$D exit\] INVD at [0-9a-f]+: executed as WBINVD\$"
 expect "$log" vmm-region-read-sink '^\[WARN cpu0 ept\] guest read of VMM page [0-9a-f]+ .*: mapped to the sink page$'
 expect "$log" vmm-region-fetch-ud "$D ept\] guest fetch from VMM page [0-9a-f]+: #UD\$"
-expect "$log" vmm-hypercall-unknown "$D hcall\] .*unknown"
-expect "$log" vmm-hypercall-cpl3-refused "$D hcall\] .*CPL 3.*refused"
+expect "$log" vmm-hypercall-unknown "$D hcall\] hypercall ffffffffffffffff from CPL 0: status -1 \(unknown call\)\$"
+expect "$log" vmm-hypercall-cpl3-refused "$D hcall\] hypercall 2 from CPL 3 refused\$"
+expect "$log" vmm-exit-stats-efault "$D hcall\] hypercall 5 from CPL 0: status -4\$"
+expect "$log" vmm-log-read-efault "$D hcall\] hypercall 6 from CPL 0: status -4\$"
+expect "$log" vmm-log-read-einval "$D hcall\] hypercall 6 from CPL 0: status -3\$"
 expect "$log" vmm-init-self-ignored "$D ipi\] INIT/SIPI with the self shorthand: invalid, ignored\$"
 
 # Nothing took the VMM down before the triple fault.
@@ -93,6 +104,20 @@ expect "$log" triple-fault-dump '^\[ERROR cpu0 dump\] === VMCS dump, CPU index 0
 expect "$log" triple-fault-empty-idt '^\[ERROR cpu0 dump\]   GDTR [0-9a-f]+/[0-9]+ IDTR 0+/0$'
 expect "$log" triple-fault-reason '^\[ERROR cpu0 dump\]   reason 00000002 '
 expect "$log" platform-reset '^\[ERROR cpu0 fatal\] resetting the platform$'
+suite_log=$log
+
+cfg=$(mktemp /tmp/pillbox-attack-cfg.XXXXXX)
+{ cat tests/boot/attack.cfg; echo "args = init-own-id"; } > "$cfg"
+boot init-own-id "$(esp_with_cfg "$cfg")" \
+	'refused: Pillbox is already running|VMM halted|exception [0-9]+ in the VMM|fatal\] resetting'
+rm -f "$cfg"
+expect "$log" init-own-id-sent "$A sending INIT to my own APIC id 0"
+expect "$log" init-own-id-emulated '^\[INFO cpu0 init\] INIT \(emulated\) on APIC id 0: bootstrap processor restarts at the reset vector$'
+expect "$log" init-own-id-vmm-still-runs '^\[ERROR cpu0 boot\] refused: Pillbox is already running on this CPU$'
+refuse "$log" init-own-id-vmm-not-halted 'VMM halted|exception [0-9]+ in the VMM|^\[ERROR cpu[0-9]+ (vmx|exit|fatal|dump|core|host)\]'
+refuse "$log" init-own-id-no-return "$A FAIL init-own-apic-id"
+
+log=$suite_log
 if [ $fails -gt 0 ]; then
 	echo "--- the guest's failures and the last 20 lines of $log"
 	grep -a '^\[ERROR cpu0 attack\] FAIL ' "$log" | head -20 | sed 's/^/    /'
