@@ -8,6 +8,13 @@
 # same harness. One "PASS bochs-linux-<case>" / "FAIL bochs-linux-<case>:
 # why" line per assertion (the stem tests/run-all.sh counts).
 #
+# Under Pillbox the loader's configuration has "user_hypercalls = read",
+# and /init runs tests/linux/pillbox-info (stats at the userspace marker,
+# footprint and the VMM's log at the end): the harness checks that the
+# figures are sane. A third boot ("refused") is the same without
+# user_hypercalls: pillbox-info must be refused with a message naming the
+# setting. The baseline's pillbox-info must say there is no Pillbox.
+#
 # Boot chain (docs/linux-guest.md):
 #   OVMF -> \EFI\BOOT\BOOTX64.EFI = bochs-acpi.efi (installs the ACPI tables
 #   that OVMF has no source for in Bochs, so Linux sees both CPUs)
@@ -19,23 +26,26 @@
 # Needs apt access to Debian's mirrors on the first run (the packages are
 # cached in build/cache/, or $PILLBOX_CACHE). Each boot takes minutes:
 # LINUX_TIMEOUT (s, default 1500) is the backstop per boot, LINUX_MEMORY
-# (MB, default 512) the guest memory, LINUX_RUNS="pillbox baseline" (the
-# default) picks the runs, LINUX_ITERS the CPUID stress iterations per CPU,
-# LINUX_EXTRA_ARGS is appended to the kernel command line, LINUX_WAIT_MAX
-# (s, 3600) bounds the wait for another Bochs run, LINUX_CHECK_ONLY=1 only
+# (MB, default 512) the guest memory, LINUX_RUNS picks the runs, LINUX_ITERS the CPUID stress iterations per CPU,
+# LINUX_EXTRA_ARGS is appended to the kernel command line, LINUX_CHECK_ONLY=1 only
 # checks the serial logs of the last run again (no boot), LINUX_SHOW=1
-# copies the serial log to the terminal as it comes (make run).
+# copies the serial log to the terminal as it comes (make run),
+# LINUX_IDLE=S adds an idle phase of S guest seconds to the Pillbox run,
+# with exit statistics before and after (make bench, tests/bench/bench.sh).
+# Runs: pillbox, baseline, refused (LINUX_RUNS="pillbox baseline refused").
 set -u
 cd "$(dirname "$0")/../.."
 model=${BOCHS_MODEL:-corei7_skylake_x}
 timeout=${LINUX_TIMEOUT:-1500}
 memory=${LINUX_MEMORY:-512}
-runs=${LINUX_RUNS:-pillbox baseline}
+runs=${LINUX_RUNS:-pillbox baseline refused}
+idle=${LINUX_IDLE:-0}
 iters=${LINUX_ITERS:-200000}
 cpus=2
 out=build/linux
 mkdir -p build/test-logs "$out"
 fails=0
+. tests/linux/info-checks.sh
 
 fail() { echo "FAIL bochs-linux-$1: $2"; fails=$((fails + 1)); }
 pass() { echo "PASS bochs-linux-$1"; }
@@ -79,49 +89,39 @@ fi
 # speculation barriers, which only slow an emulator down.
 kargs="initrd=\\initrd.img console=ttyS0,115200 loglevel=7 nokaslr mitigations=off pillbox_iters=$iters pillbox_cpus=$cpus${LINUX_EXTRA_ARGS:+ $LINUX_EXTRA_ARGS}"
 
-# ---- one Bochs at a time on this machine --------------------------------
-# Other runs' Bochs processes ("bochs" execs "bochs-bin"); one whose
-# bochsrc is gone was abandoned by its harness and is not waited for.
-bochs_busy() {
-	local pid cfg
-	for pid in $(pgrep -x 'bochs|bochs-bin'); do
-		cfg=$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | sed -n '/^-f$/{n;p;q}')
-		[ -n "$cfg" ] && [ ! -e "$cfg" ] && continue
-		return 0
-	done
-	return 1
-}
-wait_for_bochs() {
-	local waited=0
-	while bochs_busy && [ $waited -lt "${LINUX_WAIT_MAX:-3600}" ]; do
-		[ $waited -eq 0 ] && echo "waiting for another Bochs run to end"
-		sleep 5
-		waited=$((waited + 5))
-	done
-}
+# One Bochs at a time on this machine: bochs-run.sh waits for its lock
+# (its timeout starts once it has it). Wall times count from the
+# firmware's first serial byte, so the wait is not in them.
 
-# Milestones of a boot, as "<wall seconds since Bochs started> <name>",
-# polled once a second while Bochs runs (information only).
-milestones=("Linux version [0-9]:kernel" "Run /init as init:init" "iomem: end:stress-start"
-	"CPUID stress cpu0:cpu0-done" "CPUID stress cpu1:cpu1-done" "LINUX-TEST-DONE:done")
-mark_milestones() { # log, output, start (SECONDS): records the new ones
+# Milestones of a boot, as "<wall seconds since bochs-run.sh started>
+# <name>", polled five times a second while Bochs runs: "serial" is the
+# firmware's first byte on COM1 (Bochs has started and holds the lock),
+# "acpi" the first EFI program (tests/linux/bochs-acpi.c), "kernel" the
+# kernel's first line, "userspace" the first line of /init. Information,
+# and the wall-time figures of make bench.
+milestones=(".:serial" "bochs-acpi: tsc=:acpi" "Linux version [0-9]:kernel" "userspace marker: tsc=:userspace"
+	"Run /init as init:init" "iomem: end:stress-start" "CPUID stress cpu0:cpu0-done"
+	"CPUID stress cpu1:cpu1-done" "LINUX-TEST-DONE:done")
+now() { date +%s.%N; }
+mark_milestones() { # log, output, start (now): records the new ones
 	local m
 	for m in "${milestones[@]}"; do
 		grep -q " ${m##*:}\$" "$2" && continue
-		grep -qa -- "${m%:*}" "$1" 2>/dev/null && echo "$((SECONDS - $3)) ${m##*:}" >>"$2"
+		grep -qa -- "${m%:*}" "$1" 2>/dev/null &&
+			awk -v a="$3" -v b="$(now)" -v n="${m##*:}" 'BEGIN { printf "%.1f %s\n", b - a, n }' >>"$2"
 	done
 }
 watch_log() { # log, output, start
 	while :; do
 		mark_milestones "$@"
-		sleep 1
+		sleep 0.2
 	done
 }
 
 # boot NAME ESP: runs Bochs, leaves build/test-logs/bochs-linux-NAME.serial.txt
 # (without CR) and sets rc and wall; prints the milestones.
 boot() {
-	local name=$1 esp=$2 start times
+	local name=$1 esp=$2 times t_start t_end
 	log=build/test-logs/bochs-linux-$name.serial.txt
 	times=$out/$name.times
 	if [ -n "$check_only" ]; then
@@ -129,22 +129,22 @@ boot() {
 		[ -f "$log" ] || { rc=2; echo "no $log"; }
 		return
 	fi
-	wait_for_bochs
-	start=$SECONDS
+	t_start=$(now)
 	: >"$log"
 	: >"$times"
-	watch_log "$log" "$times" $start &
+	watch_log "$log" "$times" "$t_start" &
 	watcher=$!
 	tests/boot/bochs-run.sh --esp "$esp" --cpus $cpus --model "$model" --memory "$memory" \
 		${LINUX_SHOW:+--show} --serial "$log" --marker 'LINUX-TEST-DONE|VMM halted|Kernel panic' --timeout "$timeout"
 	rc=$?
-	wall=$((SECONDS - start))
+	t_end=$(now)
 	kill $watcher 2>/dev/null
 	wait $watcher 2>/dev/null
 	watcher=""
-	mark_milestones "$log" "$times" $start
+	mark_milestones "$log" "$times" "$t_start"
+	wall=$(awk -v a="$t_start" -v b="$t_end" '$2 == "serial" { s = $1 } END { printf "%.0f", b - a - s }' "$times")
 	tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
-	echo "$name run: ${wall} s; seconds after start: $(
+	echo "$name run: ${wall} s from the firmware's first serial byte; seconds after bochs-run.sh started: $(
 		awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $2, $1 }' "$times")"
 }
 
@@ -190,13 +190,53 @@ region_reserved() {
 	fi
 }
 
+# pillbox-info's lines for a tag of /init (tests/linux/init), without the
+# prefix, and its exit status.
+info_of() { sed -n "s/^pillbox-info $1: //p" "$log"; }
+info_rc() { sed -n "s/^pillbox-linux: pillbox-info $1: exit //p" "$log" | head -n 1; }
+check() { # name, why (empty: PASS)
+	if [ -z "$2" ]; then pass "$1"; else fail "$1" "$2"; fi
+}
+rc_why() { # tag, expected status
+	local rc
+	rc=$(info_rc "$1")
+	[ "$rc" = "$2" ] || echo "pillbox-info $1 exited '${rc:-?}', not $2: $(info_of "$1" | head -n 1)"
+}
+
+# With user_hypercalls = read: the statistics at the userspace marker
+# (every CPU counted, CPUID exits on each, names), the footprint and the
+# log ring, from Linux user space (tests/linux/info-checks.sh).
+info_checks() {
+	local s
+	s=$(info_of boot)
+	check info-stats "$(rc_why boot 0; grep -qx "stats cpus=$cpus" <<<"$s" || echo "no 'stats cpus=$cpus' line")"
+	for ((c = 0; c < cpus; c++)); do
+		# The other CPU may be exiting while its record is read.
+		check info-stats-cpu$c "$(info_cpu_why "$s" $c 8
+			[ "$(info_count "$s" $c CPUID)" -gt 0 ] || echo "cpu $c: no CPUID exit counted")"
+	done
+	check info-stats-names "$(info_names_why "$s")"
+	check info-footprint "$(rc_why footprint 0; info_footprint_why "$(info_of footprint)" "$log")"
+	check info-log "$(rc_why log 0; info_ring_why "$(info_of log)" "$log" "pillbox-info log: ")"
+}
+
+# refused_check NAME TAG WHAT: pillbox-info WHAT was refused with the
+# message that names the setting (guest/vmminfo/report.c).
+refused_check() {
+	check "$1" "$(rc_why "$2" 1
+		info_of "$2" | grep -qE "^$3 error HC_EPERM \(-2\): refused from user mode: .*'user_hypercalls = read'" ||
+			echo "no refusal naming user_hypercalls: $(info_of "$2" | head -n 1)")"
+}
+
 show_tail() {
 	echo "--- last 40 lines of $log"
 	tail -n 40 "$log" | sed 's/^/    /'
 }
 
 # The test ESPs (docs/linux-guest.md, "The boot chain").
-esp_pillbox() { # dir: build/esp with the loader moved behind bochs-acpi.efi
+# dir, extra config line, extra kernel arguments: build/esp with the
+# loader moved behind bochs-acpi.efi
+esp_vmm() {
 	cp -r build/esp/. "$1/" &&
 	mkdir -p "$1/EFI/pillbox" &&
 	mv "$1/EFI/BOOT/BOOTX64.EFI" "$1/EFI/pillbox/pillbox.efi" &&
@@ -207,9 +247,16 @@ esp_pillbox() { # dir: build/esp with the loader moved behind bochs-acpi.efi
 	cat >"$1/EFI/BOOT/pillbox.cfg" <<-CFG
 		# Linux guest test (tests/boot/test-bochs-linux.sh)
 		image = \\vmlinuz
-		args = $kargs pillbox_expect=PillboxVMM
+		args = $kargs pillbox_expect=PillboxVMM$3
 		log_level = info
+		$2
 	CFG
+}
+esp_pillbox() { # dir: pillbox-info may read the statistics
+	esp_vmm "$1" "user_hypercalls = read" "$idle_arg"
+}
+esp_refused() { # dir: the default, no user_hypercalls; a short CPUID stress
+	esp_vmm "$1" "" " pillbox_iters=1000"
 }
 esp_baseline() { # dir: bochs-acpi.efi starts the kernel itself
 	mkdir -p "$1/EFI/BOOT" &&
@@ -244,7 +291,8 @@ run() {
 	esp=""
 }
 
-wall_pillbox="" wall_bare=""
+wall_pillbox="" wall_bare="" idle_arg=""
+[ "$idle" = 0 ] || idle_arg=" pillbox_idle=$idle"
 
 # ---- Linux under Pillbox ------------------------------------------------
 if [[ " $runs " == *" pillbox "* ]] && run pillbox ""; then
@@ -260,6 +308,7 @@ if [[ " $runs " == *" pillbox "* ]] && run pillbox ""; then
 	region_reserved
 	refuse "$log" no-vmm-error '^\[ERROR cpu[0-9]+ '
 	refuse "$log" no-vmm-halted 'VMM halted'
+	info_checks
 	[ $fails -eq $before ] || show_tail
 fi
 
@@ -270,6 +319,21 @@ if [[ " $runs " == *" baseline "* ]] && run baseline baseline-; then
 	linux_checks baseline- absent
 	expect "$log" baseline-hypervisor-absent "^pillbox-linux: hypervisor flag: absent on $cpus CPUs\$"
 	refuse "$log" baseline-no-vmm '^\[[A-Z]+ cpu[0-9]+ [a-z]+\] '
+	check baseline-info-absent "$(rc_why boot 2
+		info_of boot | grep -q '^stats error not running under Pillbox' ||
+			echo "pillbox-info did not say there is no Pillbox: $(info_of boot | head -n 1)")"
+	[ $fails -eq $before ] || show_tail
+fi
+
+# ---- Pillbox without user_hypercalls: pillbox-info is refused -----------
+if [[ " $runs " == *" refused "* ]] && run refused refused-; then
+	before=$fails
+	[ $rc -eq 0 ] || fail refused-run "no final marker (bochs-run.sh status $rc after ${wall}s)"
+	expect "$log" refused-init-done '^LINUX-TEST-DONE$'
+	refused_check refused-info-stats boot stats
+	refused_check refused-info-footprint footprint footprint
+	refused_check refused-info-log log log
+	refuse "$log" refused-no-vmm-halted 'VMM halted'
 	[ $fails -eq $before ] || show_tail
 fi
 

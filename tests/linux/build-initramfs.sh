@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the Linux guest test's initramfs: a gzip-compressed cpio (newc)
 # archive with Debian's static busybox (and a symlink per applet), /init
-# (tests/linux/init) and /bin/cpuid-stress (tests/linux/cpuid-stress.c,
-# compiled static on the host).
+# (tests/linux/init), /bin/cpuid-stress (tests/linux/cpuid-stress.c) and
+# /bin/pillbox-info (tests/linux/pillbox-info.c with guest/vmminfo/report.c
+# and vmm/fmt.c), both compiled static on the host.
 #
 #   build-initramfs.sh BUSYBOX OUTPUT
 # BUSYBOX is the extracted busybox-static binary (fetch-kernel.sh prints
@@ -12,6 +13,7 @@ set -eu
 busybox=$1
 out=$2
 here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
 [ -x "$busybox" ] || { echo "build-initramfs: $busybox is not an executable" >&2; exit 1; }
 command -v cpio >/dev/null || { echo "build-initramfs: cpio is missing (apt-get install cpio)" >&2; exit 1; }
 
@@ -24,6 +26,8 @@ cp "$busybox" "$root/bin/busybox"
 	[ -e "$root/$applet" ] || { mkdir -p "$root/$(dirname "$applet")"; ln -s /bin/busybox "$root/$applet"; }
 done
 gcc -static -O2 -Wall -Wextra -Werror -o "$root/bin/cpuid-stress" "$here/cpuid-stress.c"
+gcc -static -O2 -Wall -Wextra -Werror -I "$top" -o "$root/bin/pillbox-info" "$here/pillbox-info.c" \
+	"$top/guest/vmminfo/report.c" "$top/vmm/fmt.c"
 install -m 0755 "$here/init" "$root/init"
 # The kernel's built-in initramfs already has /dev/console, which the
 # kernel opens for /init before devtmpfs is mounted; add it when we can.
