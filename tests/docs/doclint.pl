@@ -3,6 +3,7 @@
 # it). One subcommand per check; each prints one line per problem found
 # and nothing else, and exits 0 (the caller counts the lines):
 #   paths       every repository path a doc or diagram names exists
+#               (guest/<name>.efi: the program of guest/<name>.c)
 #   functions   every name() a doc or diagram names occurs in the source
 #               as a call, definition or assembly label
 #   targets T   every `make <target>` in a doc is one of the targets T
@@ -149,7 +150,9 @@ sub check_paths {
 		my %seen;
 		for my $p (@{$cand{$f}}) {
 			next if $seen{$p}++;
-			print "$f: names $p, which does not exist\n" unless -e $p;
+			# guest/<name>.efi: the guest program built from guest/<name>.c
+			(my $src = $p) =~ s{^(guest/[\w-]+)\.efi$}{$1.c};
+			print "$f: names $p, which does not exist\n" unless -e $p || -e $src;
 		}
 	}
 }
