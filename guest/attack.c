@@ -11,7 +11,7 @@
  * cage, guest/attack/cage.h), with interrupts off; the log then goes to
  * COM1 only, as no firmware service may be called there.
  * With the load option "init-own-id" the program instead sends INIT to its
- * own APIC id, which restarts the bootstrap processor (guest/attack/init.c). */
+ * own APIC id, which restarts the bootstrap processor (guest/attack/ipi.c). */
 #include <efi.h>
 #include <efilib.h>
 #include "arch/x86_64/cpu.h"
@@ -81,6 +81,7 @@ static void run_caged_groups(void)
 	if (have_region)
 		attack_hypercall_buffers(region.rbx, region.rcx);
 	attack_cpuid();
+	attack_nmi_self();
 	cage_leave();
 }
 

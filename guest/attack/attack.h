@@ -41,6 +41,8 @@ void attack_hypercalls(void);
 void attack_hypercall_buffers(uint64_t region_base, uint64_t region_size);
 void attack_cpuid(void);
 void attack_init_self(void);
+/* NMI to the own APIC id; inside the cage. */
+void attack_nmi_self(void);
 /* INIT to the own APIC id: does not return on the bootstrap processor. */
 void attack_init_own_id(void);
 

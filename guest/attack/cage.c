@@ -102,7 +102,10 @@ static void build_tables(void)
 	}
 }
 
-static inline void load_ss(uint16_t sel) { __asm__ volatile("mov %0, %%ss" ::"rm"(sel) : "memory"); }
+static inline void load_ss(uint16_t sel)
+{
+	__asm__ volatile("mov %0, %%ss" ::"rm"(sel) : "memory");
+}
 static inline void ltr(uint16_t sel) { __asm__ volatile("ltr %0" ::"rm"(sel) : "memory"); }
 static inline void write_cr3(uint64_t v) { __asm__ volatile("mov %0, %%cr3" ::"r"(v) : "memory"); }
 

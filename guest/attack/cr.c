@@ -17,8 +17,15 @@
 #define CR4_BIT63 (1ull << 63) /* reserved */
 #define CR0_BIT32 (1ull << 32) /* reserved */
 
-static void do_write_cr0(void *p) { __asm__ volatile("mov %0, %%cr0" ::"r"(*(uint64_t *)p) : "memory"); }
-static void do_write_cr4(void *p) { __asm__ volatile("mov %0, %%cr4" ::"r"(*(uint64_t *)p) : "memory"); }
+static void do_write_cr0(void *p)
+{
+	__asm__ volatile("mov %0, %%cr0" ::"r"(*(uint64_t *)p) : "memory");
+}
+
+static void do_write_cr4(void *p)
+{
+	__asm__ volatile("mov %0, %%cr4" ::"r"(*(uint64_t *)p) : "memory");
+}
 
 static void do_read_cr0(void *p)
 {

@@ -19,8 +19,15 @@ static uint64_t operand[512] __attribute__((aligned(4096)));
 
 static void do_vmxon(void *p) { __asm__ volatile("vmxon %0" ::"m"(*(uint64_t *)p) : "memory"); }
 static void do_vmxoff(void *p) { (void)p; __asm__ volatile("vmxoff" ::: "memory", "cc"); }
-static void do_vmclear(void *p) { __asm__ volatile("vmclear %0" ::"m"(*(uint64_t *)p) : "memory", "cc"); }
-static void do_vmptrld(void *p) { __asm__ volatile("vmptrld %0" ::"m"(*(uint64_t *)p) : "memory", "cc"); }
+static void do_vmclear(void *p)
+{
+	__asm__ volatile("vmclear %0" ::"m"(*(uint64_t *)p) : "memory", "cc");
+}
+
+static void do_vmptrld(void *p)
+{
+	__asm__ volatile("vmptrld %0" ::"m"(*(uint64_t *)p) : "memory", "cc");
+}
 static void do_vmptrst(void *p) { __asm__ volatile("vmptrst %0" : "=m"(*(uint64_t *)p)::"cc"); }
 
 static void do_vmread(void *p)

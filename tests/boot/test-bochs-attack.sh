@@ -60,7 +60,7 @@ checks="$checks rdmsr-vmx-capabilities-gp wrmsr-vmx-capabilities-gp rdmsr-featur
 	hc-exit-stats-bad-size-index-einval hc-log-read-bad-size-einval hc-log-read-size-zero
 	hc-buffers-untouched hc-exit-stats-huge-size-record-only
 	cpuid-basic-leaves cpuid-hypervisor-leaves cpuid-extended-and-out-of-range cpuid-ring3
-	init-self-shorthand-ignored integrity-unchanged vmm-alive"
+	nmi-self-delivered init-self-shorthand-ignored integrity-unchanged vmm-alive"
 for check in $checks; do
 	expect "$log" "guest-$check" "$A PASS $check\$"
 done

@@ -1,5 +1,10 @@
-/* INIT sent by a CPU to itself through the xAPIC interrupt command
- * register (docs/security.md, "INIT and SIPI"). With the self shorthand,
+/* IPIs a CPU sends itself through the xAPIC interrupt command register
+ * (docs/security.md, "Events"). Every write of the xAPIC page exits (EPT
+ * maps it read-only) and the VMM decodes it (vmm/exit_apic.c).
+ * NMI to the own APIC id: the VMM performs the write, the NMI reaches the
+ * CPU in VMX root operation and the VMM injects it into the guest at the
+ * next VM entry (vmm/exit_dispatch.c): the guest takes an NMI, as without
+ * a hypervisor. INIT with the self shorthand,
  * INIT is an invalid ICR combination (Intel SDM Vol. 3A, 11.6.1, Table
  * 11-3): the VMM, which emulates every INIT to a virtualized CPU at the
  * sender (vmm/vipi.c), ignores it and the sender goes on. Addressed to its
@@ -16,6 +21,8 @@
 
 #define ICR_INIT_ASSERT (ICR_DM_INIT | ICR_LEVEL_ASSERT)
 #define PENDING_SPINS 100000u
+#define NMI_WAIT_SPINS 1000000u
+#define VEC_NMI 2
 
 static volatile uint32_t *apic_reg(uint64_t base, uint32_t offset)
 {
@@ -41,6 +48,39 @@ static void send_icr(uint64_t base, uint32_t dest_apic_id, uint32_t low)
 	for (unsigned i = 0; i < PENDING_SPINS; i++)
 		if (!(*apic_reg(base, APIC_REG_ICR_LOW) & ICR_DELIVERY_PENDING))
 			break;
+}
+
+struct nmi_probe {
+	uint64_t apic;
+	uint32_t id;
+};
+
+/* Sends the NMI, then waits for it; the NMI gate unwinds cage_call. */
+static void nmi_self_and_wait(void *arg)
+{
+	const struct nmi_probe *p = arg;
+
+	send_icr(p->apic, p->id, ICR_SH_NONE | ICR_DM_NMI);
+	for (volatile unsigned i = 0; i < NMI_WAIT_SPINS; i++)
+		cpu_relax();
+}
+
+void attack_nmi_self(void)
+{
+	char why[WHY_MAX] = "";
+	struct nmi_probe p = { xapic_base(why), cpu_apic_id() };
+	int vec;
+
+	if (!p.apic) {
+		result("nmi-self-delivered", false, why);
+		return;
+	}
+	vec = cage_call(RING0, nmi_self_and_wait, &p);
+	/* The handler unwound without IRET: end the guest's NMI blocking. */
+	if (vec == VEC_NMI)
+		nmi_unblock_by_iret();
+	resultf("nmi-self-delivered", vec == VEC_NMI,
+		"NMI to the own APIC id %u gave %s (vector %d)", p.id, vector_name(vec), vec);
 }
 
 void attack_init_self(void)
