@@ -66,7 +66,7 @@ static void emit(report_line_fn out, const char *fmt, ...)
 	out(line);
 }
 
-static long long fail(report_line_fn out, const char *what, long long status)
+long long report_error(report_line_fn out, const char *what, long long status)
 {
 	emit(out, "%s error %s (%lld): %s", what, hc_status_name(status), status,
 	     hc_status_why(status));
@@ -78,7 +78,7 @@ long long report_footprint(report_line_fn out)
 	struct hc_result r = hc_call(HC_FOOTPRINT, 0, 0, 0);
 
 	if ((long long)r.rax != HC_OK)
-		return fail(out, "footprint", (long long)r.rax);
+		return report_error(out, "footprint", (long long)r.rax);
 	emit(out, "footprint reserved_bytes=%llu ept_bytes=%llu ept_pages=%llu per_cpu_bytes=%llu",
 	     (unsigned long long)r.rbx, (unsigned long long)r.rcx,
 	     (unsigned long long)(r.rcx / PAGE_BYTES), (unsigned long long)r.rdx);
@@ -99,7 +99,7 @@ static bool stats_record_ok(report_line_fn out, const struct hc_exit_stats *s, u
 	return false;
 }
 
-static void stats_cpu_lines(report_line_fn out, const struct hc_exit_stats *s)
+void report_stats_record(report_line_fn out, const struct hc_exit_stats *s)
 {
 	emit(out, "stats cpu=%u apic=%u exits=%llu vmm_cycles=%llu", s->cpu_index, s->apic_id,
 	     s->total, s->total_cycles);
@@ -122,14 +122,14 @@ long long report_stats(report_line_fn out, struct hc_exit_stats *stats)
 		memset(stats, 0, sizeof(*stats));
 		r = hc_call(HC_EXIT_STATS, cpu, (uint64_t)(uintptr_t)stats, sizeof(*stats));
 		if ((long long)r.rax != HC_OK)
-			return fail(out, "stats", (long long)r.rax);
+			return report_error(out, "stats", (long long)r.rax);
 		if (cpu == 0) {
 			cpus = r.rbx;
 			emit(out, "stats cpus=%llu", (unsigned long long)cpus);
 		}
 		if (!stats_record_ok(out, stats, (unsigned)cpu))
 			return HC_EINVAL;
-		stats_cpu_lines(out, stats);
+		report_stats_record(out, stats);
 	}
 	return HC_OK;
 }
@@ -174,7 +174,7 @@ long long report_log(report_line_fn out, char *buf, size_t size)
 		r = hc_call(HC_LOG_READ, (uint64_t)(uintptr_t)buf, chunk, cursor);
 		if ((long long)r.rax != HC_OK) {
 			splitter_flush(out, &sp);
-			return fail(out, "log", (long long)r.rax);
+			return report_error(out, "log", (long long)r.rax);
 		}
 		if (r.rdx > cursor)
 			emit(out, "log lost_bytes=%llu", (unsigned long long)(r.rdx - cursor));

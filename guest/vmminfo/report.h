@@ -27,10 +27,14 @@ typedef void (*report_line_fn)(const char *line);
 
 /* "HC_EPERM" etc. for a hypercall status. */
 const char *hc_status_name(long long status);
+/* The "<what> error ..." line for a failed hypercall; returns status. */
+long long report_error(report_line_fn out, const char *what, long long status);
 
 long long report_footprint(report_line_fn out);
 /* `stats` is the caller's buffer for one CPU's record. */
 long long report_stats(report_line_fn out, struct hc_exit_stats *stats);
+/* The "stats cpu=..." lines of one record (which the caller checked). */
+void report_stats_record(report_line_fn out, const struct hc_exit_stats *stats);
 /* `buf` of `size` bytes receives the log text, in pieces of at most
  * HC_LOG_READ_MAX bytes. */
 long long report_log(report_line_fn out, char *buf, size_t size);

@@ -30,8 +30,8 @@
 # LINUX_EXTRA_ARGS is appended to the kernel command line, LINUX_CHECK_ONLY=1 only
 # checks the serial logs of the last run again (no boot), LINUX_SHOW=1
 # copies the serial log to the terminal as it comes (make run),
-# LINUX_IDLE=S adds an idle phase of S guest seconds to the Pillbox run,
-# with exit statistics before and after (make bench, tests/bench/bench.sh).
+# LINUX_IDLE=S adds an idle phase of S guest seconds to the end of the
+# Pillbox run, counted by pillbox-info idle (make bench, tests/bench/bench.sh).
 # Runs: pillbox, baseline, refused (LINUX_RUNS="pillbox baseline refused").
 set -u
 cd "$(dirname "$0")/../.."
