@@ -14,7 +14,7 @@
 #  3. exits by reason for the whole Linux boot (pillbox-info stats at the
 #     userspace marker) and for an idle phase (`pillbox-info idle
 #     BENCH_IDLE` at the end of /init: the exits while it sleeps, default
-#     3 s: guest time runs about 80 times slower than wall time in this
+#     3 s: guest time runs 60 to 80 times slower than wall time in this
 #     Bochs, so a guest minute would take over an hour), per second;
 #  4. footprint: HC_FOOTPRINT (pillbox-info footprint) and the VMM's own
 #     footprint and EPT lines, for the Linux boot (2 CPUs, 512 MiB) and for
