@@ -78,123 +78,35 @@ static inline uint64_t tsc_read(void)
 
 #define REPEAT(body) ".rept " STR(BATCH) "\n\t" body "\n\t.endr"
 
-/* One sample of each case: the ticks for its batch. */
-static uint64_t run_empty(void)
-{
-	uint64_t t0 = tsc_read();
+/* One sample of a case: the ticks for its instructions, between two TSC
+ * reads. The asm's operands follow its text (they start with ':'). */
+#define SAMPLE_FN(fn, text, ...)                                               \
+	static uint64_t fn(void)                                               \
+	{                                                                      \
+		uint64_t t0 = tsc_read();                                      \
+									       \
+		__asm__ volatile(text __VA_ARGS__);                            \
+		return tsc_read() - t0;                                        \
+	}
 
-	return tsc_read() - t0;
-}
-
-static uint64_t run_cpuid(void)
-{
-	uint64_t t0 = tsc_read();
-
-	__asm__ volatile(REPEAT("mov $1, %%eax\n\txor %%ecx, %%ecx\n\tcpuid")
-			 : : : "rax", "rbx", "rcx", "rdx", "memory");
-	return tsc_read() - t0;
-}
-
-static uint64_t run_vmcall(void)
-{
-	uint64_t t0 = tsc_read();
-
-	__asm__ volatile(REPEAT("mov $" STR(HC_PING) ", %%eax\n\tvmcall")
-			 : : : "rax", "rbx", "rcx", "rdx", "memory");
-	return tsc_read() - t0;
-}
-
-static uint64_t run_rdmsr_intercepted(void)
-{
-	uint64_t t0 = tsc_read();
-
-	__asm__ volatile(REPEAT("mov $" STR(MSR_FEATURE_CONTROL) ", %%ecx\n\trdmsr")
-			 : : : "rax", "rcx", "rdx", "memory");
-	return tsc_read() - t0;
-}
-
-static uint64_t run_rdmsr_passthrough(void)
-{
-	uint64_t t0 = tsc_read();
-
-	__asm__ volatile(REPEAT("mov $" STR(MSR_APIC_BASE) ", %%ecx\n\trdmsr")
-			 : : : "rax", "rcx", "rdx", "memory");
-	return tsc_read() - t0;
-}
-
-static uint64_t run_xsetbv(void)
-{
-	uint64_t t0 = tsc_read();
-
-	__asm__ volatile(REPEAT("xsetbv")
-			 : : "a"(op.xcr0_lo), "d"(op.xcr0_hi), "c"(0u) : "memory");
-	return tsc_read() - t0;
-}
-
-static uint64_t run_invd(void)
-{
-	uint64_t t0 = tsc_read();
-
-	__asm__ volatile("invd" : : : "memory");
-	return tsc_read() - t0;
-}
-
-static uint64_t run_wbinvd(void)
-{
-	uint64_t t0 = tsc_read();
-
-	__asm__ volatile("wbinvd" : : : "memory");
-	return tsc_read() - t0;
-}
-
-static uint64_t run_xapic_eoi(void)
-{
-	uint64_t t0 = tsc_read();
-
-	__asm__ volatile(REPEAT("movl %%eax, (%%rdi)")
-			 : : "a"(0u), "D"(op.apic_eoi) : "memory");
-	return tsc_read() - t0;
-}
-
-static uint64_t run_mov_cr4(void)
-{
-	uint64_t t0 = tsc_read();
-
-	__asm__ volatile(REPEAT("mov %%rax, %%cr4") : : "a"(op.cr4) : "memory");
-	return tsc_read() - t0;
-}
-
-static uint64_t run_nop(void)
-{
-	uint64_t t0 = tsc_read();
-
-	__asm__ volatile(REPEAT("nop") : : : "memory");
-	return tsc_read() - t0;
-}
-
-static uint64_t run_rdtsc(void)
-{
-	uint64_t t0 = tsc_read();
-
-	__asm__ volatile(REPEAT("rdtsc") : : : "rax", "rdx", "memory");
-	return tsc_read() - t0;
-}
-
-static uint64_t run_load(void)
-{
-	uint64_t t0 = tsc_read();
-
-	__asm__ volatile(REPEAT("mov (%%rdi), %%rax") : : "D"(&op.load_word) : "rax", "memory");
-	return tsc_read() - t0;
-}
-
-static uint64_t run_inb(void)
-{
-	uint64_t t0 = tsc_read();
-
-	__asm__ volatile(REPEAT("in $" STR(PORT_SYS_CTRL_B) ", %%al") : : : "rax", "memory");
-	return tsc_read() - t0;
-}
+SAMPLE_FN(run_empty, "", : : : "memory")
+SAMPLE_FN(run_cpuid, REPEAT("mov $1, %%eax\n\txor %%ecx, %%ecx\n\tcpuid"),
+	  : : : "rax", "rbx", "rcx", "rdx", "memory")
+SAMPLE_FN(run_vmcall, REPEAT("mov $" STR(HC_PING) ", %%eax\n\tvmcall"),
+	  : : : "rax", "rbx", "rcx", "rdx", "memory")
+SAMPLE_FN(run_rdmsr_intercepted, REPEAT("mov $" STR(MSR_FEATURE_CONTROL) ", %%ecx\n\trdmsr"),
+	  : : : "rax", "rcx", "rdx", "memory")
+SAMPLE_FN(run_rdmsr_passthrough, REPEAT("mov $" STR(MSR_APIC_BASE) ", %%ecx\n\trdmsr"),
+	  : : : "rax", "rcx", "rdx", "memory")
+SAMPLE_FN(run_xsetbv, REPEAT("xsetbv"), : : "a"(op.xcr0_lo), "d"(op.xcr0_hi), "c"(0u) : "memory")
+SAMPLE_FN(run_invd, "invd", : : : "memory")
+SAMPLE_FN(run_wbinvd, "wbinvd", : : : "memory")
+SAMPLE_FN(run_xapic_eoi, REPEAT("movl %%eax, (%%rdi)"), : : "a"(0u), "D"(op.apic_eoi) : "memory")
+SAMPLE_FN(run_mov_cr4, REPEAT("mov %%rax, %%cr4"), : : "a"(op.cr4) : "memory")
+SAMPLE_FN(run_nop, REPEAT("nop"), : : : "memory")
+SAMPLE_FN(run_rdtsc, REPEAT("rdtsc"), : : : "rax", "rdx", "memory")
+SAMPLE_FN(run_load, REPEAT("mov (%%rdi), %%rax"), : : "D"(&op.load_word) : "rax", "memory")
+SAMPLE_FN(run_inb, REPEAT("in $" STR(PORT_SYS_CTRL_B) ", %%al"), : : : "rax", "memory")
 
 /* ---- preconditions: NULL when the case can run, else why not -------- */
 
