@@ -31,7 +31,9 @@
 # checks the serial logs of the last run again (no boot), LINUX_SHOW=1
 # copies the serial log to the terminal as it comes (make run),
 # LINUX_IDLE=S adds an idle phase of S guest seconds to the end of the
-# Pillbox run, counted by pillbox-info idle (make bench, tests/bench/bench.sh).
+# Pillbox run, counted by pillbox-info idle, and LINUX_VIA_ACPI=1 has the
+# loader start bochs-acpi.efi again, which prints the TSC and starts the
+# kernel, as it does in the baseline (make bench, tests/bench/bench.sh).
 # Runs: pillbox, baseline, refused (LINUX_RUNS="pillbox baseline refused").
 set -u
 cd "$(dirname "$0")/../.."
@@ -40,6 +42,11 @@ timeout=${LINUX_TIMEOUT:-1500}
 memory=${LINUX_MEMORY:-512}
 runs=${LINUX_RUNS:-pillbox baseline refused}
 idle=${LINUX_IDLE:-0}
+# What the loader starts: the kernel, or (LINUX_VIA_ACPI=1) bochs-acpi.efi
+# with the kernel's path first in its arguments.
+next_image='\vmlinuz' next_args=""
+[ -z "${LINUX_VIA_ACPI:-}" ] || next_image='\EFI\BOOT\BOOTX64.EFI' next_args='\vmlinuz '
+
 iters=${LINUX_ITERS:-200000}
 cpus=2
 out=build/linux
@@ -246,8 +253,8 @@ esp_vmm() {
 	cp "$out/initrd.img" "$1/initrd.img" &&
 	cat >"$1/EFI/BOOT/pillbox.cfg" <<-CFG
 		# Linux guest test (tests/boot/test-bochs-linux.sh)
-		image = \\vmlinuz
-		args = $kargs pillbox_expect=PillboxVMM$3
+		image = $next_image
+		args = $next_args$kargs pillbox_expect=PillboxVMM$3
 		log_level = info
 		$2
 	CFG
@@ -302,7 +309,7 @@ if [[ " $runs " == *" pillbox "* ]] && run pillbox ""; then
 		expect "$log" vmm-launched-cpu$c "^\[INFO cpu$c vmx\] VMLAUNCH: guest continues at"
 	done
 	expect "$log" vmm-sealed '^\[INFO cpu0 hcall\] launch sealed'
-	expect "$log" kernel-started '^\[INFO cpu0 boot\] starting next image \\vmlinuz'
+	expect "$log" kernel-started "^\\[INFO cpu0 boot\\] starting next image ${next_image//\\/\\\\}"
 	linux_checks "" PillboxVMM
 	expect "$log" hypervisor-flag "^pillbox-linux: hypervisor flag: present on $cpus of $cpus CPUs\$"
 	region_reserved
