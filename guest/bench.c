@@ -4,7 +4,7 @@
  * prints the ratio; docs/performance.md has the figures.
  *
  * Each case runs its instruction `batch` times back to back (unrolled,
- * with the operand set-up listed in its description) between two
+ * each with the operand set-up its SAMPLE_FN line shows) between two
  * LFENCE;RDTSC;LFENCE reads, interrupts off; a few warm-up samples, then
  * `samples` samples. A sample's ticks less the smallest empty sample (the
  * two TSC reads alone), divided by the batch, is one per-instruction
@@ -17,8 +17,8 @@
  * before and after each case's samples: `exits` is the number of VM exits
  * per instruction (hundredths), `reason` the basic exit reason that
  * accounts for most of them and `vmm_mean` the mean TSC cycles the VMM
- * spent handling one (the rest of the round trip is the hardware's exit
- * and entry). Lines, [INFO cpu0 bench] prefixed:
+ * spent handling one (the rest of the round trip is the VMM's entry stub
+ * and the processor's exit and entry). Lines, [INFO cpu0 bench] prefixed:
  *   BENCH mode=pillbox|bare cpu=<brand string> tsc_overhead=<ticks>
  *   BENCH <case> min=<t> median=<t> n=<instructions> [exits=<e> reason=<R> vmm_mean=<c>]
  *   BENCH <case> n/a <why>
