@@ -9,8 +9,9 @@
 #  2. Linux boot (tests/boot/test-bochs-linux.sh, runs "pillbox" and
 #     "baseline", 2 CPUs): wall seconds from the firmware's first serial
 #     byte to the kernel's first line and to the userspace marker, and the
-#     TSC (Bochs ticks from power-on) at the first EFI program and at the
-#     userspace marker, with and without Pillbox;
+#     TSC (Bochs ticks from power-on) at the first EFI program, just before
+#     the kernel is loaded (LINUX_VIA_ACPI: bochs-acpi.efi loads it in both
+#     runs) and at the userspace marker, with and without Pillbox;
 #  3. exits by reason for the whole Linux boot (pillbox-info stats at the
 #     userspace marker) and for an idle phase (`pillbox-info idle
 #     BENCH_IDLE` at the end of /init: the exits while it sleeps, default
