@@ -473,7 +473,7 @@ static void test_smp(void)
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 {
 	InitializeLib(image, systab);
-	log_init(LOG_INFO);
+	log_set_level(LOG_INFO);  /* the UART is the loader's, set up */
 	console_log_sink_install();
 	check_begin(STAGE);
 	log_info(STAGE, "Pillbox guest self-test");

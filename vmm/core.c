@@ -134,7 +134,9 @@ int core_init(struct boot_info *bi)
 	if (rc)
 		return rc;
 	vmm.bi = *bi;
-	log_init((enum log_level)bi->log_level);
+	/* The loader has set up the UART: setting it up again would drop the
+	 * bytes still in its FIFO. */
+	log_set_level((enum log_level)bi->log_level);
 	log_buffer_init();
 	vmm.core_base = (uint64_t)(uintptr_t)__hashed_start & ~0xFFFull;
 	vmm.hashed_start = (uint64_t)(uintptr_t)__hashed_start;
@@ -146,8 +148,14 @@ int core_init(struct boot_info *bi)
 
 	vmx_cap_msrs_read(&vmm.caps);
 	n = vmx_caps_missing(&vmm.caps, missing, VMX_CAPS_MAX_MISSING);
-	for (unsigned i = 0; i < n && i < VMX_CAPS_MAX_MISSING; i++)
-		log_err("core", "missing VMX capability: %s", missing[i]);
+	if (n) {
+		char list[LOG_LINE_MAX / 2];
+		unsigned shown = vmx_caps_join(missing, n < VMX_CAPS_MAX_MISSING ? n :
+					       VMX_CAPS_MAX_MISSING, list, sizeof(list), 0);
+
+		log_err("core", "missing VMX capabilities: %s%s", list,
+			shown < n ? ", and more" : "");
+	}
 	if (n)
 		return CORE_ERR_VMX_CAPS;
 	vmx_controls_compute(&vmm.caps, &vmm.ctl);
@@ -335,6 +343,9 @@ int core_launch_cpu(const struct guest_entry *ge)
 		leave_vmx_root(cr0, cr4);
 		return CORE_ERR_VMCS;
 	}
+	/* Mappings a guest before us left under this VPID on this CPU. */
+	if (vmm.ctl.vpid)
+		invvpid(INVVPID_SINGLE_CONTEXT, VMX_GUEST_VPID);
 	log_info("vmx", "VMLAUNCH: guest continues at %llx", (unsigned long long)ge->rip);
 	v->launched = true;
 	__asm__ volatile("vmlaunch" ::: "cc", "memory");

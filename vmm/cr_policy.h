@@ -22,6 +22,7 @@
 #define CR0_PG (1ull << 31)
 
 #define CR4_PAE     (1ull << 5)
+#define CR4_PGE     (1ull << 7)
 #define CR4_VMXE    (1ull << 13)
 #define CR4_SMXE    (1ull << 14)
 #define CR4_PCIDE   (1ull << 17)

@@ -152,6 +152,10 @@ void vcpu_virtual_init(struct vcpu *v)
 	if (!bsp)
 		s.activity = ACTIVITY_HLT;
 	load_state(v, &s);
+	/* INIT flushes the TLBs (SDM Vol. 3A, 10.1.1, Table 10-1); the
+	 * guest's entries, tagged with its VPID, survive VM exits. */
+	if (vmm.ctl.vpid)
+		invvpid(INVVPID_SINGLE_CONTEXT, VMX_GUEST_VPID);
 	v->wait_sipi = !bsp;
 	v->inits++;
 	log_info("init", "INIT (emulated) on APIC id %u: %s", v->apic_id,

@@ -21,6 +21,7 @@ void vmcs_setup_controls(struct vcpu *v)
 	vmcs_write32(VMCS_PIN_CTLS, vmm.ctl.pin);
 	vmcs_write32(VMCS_PROC_CTLS, vmm.ctl.proc);
 	vmcs_write32(VMCS_PROC_CTLS2, vmm.ctl.proc2);
+	vmcs_write16(VMCS_VPID, vmm.ctl.vpid ? VMX_GUEST_VPID : VPID_NONE);
 	vmcs_write32(VMCS_EXIT_CTLS, vmm.ctl.exit);
 	vmcs_write32(VMCS_ENTRY_CTLS, vmm.ctl.entry);
 	vmcs_write32(VMCS_EXCEPTION_BITMAP, 0);

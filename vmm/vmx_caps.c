@@ -142,6 +142,15 @@ void vmx_controls_compute(const struct vmx_cap_msrs *m, struct vmx_controls *c)
 		c->exit &= ~(uint32_t)((EXIT_LOAD_PAT | EXIT_SAVE_PAT) & ~(uint32_t)m->exit);
 		c->entry &= ~(uint32_t)(ENTRY_LOAD_PAT & ~(uint32_t)m->entry);
 	}
+	/* VPID only with single-context INVVPID to flush it (an emulated
+	 * INIT, a launch on a CPU that ran a guest before). */
+	if ((proc2_avail & PROC2_ENABLE_VPID) && (m->ept_vpid & EPT_CAP_INVVPID) &&
+	    (m->ept_vpid & EPT_CAP_INVVPID_SINGLE)) {
+		c->proc2 |= PROC2_ENABLE_VPID;
+		c->vpid = true;
+	} else {
+		c->vpid = false;
+	}
 	c->ept_1g = (m->ept_vpid & EPT_CAP_1G) != 0;
 	c->invept_single = (m->ept_vpid & EPT_CAP_INVEPT_SINGLE) != 0;
 }

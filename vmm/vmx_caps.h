@@ -23,9 +23,16 @@ struct vmx_controls {
 	uint32_t pin, proc, proc2, exit, entry;
 	bool ept_1g;          /* EPT may map 1 GiB pages */
 	bool invept_single;   /* else all-context */
+	bool vpid;            /* the guest runs with VMX_GUEST_VPID */
 };
 
 #define VMX_CAPS_MAX_MISSING 24u
+
+/* With VPIDs (when the CPU has them and single-context INVVPID) the
+ * guest's TLB entries carry this tag and survive VM exits and entries
+ * (SDM Vol. 3C, 29.1 "Virtual Processor Identifiers (VPIDs)"); the VMM
+ * runs with VPID 0. Every CPU's guest uses the same one. */
+#define VMX_GUEST_VPID 1u
 
 /* Lists each missing capability by a short name (e.g. "unrestricted
  * guest"); returns how many (0: all present). names may be NULL. */

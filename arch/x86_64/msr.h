@@ -48,5 +48,7 @@
 #define EPT_CAP_INVEPT           (1ull << 20)
 #define EPT_CAP_INVEPT_SINGLE    (1ull << 25)
 #define EPT_CAP_INVEPT_ALL       (1ull << 26)
+#define EPT_CAP_INVVPID          (1ull << 32)
+#define EPT_CAP_INVVPID_SINGLE   (1ull << 41)
 
 #endif

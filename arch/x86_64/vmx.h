@@ -18,6 +18,7 @@ void vmx_insn_failed(const char *insn, uint32_t field);
 /* INVEPT types (SDM 31.3, INVEPT). */
 #define INVEPT_SINGLE_CONTEXT 1ull
 #define INVEPT_ALL_CONTEXT    2ull
+#define INVVPID_SINGLE_CONTEXT 1ull
 
 #ifdef PILLBOX_FAKE_HW
 #include "tests/fuzz/fake_hw.h" /* the fuzz build: an in-memory VMCS */
@@ -63,6 +64,20 @@ static inline bool invept(uint64_t type, uint64_t eptp)
 	bool fail;
 
 	__asm__ volatile("invept %1, %2; setna %0"
+			 : "=qm"(fail) : "m"(desc), "r"(type) : "cc", "memory");
+	return !fail;
+}
+
+/* INVVPID (SDM Vol. 3C, 30.3 "VMX Instructions": INVVPID): drops the
+ * cached linear and combined mappings of one VPID. */
+static inline bool invvpid(uint64_t type, uint16_t vpid)
+{
+	struct {
+		uint64_t vpid, linear;
+	} desc = { vpid, 0 };
+	bool fail;
+
+	__asm__ volatile("invvpid %1, %2; setna %0"
 			 : "=qm"(fail) : "m"(desc), "r"(type) : "cc", "memory");
 	return !fail;
 }

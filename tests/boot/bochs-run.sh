@@ -63,8 +63,24 @@ RC
 [ -z "$disk2" ] || echo "ata0-slave: type=disk, path=$work/disk2, mode=vvfat, journal=$work/vvfat2.redolog" >> "$work/bochsrc"
 echo c > "$work/dbg"
 
-(cd "$work" && exec bochs -q -f "$work/bochsrc" -rc "$work/dbg" </dev/null >"$work/bochs.out" 2>&1) &
+# Bochs never outlives this script: it is stopped on every way out, and
+# its own timeout ends it should this script be killed outright.
+(cd "$work" && exec timeout -k 10 $((timeout + 30)) bochs -q -f "$work/bochsrc" -rc "$work/dbg" \
+	</dev/null >"$work/bochs.out" 2>&1) &
 pid=$!
+# TERM first; a Bochs that ignores it (seen after a guest reset) is killed.
+stop_bochs() {
+	kill "$pid" 2>/dev/null || return 0
+	for _ in 1 2 3 4 5; do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 1
+	done
+	pkill -KILL -P "$pid" 2>/dev/null
+	kill -KILL "$pid" 2>/dev/null
+}
+trap stop_bochs EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
 tailpid=""
 if [ "$show" = 1 ]; then
 	tail -n +1 -f "$serial" & tailpid=$!
@@ -83,7 +99,7 @@ while [ $SECONDS -lt $deadline ]; do
 	fi
 	sleep 1
 done
-kill "$pid" 2>/dev/null
+stop_bochs
 wait "$pid" 2>/dev/null
 [ -n "$tailpid" ] && { sleep 1; kill "$tailpid" 2>/dev/null; }
 case $rc in

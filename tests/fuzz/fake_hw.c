@@ -153,6 +153,13 @@ bool vmxoff(void) { return true; }
 bool vmclear(uint64_t phys) { (void)phys; return true; }
 bool vmptrld(uint64_t phys) { (void)phys; return true; }
 
+bool invvpid(uint64_t type, uint16_t vpid)
+{
+	if (type != INVVPID_SINGLE_CONTEXT || vpid == 0)
+		fuzz_bug("INVVPID type %llu of VPID %u", (unsigned long long)type, vpid);
+	return true;
+}
+
 bool invept(uint64_t type, uint64_t eptp)
 {
 	if (type != INVEPT_SINGLE_CONTEXT && type != INVEPT_ALL_CONTEXT)

@@ -68,6 +68,7 @@ bool vmxoff(void);
 bool vmclear(uint64_t phys);
 bool vmptrld(uint64_t phys);
 bool invept(uint64_t type, uint64_t eptp);
+bool invvpid(uint64_t type, uint16_t vpid);
 uint64_t vmcs_read_raw(uint32_t field);
 bool vmcs_write_raw(uint32_t field, uint64_t v);
 

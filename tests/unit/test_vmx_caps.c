@@ -327,6 +327,33 @@ static void test_one_invept_type_is_enough(void **state)
 	assert_false(c.ept_1g);
 }
 
+/* VPID needs the control and single-context INVVPID (vmm/vmx_caps.h). */
+static void test_vpid(void **state)
+{
+	struct vmx_cap_msrs m = full();
+	struct vmx_controls c;
+
+	(void)state;
+	m.ept_vpid |= EPT_CAP_INVVPID | EPT_CAP_INVVPID_SINGLE;
+	vmx_controls_compute(&m, &c);
+	assert_true(c.vpid);
+	assert_int_equal(c.proc2 & PROC2_ENABLE_VPID, PROC2_ENABLE_VPID);
+	check_controls_legal(&m, &c);
+	m.ept_vpid &= ~EPT_CAP_INVVPID_SINGLE;
+	vmx_controls_compute(&m, &c);
+	assert_false(c.vpid);
+	assert_int_equal(c.proc2 & PROC2_ENABLE_VPID, 0);
+	m.ept_vpid |= EPT_CAP_INVVPID_SINGLE;
+	m.ept_vpid &= ~EPT_CAP_INVVPID;
+	vmx_controls_compute(&m, &c);
+	assert_false(c.vpid);
+	m.ept_vpid |= EPT_CAP_INVVPID;
+	m.proc2 &= ~((uint64_t)PROC2_ENABLE_VPID << 32);
+	vmx_controls_compute(&m, &c);
+	assert_false(c.vpid);
+	assert_int_equal(c.proc2 & PROC2_ENABLE_VPID, 0);
+}
+
 static void test_forced_exiting(void **state)
 {
 	static const uint32_t forced[] = {
@@ -537,6 +564,7 @@ int main(void)
 		cmocka_unit_test(test_pat_pair),
 		cmocka_unit_test(test_each_required_missing),
 		cmocka_unit_test(test_one_invept_type_is_enough),
+		cmocka_unit_test(test_vpid),
 		cmocka_unit_test(test_forced_exiting),
 		cmocka_unit_test(test_no_secondary_controls),
 		cmocka_unit_test(test_no_ept),
