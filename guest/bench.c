@@ -17,7 +17,7 @@
  * before and after each case's samples: `exits` is the number of VM exits
  * per instruction (hundredths), `reason` the basic exit reason that
  * accounts for most of them and `vmm_mean` the mean TSC cycles the VMM
- * spent handling one (the rest of the round trip is the VMM's entry stub
+ * spent handling one (the rest of the round trip is the VMM's exit entry code
  * and the processor's exit and entry). Lines, [INFO cpu0 bench] prefixed:
  *   BENCH mode=pillbox|bare cpu=<brand string> tsc_overhead=<ticks>
  *   BENCH <case> min=<t> median=<t> n=<instructions> [exits=<e> reason=<R> vmm_mean=<c>]

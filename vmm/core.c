@@ -155,9 +155,8 @@ int core_init(struct boot_info *bi)
 
 		log_err("core", "missing VMX capabilities: %s%s", list,
 			shown < n ? ", and more" : "");
-	}
-	if (n)
 		return CORE_ERR_VMX_CAPS;
+	}
 	vmx_controls_compute(&vmm.caps, &vmm.ctl);
 	vmm.vmcs_revision = (uint32_t)(vmm.caps.basic & VMX_BASIC_REVISION_MASK);
 	vmm.cr_fixed = (struct cr_fixed){
