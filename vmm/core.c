@@ -176,6 +176,7 @@ int core_init(struct boot_info *bi)
 	vmm.host_cr3 = bi->host_cr3;
 	vmm.host_tables_start = bi->host_tables_start;
 	vmm.host_tables_end = bi->host_tables_end;
+	lapic_base_init();
 	rc = build_ept();
 	if (rc)
 		return rc;
@@ -320,6 +321,13 @@ int core_launch_cpu(const struct guest_entry *ge)
 	if (!v) {
 		log_err("vmx", "no per-CPU block left for APIC id %u", cpu_apic_id());
 		return CORE_ERR_NOMEM;
+	}
+	/* Every CPU's xAPIC page is the one page EPT protects (core_init). */
+	if ((rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_ADDR_MASK) != lapic_mmio_base()) {
+		log_err("vmx", "APIC id %u: local APIC at %llx, not at %llx as on the boot CPU",
+			v->apic_id, (unsigned long long)(rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_ADDR_MASK),
+			(unsigned long long)lapic_mmio_base());
+		return CORE_ERR_APIC;
 	}
 	if (v->apic_id == vmm.bi.test_fail_apic) {
 		log_err("vmx", "APIC id %u: refusing to start (test_fail_cpu in the config: "

@@ -70,21 +70,50 @@ bool apic_page_contains(uint64_t gpa)
 	return vmm.apic_page && (gpa & ~(uint64_t)APIC_OFFSET_MASK) == vmm.apic_page;
 }
 
+/* The page is plain physical memory to a CPU whose APIC is globally
+ * disabled or in x2APIC mode (SDM Vol. 3A, 11.4.3 "Enabling or Disabling
+ * the Local APIC", 11.12.2 "x2APIC Register Availability"): the store
+ * goes to the bus at that address, as the guest's own store would. The
+ * address is the page EPT protects, fixed at launch, never one the guest
+ * chose (the base cannot move: vmm/msr_policy.h). */
+static void plain_store(struct vcpu *v, const struct insn_mem_access *a, uint64_t gpa)
+{
+	volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)gpa;
+	uint64_t value = a->kind == INSN_MOV_STORE_IMM ? a->imm : guest_gpr(v, a->reg);
+	uint64_t old = 0;
+
+	if (a->high_byte)
+		value >>= 8;
+	for (unsigned i = 0; i < a->size; i++) {
+		old |= (uint64_t)p[i] << (8 * i);
+		p[i] = (uint8_t)(value >> (8 * i));
+	}
+	if (a->kind == INSN_XCHG_MEM_REG)
+		guest_set_gpr_sized(v, a->reg, a->size, a->high_byte, old);
+}
+
 enum exit_result apic_write_exit(struct vcpu *v, uint64_t gpa)
 {
 	uint8_t bytes[INSN_MAX_LENGTH];
 	unsigned n = fetch_insn(bytes), off = (unsigned)(gpa & APIC_OFFSET_MASK);
+	bool xapic = lapic_xapic_active();
 	struct insn_mem_access a;
 	uint32_t value;
 	int rc;
 
 	rc = n ? insn_decode_mem_access(bytes, n, guest_code_mode(), &a) : INSN_ERR_TRUNCATED;
-	if (rc || a.kind == INSN_MOV_LOAD || a.size != APIC_REG_BYTES) {
-		log_err("apic", "cannot emulate the write to local APIC register %03x at RIP %llx "
-			"(%u bytes fetched, decode %d, operand %u bytes): only 32-bit MOV/XCHG stores "
-			"are supported", off, (unsigned long long)vmcs_readl(VMCS_GUEST_RIP), n, rc,
-			rc ? 0 : a.size);
-		return EXIT_FATAL;
+	if (!rc && a.kind != INSN_MOV_LOAD && !xapic && off + a.size <= APIC_PAGE_SIZE) {
+		plain_store(v, &a, gpa);
+		return EXIT_NEXT_INSN;
+	}
+	if (rc || a.kind == INSN_MOV_LOAD || a.size != APIC_REG_BYTES || !xapic) {
+		log_err("apic", "cannot emulate the write to local APIC page offset %03x at RIP %llx "
+			"(%u bytes fetched, decode %d, operand %u bytes, xAPIC %s): only MOV/XCHG "
+			"stores (32-bit while the xAPIC is on) are supported; #GP",
+			off, (unsigned long long)vmcs_readl(VMCS_GUEST_RIP), n, rc, rc ? 0 : a.size,
+			xapic ? "on" : "off");
+		inject_gp0();
+		return EXIT_RESUME;
 	}
 	value = source_value(v, &a);
 	if (a.kind == INSN_XCHG_MEM_REG)

@@ -2,6 +2,7 @@
 #ifndef PILLBOX_VMM_GUEST_STATE_H
 #define PILLBOX_VMM_GUEST_STATE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "arch/x86_64/vmx.h"
 #include "vmm/vcpu.h"
@@ -28,6 +29,28 @@ static inline void guest_set_gpr(struct vcpu *v, unsigned n, uint64_t val)
 		vmcs_writel(VMCS_GUEST_RSP, val);
 	else
 		v->gpr[n & 15] = val;
+}
+
+/* Writes the low size bytes of val to GPR n as a MOV of that size would
+ * (SDM Vol. 1, 3.4.1.1 "General-Purpose Registers in 64-Bit Mode"): 4
+ * bytes zero-extend to 64 bits, 1 and 2 bytes keep the rest; high_byte
+ * selects AH/CH/DH/BH (bits 15:8). */
+static inline void guest_set_gpr_sized(struct vcpu *v, unsigned n, unsigned size,
+				       bool high_byte, uint64_t val)
+{
+	uint64_t old = guest_gpr(v, n);
+
+	if (size == 4)
+		old = val & 0xFFFFFFFFull;
+	else if (size == 2)
+		old = (old & ~0xFFFFull) | (val & 0xFFFFull);
+	else if (size == 1 && high_byte)
+		old = (old & ~0xFF00ull) | ((val & 0xFFull) << 8);
+	else if (size == 1)
+		old = (old & ~0xFFull) | (val & 0xFFull);
+	else
+		old = val;
+	guest_set_gpr(v, n, old);
 }
 
 /* EDX:EAX as one value, and the reverse (RDMSR, XSETBV conventions). */
