@@ -76,18 +76,11 @@ bool apic_page_contains(uint64_t gpa)
  * goes to the bus at that address, as the guest's own store would. The
  * address is the page EPT protects, fixed at launch, never one the guest
  * chose (the base cannot move: vmm/msr_policy.h). */
-static void plain_store(struct vcpu *v, const struct insn_mem_access *a, uint64_t gpa)
+static void plain_store(struct vcpu *v, const struct insn_mem_access *a, unsigned off)
 {
-	volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)gpa;
 	uint64_t value = a->kind == INSN_MOV_STORE_IMM ? a->imm : guest_gpr(v, a->reg);
-	uint64_t old = 0;
+	uint64_t old = lapic_page_swap(off, a->size, a->high_byte ? value >> 8 : value);
 
-	if (a->high_byte)
-		value >>= 8;
-	for (unsigned i = 0; i < a->size; i++) {
-		old |= (uint64_t)p[i] << (8 * i);
-		p[i] = (uint8_t)(value >> (8 * i));
-	}
 	if (a->kind == INSN_XCHG_MEM_REG)
 		guest_set_gpr_sized(v, a->reg, a->size, a->high_byte, old);
 }
@@ -103,7 +96,7 @@ enum exit_result apic_write_exit(struct vcpu *v, uint64_t gpa)
 
 	rc = n ? insn_decode_mem_access(bytes, n, guest_code_mode(), &a) : INSN_ERR_TRUNCATED;
 	if (!rc && a.kind != INSN_MOV_LOAD && !xapic && off + a.size <= APIC_PAGE_SIZE) {
-		plain_store(v, &a, gpa);
+		plain_store(v, &a, off);
 		return EXIT_NEXT_INSN;
 	}
 	if (rc || a.kind == INSN_MOV_LOAD || a.size != APIC_REG_BYTES || !xapic) {

@@ -40,6 +40,18 @@ void lapic_write(uint32_t offset, uint32_t value)
 	*(volatile uint32_t *)(uintptr_t)(apic_base + offset) = value;
 }
 
+uint64_t lapic_page_swap(uint32_t offset, unsigned size, uint64_t value)
+{
+	volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)(apic_base + offset);
+	uint64_t old = 0;
+
+	for (unsigned i = 0; i < size; i++) {
+		old |= (uint64_t)p[i] << (8 * i);
+		p[i] = (uint8_t)(value >> (8 * i));
+	}
+	return old;
+}
+
 void lapic_send_nmi(uint32_t apic_id)
 {
 	const uint32_t icr = ICR_DM_NMI | ICR_LEVEL_ASSERT | ICR_SH_NONE;

@@ -35,6 +35,11 @@ bool lapic_xapic_active(void);
 uint32_t lapic_read(uint32_t offset);
 void lapic_write(uint32_t offset, uint32_t value);
 
+/* The xAPIC page as plain memory, for a CPU whose APIC does not decode it
+ * (!lapic_xapic_active()): stores the low size bytes of value (1, 2, 4 or
+ * 8, within the page) at offset and returns the bytes it replaced. */
+uint64_t lapic_page_swap(uint32_t offset, unsigned size, uint64_t value);
+
 /* Sends an NMI to the CPU with this APIC id (xAPIC or x2APIC, whichever
  * is on), after a bounded wait for the previous IPI to leave. */
 void lapic_send_nmi(uint32_t apic_id);

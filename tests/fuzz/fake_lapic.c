@@ -12,6 +12,15 @@ uint64_t lapic_mmio_base(void)
 	return fake.apic_base_msr & APIC_BASE_ADDR_MASK;
 }
 
+void lapic_base_init(void)
+{
+}
+
+bool lapic_xapic_active(void)
+{
+	return (fake.apic_base_msr & (APIC_BASE_ENABLE | APIC_BASE_X2APIC)) == APIC_BASE_ENABLE;
+}
+
 bool lapic_x2apic_mode(void)
 {
 	return (fake.apic_base_msr & APIC_BASE_X2APIC) != 0;
@@ -40,6 +49,22 @@ void lapic_write(uint32_t offset, uint32_t value)
 		if ((value & ICR_DM_MASK) == ICR_DM_NMI)
 			fake.nmis_sent++;
 	}
+}
+
+/* The page as memory (APIC off or x2APIC): bytes of its own. */
+static uint8_t fake_page[APIC_PAGE_SIZE];
+
+uint64_t lapic_page_swap(uint32_t offset, unsigned size, uint64_t value)
+{
+	uint64_t old = 0;
+
+	if (offset + size > APIC_PAGE_SIZE || (size != 1 && size != 2 && size != 4 && size != 8))
+		fuzz_bug("xAPIC page store of %u bytes at offset %x", size, offset);
+	for (unsigned i = 0; i < size; i++) {
+		old |= (uint64_t)fake_page[offset + i] << (8 * i);
+		fake_page[offset + i] = (uint8_t)(value >> (8 * i));
+	}
+	return old;
 }
 
 void lapic_send_nmi(uint32_t apic_id)
