@@ -108,7 +108,9 @@ by_reason() {
 
 {
 echo "Pillbox make bench, $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -n)"
-echo "host: $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1), $(nproc) cores; Bochs $(dpkg-query -W -f='${Version}' bochs 2>/dev/null)"
+bochs=$(tests/boot/bochs-bin.sh 2>/dev/null)
+echo "host: $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1), $(nproc) cores; Bochs $(
+	"${bochs:-false}" --help 2>&1 | sed -n 's/.*Bochs x86 Emulator \([^ ]*\).*/\1/p' | head -n 1) (${bochs:-none})"
 echo "guest: Bochs model ${BOCHS_MODEL:-corei7_skylake_x}, $(sed -nE 's/^\[INFO cpu0 bench\] BENCH mode=pillbox cpu=(.*) tsc_overhead=.*/\1/p' "$out/bench-pillbox.serial.txt" 2>/dev/null)"
 echo "commit: $(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet 2>/dev/null || echo ' (tree with local changes)')"
 echo
