@@ -79,6 +79,7 @@ static void run_caged_groups(void)
 	attack_xsetbv();
 	attack_control_registers();
 	attack_misc_instructions();
+	attack_debug_state();
 	attack_hypercalls();
 	if (have_region)
 		attack_hypercall_buffers(region.rbx, region.rcx);

@@ -97,7 +97,8 @@ enum exit_result apic_write_exit(struct vcpu *v, uint64_t gpa)
 	rc = n ? insn_decode_mem_access(bytes, n, guest_code_mode(), &a) : INSN_ERR_TRUNCATED;
 	if (!rc && a.kind != INSN_MOV_LOAD && !xapic && off + a.size <= APIC_PAGE_SIZE) {
 		plain_store(v, &a, off);
-		return EXIT_NEXT_INSN;
+		guest_advance_rip(a.length);
+		return EXIT_RESUME;
 	}
 	if (rc || a.kind == INSN_MOV_LOAD || a.size != APIC_REG_BYTES || !xapic) {
 		log_err("apic", "cannot emulate the write to local APIC page offset %03x at RIP %llx "
@@ -115,9 +116,15 @@ enum exit_result apic_write_exit(struct vcpu *v, uint64_t gpa)
 		uint32_t dest = lapic_read(APIC_REG_ICR_HIGH) >> APIC_XAPIC_DEST_SHIFT;
 		enum exit_result r;
 
-		if (vipi_icr_exit(v, value, dest, &r))
+		if (vipi_icr_exit(v, value, dest, &r)) {
+			if (r == EXIT_NEXT_INSN) {
+				guest_advance_rip(a.length);
+				r = EXIT_RESUME;
+			}
 			return r;
+		}
 	}
 	lapic_write(off, value);
-	return EXIT_NEXT_INSN;
+	guest_advance_rip(a.length);
+	return EXIT_RESUME;
 }

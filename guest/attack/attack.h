@@ -48,6 +48,9 @@ void attack_apic_modes(void);
 void attack_xsetbv(void);
 void attack_control_registers(void);
 void attack_misc_instructions(void);
+/* DR7 and breakpoints across exits, single step over an emulated
+ * instruction, RF in the frame of an injected fault. */
+void attack_debug_state(void);
 void attack_hypercalls(void);
 /* Out-of-range buffers and sizes for the calls that write guest memory. */
 void attack_hypercall_buffers(uint64_t region_base, uint64_t region_size);

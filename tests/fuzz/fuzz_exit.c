@@ -553,7 +553,9 @@ static void check_entry_event(void)
 }
 
 /* RIP moves only by the dispatcher's advance (old RIP + instruction
- * length, once, for an instruction the VMM emulated) or to the INIT or
+ * length, once, for an instruction the VMM emulated; for an EPT violation
+ * the decoded length, 1 to 15 bytes, as the exit's length field is
+ * undefined there: SDM Vol. 3C, 28.2.5) or to the INIT or
  * SIPI start (vmm/init_sipi.c); never advanced after such a reset or
  * with an exception injected (faults leave RIP on the instruction). */
 static bool check_rip(unsigned basic, bool failed, uint64_t rip0, uint64_t len, bool *reset)
@@ -568,7 +570,8 @@ static bool check_rip(unsigned basic, bool failed, uint64_t rip0, uint64_t len, 
 
 		if (w == INIT_RIP || w == SIPI_RIP) {
 			*reset = true;
-		} else if (w == prev + len) {
+		} else if (w == prev + len ||
+			   (basic == EXIT_REASON_EPT_VIOLATION && w > prev && w - prev <= INSN_LEN_MAX)) {
 			if (advanced || failed || !may_advance(basic) || *reset)
 				fuzz_bug("RIP advanced %llx -> %llx (reason %u, %s)",
 					 (unsigned long long)prev, (unsigned long long)w, basic,
