@@ -94,9 +94,10 @@ static int build_ept(void)
 		return CORE_ERR_NOMEM;
 	}
 	vmm.eptp = ept_eptp(vmm.ept_pml4);
-	/* The local APIC page: reads pass, writes exit (vmm/exit_apic.c). */
+	/* The local APIC page: reads and fetches go to the APIC (or the bus)
+	 * as on the bare CPU; writes exit (vmm/exit_apic.c). */
 	if (cfg.hole_count == 2) {
-		if (ept_set_4k(&vmm.pages, vmm.ept_pml4, apic, apic, EPT_READ, MEMTYPE_UC)) {
+		if (ept_set_4k(&vmm.pages, vmm.ept_pml4, apic, apic, EPT_READ | EPT_EXEC, MEMTYPE_UC)) {
 			log_err("ept", "cannot map the local APIC page %llx", (unsigned long long)apic);
 			return CORE_ERR_NOMEM;
 		}
