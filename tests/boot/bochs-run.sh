@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Boots a folder as an ATA FAT disk (vvfat) in Bochs with OVMF and watches
-# COM1. Ends Bochs (by its own process id) as soon as the serial log shows
-# the final marker; the timeout is only the backstop.
+# COM1. Ends Bochs (by its own process id) as soon as a whole line of the
+# serial log matches the final marker (grep -E): the last line the test
+# expects, or a failure line. The timeout is only the backstop.
 #
 #   bochs-run.sh --esp DIR [--disk2 DIR] [--cpus N] [--model M] [--serial FILE]
 #                [--marker REGEX] [--timeout SECONDS] [--show] [--memory MB]
@@ -99,10 +100,24 @@ if [ "$show" = 1 ]; then
 	tail -n +1 -f "$serial" & tailpid=$!
 fi
 
+# The serial log up to its last newline: Bochs writes it a byte at a time,
+# and a marker that matched the start of a line being written would stop
+# Bochs before the rest of it (which the test checks) is there.
+whole_lines() {
+	local n
+	n=$(stat -c %s "$serial")
+	[ "$n" -gt 0 ] || return 0
+	if [ "$(tail -c +"$n" "$serial" | head -c 1 | od -An -tx1)" = " 0a" ]; then
+		head -c "$n" "$serial"
+	else
+		head -c "$n" "$serial" | sed '$d'
+	fi
+}
+
 rc=124
 deadline=$((SECONDS + timeout))
 while [ $SECONDS -lt $deadline ]; do
-	if [ -n "$marker" ] && grep -qaE "$marker" "$serial"; then
+	if [ -n "$marker" ] && whole_lines | grep -qaE "$marker"; then
 		rc=0
 		break
 	fi
