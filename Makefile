@@ -136,7 +136,7 @@ test: deps
 	@tests/run-all.sh
 
 # The demo: Debian's stock kernel boots under Pillbox on 2 CPUs in Bochs
-# and checks from inside that it does (about 3 minutes, docs/linux-guest.md).
+# and checks from inside that it does (about a minute, docs/linux-guest.md).
 run: deps
 	@$(MAKE) --no-print-directory all
 	@LINUX_RUNS=pillbox LINUX_SHOW=1 bash tests/boot/test-bochs-linux.sh
@@ -146,7 +146,7 @@ run: deps
 qemu: usb
 	@bash tests/boot/qemu-kvm.sh
 
-# The short demo: the firmware as the guest and the guest self-test (30 s).
+# The short demo: the firmware as the guest and the guest self-test (10 s).
 run-selftest: deps
 	@$(MAKE) --no-print-directory all
 	@tests/boot/bochs-run.sh --esp $(ESP) --show --marker 'selftest done|VMM halted' --timeout 300
