@@ -20,7 +20,7 @@
 #  4. footprint: HC_FOOTPRINT (pillbox-info footprint) and the VMM's own
 #     footprint and EPT lines, for the Linux boot (2 CPUs, 512 MiB) and for
 #     a 1-CPU guest of BENCH_BIG_MEMORY MiB (guest/vmminfo.efi; 2048, the
-#     most Bochs 2.7 accepts: it does not start with 4096).
+#     most Bochs accepts, 2.7 and 3.0 alike: "memory: host=" 1 to 2048).
 #
 # Environment: BENCH_IDLE (s, 3), BENCH_BIG_MEMORY (MiB, 2048; 0 skips
 # that boot), BENCH_PARTS ("efi linux big", the default: which parts run;
