@@ -8,6 +8,7 @@
 #include "vmm/log.h"
 #include "vmm/vmx_errors.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/msr.h"
 
 void vmexit_dispatch(struct vcpu *v);
 __attribute__((noreturn)) void vmresume_failed(struct vcpu *v);
@@ -37,10 +38,13 @@ void inject_exception(unsigned vector, bool has_error, uint32_t error_code)
 void guest_advance_rip(unsigned len)
 {
 	uint64_t rip = vmcs_readl(VMCS_GUEST_RIP) + len;
+	bool long_mode = (vmcs_read64(VMCS_GUEST_EFER) & EFER_LMA) &&
+			 (vmcs_read32(VMCS_GUEST_CS_AR) & AR_L);
 	uint32_t intr = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
 	uint64_t rflags = vmcs_readl(VMCS_GUEST_RFLAGS);
 
-	vmcs_writel(VMCS_GUEST_RIP, rip);
+	/* EIP wraps at 4 GiB outside 64-bit mode. */
+	vmcs_writel(VMCS_GUEST_RIP, long_mode ? rip : rip & 0xFFFFFFFFull);
 	if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
 		vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY,
 			     intr & ~(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));

@@ -40,15 +40,23 @@ void lapic_write(uint32_t offset, uint32_t value)
 	*(volatile uint32_t *)(uintptr_t)(apic_base + offset) = value;
 }
 
+uint64_t lapic_page_load(uint32_t offset, unsigned size)
+{
+	volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)(apic_base + offset);
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < size; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
 uint64_t lapic_page_swap(uint32_t offset, unsigned size, uint64_t value)
 {
 	volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)(apic_base + offset);
-	uint64_t old = 0;
+	uint64_t old = lapic_page_load(offset, size);
 
-	for (unsigned i = 0; i < size; i++) {
-		old |= (uint64_t)p[i] << (8 * i);
+	for (unsigned i = 0; i < size; i++)
 		p[i] = (uint8_t)(value >> (8 * i));
-	}
 	return old;
 }
 

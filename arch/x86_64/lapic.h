@@ -36,9 +36,11 @@ uint32_t lapic_read(uint32_t offset);
 void lapic_write(uint32_t offset, uint32_t value);
 
 /* The xAPIC page as plain memory, for a CPU whose APIC does not decode it
- * (!lapic_xapic_active()): stores the low size bytes of value (1, 2, 4 or
- * 8, within the page) at offset and returns the bytes it replaced. */
+ * (!lapic_xapic_active()): lapic_page_swap() stores the low size bytes of
+ * value (1, 2, 4 or 8, within the page) at offset and returns the bytes it
+ * replaced; lapic_page_load() reads them. */
 uint64_t lapic_page_swap(uint32_t offset, unsigned size, uint64_t value);
+uint64_t lapic_page_load(uint32_t offset, unsigned size);
 
 /* Sends an NMI to the CPU with this APIC id (xAPIC or x2APIC, whichever
  * is on), after a bounded wait for the previous IPI to leave. */

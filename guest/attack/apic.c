@@ -7,7 +7,9 @@
  * mode change as 11.12.5 "x2APIC State Transitions" allows; then the old
  * page is plain memory to that CPU (11.4.3, 11.12.2), and stores to it
  * must neither stop the VMM nor reach its memory (HC_INTEGRITY, taken by
- * guest/attack.c before and after). */
+ * guest/attack.c before and after). The stores use every form the VMM
+ * completes for the guest: MOV of each width, the read-modify-write ALU
+ * and bit forms, REP STOS (memset) and MOVS. */
 #include <efi.h>
 #include <efilib.h>
 #include "arch/x86_64/cpu.h"
@@ -63,6 +65,77 @@ static void do_xchg(void *arg)
 	s->swapped = v;
 }
 
+/* The read-modify-write and string forms on a live xAPIC register (the
+ * TPR, bits 7:0 read/write): each result as the bare CPU gives it. */
+struct rmw_probe {
+	volatile uint32_t *reg;
+	uint32_t after[7];
+	uint64_t flags[2];
+	uint64_t rdi_moved, rsi_moved, rcx_after;
+};
+
+#define RFLAGS_CF 0x1ull
+#define RFLAGS_ZF 0x40ull
+
+static void do_forms(void *arg)
+{
+	struct rmw_probe *p = arg;
+	volatile uint32_t *reg = p->reg;
+	uint32_t src = 0x50;
+	uint64_t f, rdi, rsi, rcx;
+
+	__asm__ volatile("andl $0, %1; pushfq; popq %0" : "=r"(f), "+m"(*reg) : : "cc");
+	p->flags[0] = f;
+	p->after[0] = *reg;
+	__asm__ volatile("orl $0x20, %0" : "+m"(*reg) : : "cc");
+	p->after[1] = *reg;
+	__asm__ volatile("btsl $4, %0" : "+m"(*reg) : : "cc");
+	p->after[2] = *reg;
+	__asm__ volatile("btrl $5, %1; pushfq; popq %0" : "=r"(f), "+m"(*reg) : : "cc");
+	p->flags[1] = f;
+	p->after[3] = *reg;
+	__asm__ volatile("lock xorl $0x30, %0" : "+m"(*reg) : : "cc");
+	p->after[4] = *reg;
+	rdi = (uint64_t)(uintptr_t)reg;
+	rcx = 1;
+	__asm__ volatile("cld; rep stosl" : "+D"(rdi), "+c"(rcx) : "a"(0x40u) : "memory");
+	p->after[5] = *reg;
+	p->rdi_moved = rdi - (uint64_t)(uintptr_t)reg;
+	p->rcx_after = rcx;
+	rdi = (uint64_t)(uintptr_t)reg;
+	rsi = (uint64_t)(uintptr_t)&src;
+	__asm__ volatile("cld; movsl" : "+D"(rdi), "+S"(rsi) : : "memory");
+	p->after[6] = *reg;
+	p->rsi_moved = rsi - (uint64_t)(uintptr_t)&src;
+}
+
+static void write_forms(volatile uint32_t *tpr)
+{
+	static const uint32_t want[7] = { 0, 0x20, 0x30, 0x10, 0x20, 0x40, 0x50 };
+	struct rmw_probe p;
+	uint32_t saved = *tpr;
+	char why[WHY_MAX] = "";
+	int vec;
+
+	memset(&p, 0, sizeof(p));
+	p.reg = tpr;
+	vec = cage_call(RING0, do_forms, &p);
+	*tpr = saved;
+	if (vec != NO_FAULT)
+		why_add(why, "%s", vector_name(vec));
+	for (unsigned i = 0; i < 7; i++)
+		if (p.after[i] != want[i])
+			why_add(why, "step %u: TPR %x, expected %x", i, p.after[i], want[i]);
+	if (!(p.flags[0] & RFLAGS_ZF) || !(p.flags[1] & RFLAGS_CF))
+		why_add(why, "flags %llx after AND 0 (ZF expected), %llx after BTR of a set bit "
+			"(CF expected)", (unsigned long long)p.flags[0], (unsigned long long)p.flags[1]);
+	if (p.rdi_moved != 4 || p.rcx_after != 0 || p.rsi_moved != 4)
+		why_add(why, "REP STOSD moved RDI by %llu, left RCX %llu; MOVSD moved RSI by %llu",
+			(unsigned long long)p.rdi_moved, (unsigned long long)p.rcx_after,
+			(unsigned long long)p.rsi_moved);
+	result("apic-write-forms-xapic", why[0] == 0, why);
+}
+
 void attack_apic_base(uint64_t region_base)
 {
 	uint64_t cur = apic_base_now(), keep = cur & (APIC_BASE_BSP | APIC_BASE_ENABLE);
@@ -87,6 +160,15 @@ void attack_apic_base(uint64_t region_base)
 	resultf("apic-registers-after-refused-moves", vec == NO_FAULT && s.swapped == s.value &&
 		*tpr == s.value, "MOV/XCHG of the TPR gave %s, swapped %x, TPR %x, expected %x",
 		vector_name(vec), s.swapped, *tpr, s.value);
+	write_forms(tpr);
+}
+
+/* memset() over the page: REP STOSB, a byte at a time. */
+static void memset_page(uint64_t page)
+{
+	uint64_t rdi = page, rcx = APIC_PAGE_BYTES;
+
+	__asm__ volatile("cld; rep stosb" : "+D"(rdi), "+c"(rcx) : "a"(0x41u) : "memory");
 }
 
 /* Stores of every width over the page, as plain memory stores. */
@@ -112,6 +194,7 @@ static void EFIAPI ap_disable_and_store(void *arg)
 
 	wrmsr(MSR_IA32_APIC_BASE, cur & ~(APIC_BASE_ENABLE | APIC_BASE_X2APIC));
 	store_over_page(r->page);
+	memset_page(r->page);
 	r->msr_after = rdmsr(MSR_IA32_APIC_BASE);
 	r->done = true;
 }
@@ -147,6 +230,7 @@ void attack_apic_modes(void)
 	if (!(cur & APIC_BASE_X2APIC))
 		wrmsr(MSR_IA32_APIC_BASE, cur | APIC_BASE_X2APIC);
 	store_over_page(page);
+	memset_page(page);
 	resultf("apic-x2apic-stores-run", rdmsr(MSR_IA32_APIC_BASE) == (cur | APIC_BASE_X2APIC),
 		"IA32_APIC_BASE %llx after the switch to x2APIC and the stores, expected %llx",
 		(unsigned long long)rdmsr(MSR_IA32_APIC_BASE),

@@ -47,7 +47,7 @@ checks="$checks rdmsr-vmx-capabilities-gp wrmsr-vmx-capabilities-gp rdmsr-featur
 	wrmsr-ring3-gp
 	apic-base-move-onto-vmm-gp apic-base-move-onto-vmm-x2apic-gp
 	apic-base-move-onto-vmm-disabled-gp apic-base-move-next-page-gp apic-base-reserved-bit-gp
-	apic-base-extd-without-en-gp apic-registers-after-refused-moves
+	apic-base-extd-without-en-gp apic-registers-after-refused-moves apic-write-forms-xapic
 	xsetbv-osxsave-off-ud xsetbv-reserved-bit10-gp xsetbv-reserved-bit63-gp xsetbv-unsupported-gp
 	xsetbv-no-x87-gp xsetbv-zero-gp xsetbv-avx-without-sse-gp xsetbv-avx512-partial-gp
 	xsetbv-index1-gp xsetbv-index-high-gp xsetbv-ring3-gp xsetbv-current-value-runs

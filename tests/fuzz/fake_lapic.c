@@ -67,6 +67,17 @@ uint64_t lapic_page_swap(uint32_t offset, unsigned size, uint64_t value)
 	return old;
 }
 
+uint64_t lapic_page_load(uint32_t offset, unsigned size)
+{
+	uint64_t v = 0;
+
+	if (offset + size > APIC_PAGE_SIZE || (size != 1 && size != 2 && size != 4 && size != 8))
+		fuzz_bug("xAPIC page load of %u bytes at offset %x", size, offset);
+	for (unsigned i = 0; i < size; i++)
+		v |= (uint64_t)fake_page[offset + i] << (8 * i);
+	return v;
+}
+
 void lapic_send_nmi(uint32_t apic_id)
 {
 	const uint32_t icr = ICR_DM_NMI | ICR_LEVEL_ASSERT | ICR_SH_NONE;

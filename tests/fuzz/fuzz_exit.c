@@ -571,7 +571,7 @@ static bool check_rip(unsigned basic, bool failed, uint64_t rip0, uint64_t len, 
 		if (w == INIT_RIP || w == SIPI_RIP) {
 			*reset = true;
 		} else if (w == prev + len ||
-			   (basic == EXIT_REASON_EPT_VIOLATION && w > prev && w - prev <= INSN_LEN_MAX)) {
+			   (basic == EXIT_REASON_EPT_VIOLATION && w - prev - 1 < INSN_LEN_MAX)) {
 			if (advanced || failed || !may_advance(basic) || *reset)
 				fuzz_bug("RIP advanced %llx -> %llx (reason %u, %s)",
 					 (unsigned long long)prev, (unsigned long long)w, basic,

@@ -10,7 +10,7 @@ HOST_LDLIBS := -lcmocka
 
 UNIT_DIR := tests/unit
 UNIT_NAMES := mtrr ept host_paging config cpuid_policy msr_policy cr_policy \
-	exit_table vmx_caps fmt init_sipi guest_paging insn_decode apic_icr log_ring
+	exit_table vmx_caps fmt init_sipi guest_paging insn_decode insn_alu apic_icr log_ring
 UNIT_TESTS := $(addprefix $(BUILD)/$(UNIT_DIR)/test_,$(UNIT_NAMES))
 
 # Sources linked into each test besides tests/unit/test_<name>.c.
@@ -26,6 +26,7 @@ UNIT_SRCS_vmx_caps := vmm/vmx_caps.c
 UNIT_SRCS_fmt := vmm/fmt.c
 UNIT_SRCS_init_sipi := vmm/init_sipi.c
 UNIT_SRCS_insn_decode := vmm/insn_decode.c
+UNIT_SRCS_insn_alu := vmm/insn_alu.c
 UNIT_SRCS_apic_icr := vmm/apic_icr.c
 UNIT_SRCS_guest_paging := vmm/guest_paging.c
 UNIT_SRCS_log_ring := vmm/log_ring.c
