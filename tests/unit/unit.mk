@@ -10,7 +10,8 @@ HOST_LDLIBS := -lcmocka
 
 UNIT_DIR := tests/unit
 UNIT_NAMES := mtrr ept host_paging config cpuid_policy msr_policy cr_policy \
-	exit_table vmx_caps fmt init_sipi guest_paging insn_decode insn_alu apic_icr log_ring
+	exit_table vmx_caps fmt init_sipi guest_paging insn_decode insn_alu apic_icr log_ring \
+	memtype_msr
 UNIT_TESTS := $(addprefix $(BUILD)/$(UNIT_DIR)/test_,$(UNIT_NAMES))
 
 # Sources linked into each test besides tests/unit/test_<name>.c.
@@ -30,6 +31,7 @@ UNIT_SRCS_insn_alu := vmm/insn_alu.c
 UNIT_SRCS_apic_icr := vmm/apic_icr.c
 UNIT_SRCS_guest_paging := vmm/guest_paging.c
 UNIT_SRCS_log_ring := vmm/log_ring.c
+UNIT_SRCS_memtype_msr := vmm/memtype_msr.c ept/mtrr.c
 
 unit_host_obj = $(patsubst %.c,$(BUILD)/host/%.o,$(1))
 unit_test_srcs = $(UNIT_DIR)/test_$(1).c $(UNIT_SRCS_$(1))
