@@ -13,6 +13,7 @@ void guest_paging_mode_now(struct guest_paging_mode *m, uint64_t *pdpte)
 		.cr3 = vmcs_readl(VMCS_GUEST_CR3),
 		.cr4 = vmcs_readl(VMCS_GUEST_CR4),
 		.efer = vmcs_read64(VMCS_GUEST_EFER),
+		.rflags = vmcs_readl(VMCS_GUEST_RFLAGS),
 		.maxphyaddr = vmm.maxphyaddr,
 		.pdpte = NULL,
 	};
@@ -41,7 +42,7 @@ static int write_pieces(uint64_t la, size_t len, bool user, struct write_piece *
 	size_t done = 0;
 
 	*n = 0;
-	if (len > GUEST_WRITE_MAX)
+	if (len > GUEST_WRITE_MAX || la + len < la)
 		return GP_INVALID;
 	guest_paging_mode_now(&m, pdpte);
 	while (done < len) {

@@ -25,6 +25,7 @@
 #define PG_PS           (1ull << 7)   /* PDE/PDPTE: maps a page; PTE: PAT */
 #define PG_XD           (1ull << 63)
 #define PG_TOP_BIT      63u
+#define RFLAGS_AC       (1ull << 18)
 
 #define PG_PAGE_SHIFT   12u
 #define PG_PAGE_SIZE    (1ull << PG_PAGE_SHIFT)
@@ -281,6 +282,22 @@ static int walk_pae(const struct guest_paging_mode *m, struct gp_walk *w,
 	return walk_tables(w, pdpte & w->addr_mask, PAE_LEVELS, la, gpa);
 }
 
+int guest_pae_pdptes(uint64_t cr3, unsigned maxphyaddr, guest_phys_read_fn rd, void *ctx,
+		     uint64_t out[4])
+{
+	struct guest_paging_mode m = { .maxphyaddr = maxphyaddr };
+	uint64_t pdpte[PAE_PDPTE_COUNT];
+	uint64_t rsvd = PAE_PDPTE_RSVD | bit_range(PG_TOP_BIT, phys_bits(&m));
+
+	if (!rd(ctx, cr3 & PAE_CR3_MASK, pdpte, sizeof(pdpte)))
+		return GP_READ_FAILED;
+	for (unsigned i = 0; i < PAE_PDPTE_COUNT; i++)
+		if ((pdpte[i] & PG_P) && (pdpte[i] & rsvd))
+			return GP_RESERVED;
+	memcpy(out, pdpte, sizeof(pdpte));
+	return GP_OK;
+}
+
 /* 5.5 "4-Level Paging and 5-Level Paging": CR3 bits M-1:12 -> PML5 or
  * PML4; la must be canonical. */
 static int walk_long(const struct guest_paging_mode *m, struct gp_walk *w,
@@ -297,13 +314,18 @@ static int walk_long(const struct guest_paging_mode *m, struct gp_walk *w,
 /* 5.6 "Access Rights", for the rights gathered over the walk (a PAE PDPTE
  * has no R/W or U/S bit and restricts nothing): a user-mode access needs
  * U/S = 1 in every entry; a user-mode write R/W = 1 in every entry; a
- * supervisor-mode write R/W = 1 in every entry when CR0.WP = 1. */
+ * supervisor-mode write R/W = 1 in every entry when CR0.WP = 1; with
+ * CR4.SMAP = 1 and RFLAGS.AC = 0, a supervisor-mode access to a user-mode
+ * address (U/S = 1 in every entry) is not allowed (5.6.1 "Determination
+ * of Access Rights"). Protection keys are not checked (docs/security.md). */
 static bool access_allowed(const struct guest_paging_mode *m, uint64_t rights,
 			   unsigned access)
 {
 	bool user = access & GP_ACCESS_USER, write = access & GP_ACCESS_WRITE;
 
 	if (user && !(rights & PG_US))
+		return false;
+	if (!user && (rights & PG_US) && (m->cr4 & CR4_SMAP) && !(m->rflags & RFLAGS_AC))
 		return false;
 	if (write && (user || (m->cr0 & CR0_WP)) && !(rights & PG_RW))
 		return false;

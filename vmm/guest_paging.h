@@ -52,6 +52,8 @@
  * (PAE) or MAXPHYADDR-1:12; PCID, PWT/PCD and LAM bits are ignored. */
 struct guest_paging_mode {
 	uint64_t cr0, cr3, cr4, efer;
+	/* RFLAGS: its AC bit lifts SMAP for supervisor accesses (5.6.1). */
+	uint64_t rflags;
 	/* CPUID.80000008H:EAX[7:0]; 0 is taken as 36, others are clamped
 	 * to [32, 52]. */
 	unsigned maxphyaddr;
@@ -99,6 +101,16 @@ int guest_linear_to_phys(const struct guest_paging_mode *m, uint64_t la,
 int guest_linear_to_phys_access(const struct guest_paging_mode *m, uint64_t la,
 				unsigned access, guest_phys_read_fn rd, void *ctx,
 				uint64_t *gpa);
+
+/* The four PDPTEs a MOV to CR0, CR3 or CR4 loads when it leaves PAE
+ * paging on (5.4.1 "PDPTE Registers"), read from the PDPT at cr3 bits
+ * 31:5 into out[]. GP_OK; GP_RESERVED if a present PDPTE has a reserved
+ * bit set (bits 2:1, 8:5, 63:MAXPHYADDR), which makes that MOV #GP;
+ * GP_READ_FAILED if the table cannot be read. With EPT, VM entry takes
+ * the PDPTEs from the VMCS (Vol. 3C, 27.3.2.4), so an emulated MOV must
+ * put them there. */
+int guest_pae_pdptes(uint64_t cr3, unsigned maxphyaddr, guest_phys_read_fn rd, void *ctx,
+		     uint64_t out[4]);
 
 /* Reads len (at most GUEST_READ_MAX) bytes at la into buf, each page
  * translated on its own (an instruction crossing a page boundary may

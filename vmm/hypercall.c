@@ -10,6 +10,7 @@
 #include "vmm/log_buffer.h"
 #include "vmm/vcpu.h"
 #include "vmm/vmm.h"
+#include "arch/x86_64/msr.h"
 
 /* HC_LOG_READ copies through a bounce buffer of this size on the host
  * stack. */
@@ -25,9 +26,29 @@ static bool user_call_allowed(uint64_t nr)
 	return nr == HC_PING || nr == HC_EXIT_STATS || nr == HC_LOG_READ || nr == HC_FOOTPRINT;
 }
 
+/* Outside 64-bit mode the arguments are 32-bit registers and a buffer is
+ * an offset in DS, its linear address wrapping at 4 GiB (docs/hypercalls.md;
+ * SDM Vol. 3A, 3.4 "Logical and Linear Addresses"). */
+static bool caller_64bit(void)
+{
+	return (vmcs_read64(VMCS_GUEST_EFER) & EFER_LMA) && (vmcs_read32(VMCS_GUEST_CS_AR) & AR_L);
+}
+
+static uint64_t arg(const struct vcpu *v, unsigned reg)
+{
+	return caller_64bit() ? v->gpr[reg] : v->gpr[reg] & 0xFFFFFFFFull;
+}
+
+static uint64_t buffer_la(const struct vcpu *v, unsigned reg)
+{
+	if (caller_64bit())
+		return v->gpr[reg];
+	return (vmcs_readl(VMCS_GUEST_DS_BASE) + (v->gpr[reg] & 0xFFFFFFFFull)) & 0xFFFFFFFFull;
+}
+
 static int64_t exit_stats(struct vcpu *v, bool user)
 {
-	uint64_t index = v->gpr[GPR_RBX], buf = v->gpr[GPR_RCX], size = v->gpr[GPR_RDX];
+	uint64_t index = arg(v, GPR_RBX), buf = buffer_la(v, GPR_RCX), size = arg(v, GPR_RDX);
 	struct hc_exit_stats rec;
 	const struct vcpu *t;
 
@@ -62,7 +83,7 @@ static int64_t exit_stats(struct vcpu *v, bool user)
  * with RBX = the bytes copied before it. */
 static int64_t log_read(struct vcpu *v, bool user)
 {
-	uint64_t buf = v->gpr[GPR_RBX], size = v->gpr[GPR_RCX];
+	uint64_t buf = buffer_la(v, GPR_RBX), size = arg(v, GPR_RCX);
 	uint64_t cursor = v->gpr[GPR_RDX], next = cursor, oldest = 0;
 	char chunk[LOG_CHUNK];
 	uint64_t done = 0;

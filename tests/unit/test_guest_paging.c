@@ -1121,6 +1121,67 @@ static void test_access_32bit_pae_none(void **state)
 	assert_int_equal(access_err(f, &none, 0x1234, USR | WR), GP_OK);
 }
 
+/* SMAP (SDM Vol. 3A, 5.6.1): with CR4.SMAP = 1 a supervisor access to a
+ * user page (U/S = 1 at every level) is refused unless RFLAGS.AC = 1;
+ * one supervisor level makes it a supervisor page. */
+static void test_access_smap_sdm_5_6_1(void **state)
+{
+	struct fake_mem *f = *state;
+	struct guest_paging_mode m = mode_long(L_PML4, false);
+	const uint64_t walk[] = { L_PML4E, L_PDPTE, L_PDE, L_PTE };
+
+	build_long(f);
+	set_bits(f, walk, 4, US, true);
+	assert_int_equal(access_err(f, &m, L_LA4, WR), GP_OK);
+	m.cr4 |= CR4_SMAP;
+	assert_int_equal(access_err(f, &m, L_LA4, WR), GP_PROTECTION);
+	assert_int_equal(access_err(f, &m, L_LA4, 0), GP_PROTECTION);
+	assert_int_equal(access_err(f, &m, L_LA4, USR | WR), GP_OK);
+	m.rflags |= 1ull << 18;   /* AC */
+	assert_int_equal(access_err(f, &m, L_LA4, WR), GP_OK);
+	m.rflags = 0;
+	set_bits(f, &walk[3], 1, US, false);
+	assert_int_equal(access_err(f, &m, L_LA4, WR), GP_OK);
+}
+
+/* MOV to CR0/CR3/CR4 into PAE paging loads the four PDPTEs from CR3 bits
+ * 31:5; a present one with a reserved bit (2:1, 8:5, 63:MAXPHYADDR) is
+ * #GP (SDM Vol. 3A, 5.4.1 "PDPTE Registers"). */
+static void test_pae_pdptes_sdm_5_4_1(void **state)
+{
+	struct fake_mem *f = *state;
+	uint64_t out[4] = { 0 }, *pdpt = (uint64_t *)(f->bytes + 0x3020);
+
+	pdpt[0] = 0x5001;                    /* present */
+	pdpt[1] = 0;                         /* not present: bits ignored */
+	pdpt[2] = 0x6001;
+	pdpt[3] = 0xFFFFFFFFFFFFFFFEull;     /* not present, all else set */
+	/* CR3 bits 4:0 and 63:32 are not part of the address. */
+	assert_int_equal(guest_pae_pdptes(0x3020 | 0x18, MODE_MAXPHY, mem_read, f, out), GP_OK);
+	assert_int_equal(out[0], 0x5001);
+	assert_int_equal(out[2], 0x6001);
+	assert_int_equal(out[3], 0xFFFFFFFFFFFFFFFEull);
+	assert_int_equal(f->log[0].gpa, 0x3020);
+	assert_int_equal(f->log[0].len, 32);
+	for (unsigned b = 1; b <= 8; b++) {
+		if (b == 3 || b == 4)   /* PWT, PCD */
+			continue;
+		pdpt[1] = 0x7001 | BIT(b);
+		memset(out, 0, sizeof(out));
+		assert_int_equal(guest_pae_pdptes(0x3020, MODE_MAXPHY, mem_read, f, out),
+				 GP_RESERVED);
+		assert_int_equal(out[0], 0);   /* nothing loaded on #GP */
+	}
+	pdpt[1] = 0x7001 | BIT(3) | BIT(4);
+	assert_int_equal(guest_pae_pdptes(0x3020, MODE_MAXPHY, mem_read, f, out), GP_OK);
+	pdpt[1] = 0x7001 | BIT(MODE_MAXPHY);
+	assert_int_equal(guest_pae_pdptes(0x3020, MODE_MAXPHY, mem_read, f, out), GP_RESERVED);
+	pdpt[1] = 0x7001 | XD;               /* bit 63 is reserved in a PDPTE */
+	assert_int_equal(guest_pae_pdptes(0x3020, MODE_MAXPHY, mem_read, f, out), GP_RESERVED);
+	f->fail_at = f->reads + 1;
+	assert_int_equal(guest_pae_pdptes(0x3020, MODE_MAXPHY, mem_read, f, out), GP_READ_FAILED);
+}
+
 /* Every test gets a fresh, zeroed fake memory. */
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
@@ -1135,6 +1196,7 @@ int main(void)
 		T(test_pae_reserved),
 		T(test_pae_2m),
 		T(test_pae_pdpte_registers),
+		T(test_pae_pdptes_sdm_5_4_1),
 		T(test_4level_4k),
 		T(test_4level_reserved),
 		T(test_4level_2m),
@@ -1148,6 +1210,7 @@ int main(void)
 		T(test_read_lengths),
 		T(test_read_wrap_32bit),
 		T(test_access_4level),
+		T(test_access_smap_sdm_5_6_1),
 		T(test_access_32bit_pae_none),
 	};
 
