@@ -4,11 +4,18 @@
 # the build of Debian 13's source package that `make deps` leaves in a
 # cache outside the clone, once per machine (tests/boot/build-bochs.sh).
 #   bochs-bin.sh   prints the binary's path; exit 1 and a hint if none
-# Sourced (build-bochs.sh), it only sets bochs_version, bochs_cache_dirs
+# Sourced (build-bochs.sh), it only sets bochs_version, bochs_build, bochs_cache_dirs
 # and bochs_path.
 set -u
 # The source package make deps builds where apt has no Bochs >= 3.0.
 bochs_version=3.0+dfsg-1
+# The build's own name in the cache: a new one whenever the build changes.
+# b2: configured --disable-show-ips. With show-ips, Bochs logs the "ips ="
+# line from its SIGALRM handler through stdio; when the alarm lands while
+# Bochs itself is writing its log (every logged VM exit), the handler waits
+# for the stdio lock the interrupted code holds: Bochs hangs for good (seen
+# here: a single-threaded bochs in futex_do_wait, mid-boot).
+bochs_build=bochs-$bochs_version-b2
 # Where that build lives: the machine's cache (make deps as root, CI), then
 # the user's (make deps without root). Outside the clone, so that a fresh
 # clone reuses it.
@@ -23,8 +30,8 @@ bochs_path() {
 		return 0
 	fi
 	for d in $bochs_cache_dirs; do
-		[ -x "$d/bochs-$bochs_version/bin/bochs" ] || continue
-		echo "$d/bochs-$bochs_version/bin/bochs"
+		[ -x "$d/$bochs_build/bin/bochs" ] || continue
+		echo "$d/$bochs_build/bin/bochs"
 		return 0
 	done
 	return 1

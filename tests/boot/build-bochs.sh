@@ -35,7 +35,7 @@ fi
 # ---- the source build ---------------------------------------------------
 cache=/var/cache/pillbox
 [ -z "$SUDO" ] || cache=${bochs_cache_dirs##* }   # without root: the user's cache
-final=$cache/bochs-$bochs_version
+final=$cache/$bochs_build
 mkdir -p "$cache" || die "cannot create $cache"
 # One build at a time per cache; a make deps that waited here finds the
 # other's result.
@@ -99,19 +99,21 @@ orig=$tmp/src/bochs_${bochs_version%-*}.orig.tar.xz
 
 # Debian's patches only change the sample bochsrc and the install paths:
 # the upstream tarball is built as it is. No GUI (nogui), no debugger, no
-# sound: bochs-run.sh's bochsrc matches.
+# sound: bochs-run.sh's bochsrc matches. No show-ips: see bochs_build in
+# bochs-bin.sh.
 mkdir "$tmp/tree" && tar -xJf "$orig" -C "$tmp/tree" --strip-components=1 || die "cannot unpack $orig"
-log=$cache/bochs-$bochs_version.build.log
+log=$cache/$bochs_build.build.log
 (cd "$tmp/tree" &&
 	./configure --enable-x86-64 --enable-vmx=2 --enable-smp --enable-cpu-level=6 \
 		--enable-all-optimizations --enable-avx --enable-evex --enable-pci --enable-usb \
-		--enable-usb-xhci --enable-cdrom --with-nogui --without-x11 --without-x --disable-docbook &&
+		--enable-usb-xhci --enable-cdrom --with-nogui --without-x11 --without-x --disable-docbook \
+		--disable-show-ips &&
 	make -j"$(nproc)") >"$log" 2>&1 ||
 	die "the build failed; last lines of $log: $(tail -n 3 "$log" | paste -sd ' ' -)"
 
 # Into the cache in one rename: an interrupted build leaves no
 # bochs-<version>/bin/bochs that bochs-bin.sh would take for a finished one.
-stage=$(mktemp -d "$cache/.bochs-$bochs_version.XXXXXX") || die "cannot write to $cache"
+stage=$(mktemp -d "$cache/.$bochs_build.XXXXXX") || die "cannot write to $cache"
 mkdir "$stage/bin" &&
 	install -m 755 "$tmp/tree/bochs" "$stage/bin/bochs" &&
 	echo "Debian's bochs $bochs_version from $archive (trixie), built $(date -u '+%F %R UTC')" >"$stage/SOURCE" &&
