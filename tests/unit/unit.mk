@@ -12,6 +12,8 @@ UNIT_DIR := tests/unit
 UNIT_NAMES := mtrr ept host_paging config cpuid_policy msr_policy cr_policy \
 	exit_table vmx_caps fmt init_sipi guest_paging insn_decode insn_alu apic_icr log_ring \
 	memtype_msr
+# ACPI sleep requests: the tables (boot/acpi.c), the PM1 policy (vmm/pm1_policy.c).
+UNIT_NAMES += acpi pm1_policy
 UNIT_TESTS := $(addprefix $(BUILD)/$(UNIT_DIR)/test_,$(UNIT_NAMES))
 
 # Sources linked into each test besides tests/unit/test_<name>.c.
@@ -32,6 +34,8 @@ UNIT_SRCS_apic_icr := vmm/apic_icr.c
 UNIT_SRCS_guest_paging := vmm/guest_paging.c
 UNIT_SRCS_log_ring := vmm/log_ring.c
 UNIT_SRCS_memtype_msr := vmm/memtype_msr.c ept/mtrr.c
+UNIT_SRCS_acpi := boot/acpi.c
+UNIT_SRCS_pm1_policy := vmm/pm1_policy.c
 
 unit_host_obj = $(patsubst %.c,$(BUILD)/host/%.o,$(1))
 unit_test_srcs = $(UNIT_DIR)/test_$(1).c $(UNIT_SRCS_$(1))
