@@ -40,6 +40,27 @@ enum exit_result handle_invd(struct vcpu *v)
 	return EXIT_NEXT_INSN;
 }
 
+/* Task switches always exit in VMX non-root operation (SDM Vol. 3C, 26.2
+ * "Other Causes of VM Exits"; qualification in 28.2.1, Table 28-2): a
+ * 32-bit guest's CALL, JMP or IRET to a TSS, or an event through a task
+ * gate. Pillbox does not emulate the switch (loading a whole task state
+ * from guest memory): the guest gets #GP(0) at the instruction that asked
+ * for it (an event through a task gate becomes a #GP, which then
+ * escalates as the guest's IDT decides), and a log line; the VMM goes on.
+ * 64-bit mode has no task switching. */
+enum exit_result handle_task_switch(struct vcpu *v)
+{
+	uint64_t qual = vmcs_readl(VMCS_EXIT_QUALIFICATION);
+
+	(void)v;
+	log_warn("exit", "task switch to TSS selector %04llx (source %llu) at RIP %llx: "
+		 "not emulated, #GP", (unsigned long long)(qual & 0xFFFFu),
+		 (unsigned long long)((qual >> 30) & 3u),
+		 (unsigned long long)vmcs_readl(VMCS_GUEST_RIP));
+	inject_gp0();
+	return EXIT_RESUME;
+}
+
 /* XSETBV (SDM Vol. 1, 13.3; Vol. 2, XSETBV "Protected Mode Exceptions"):
  * #UD if CR4.OSXSAVE = 0, #GP(0) if CPL > 0, ECX != 0, or the value is not
  * a valid XCR0 for this CPU; else written for the guest. XCR0 is shared

@@ -4,13 +4,15 @@
  * No hole: tests/unit/test_exit_table.c checks every entry. */
 #include <stddef.h>
 #include "vmm/exit_table.h"
+#include "vmm/exit_io.h"
 
 #define H(reason, fn, text) [EXIT_REASON_##reason] = { fn, text }
 
 static const struct exit_handler exit_table[EXIT_REASON_MAX + 1] = {
 	/* Exceptions are not intercepted (exception bitmap 0); NMIs exit
 	 * (the VMM's IPI kick) and are given back to the guest when they are
-	 * not ours. External interrupts go straight to the guest. */
+	 * not ours, at its NMI window (vmm/vnmi.h). External interrupts go
+	 * straight to the guest. */
 	H(EXCEPTION_NMI, handle_exception_nmi, "exception or NMI"),
 	H(EXTERNAL_INTERRUPT, handle_unexpected, "external interrupt"),
 	H(TRIPLE_FAULT, handle_triple_fault, "triple fault"),
@@ -19,9 +21,9 @@ static const struct exit_handler exit_table[EXIT_REASON_MAX + 1] = {
 	H(IO_SMI, handle_unexpected, "I/O SMI"),
 	H(OTHER_SMI, handle_unexpected, "other SMI"),
 	H(INTERRUPT_WINDOW, handle_unexpected, "interrupt window"),
-	H(NMI_WINDOW, handle_unexpected, "NMI window"),
-	/* 64-bit guests cannot switch tasks; not emulated. */
-	H(TASK_SWITCH, handle_unexpected, "task switch"),
+	H(NMI_WINDOW, handle_nmi_window, "NMI window"),
+	/* Not emulated: #GP to the guest (vmm/exit_insn.c). */
+	H(TASK_SWITCH, handle_task_switch, "task switch"),
 	H(CPUID, handle_cpuid, "CPUID"),
 	/* CPUID hides SMX; GETSEC with CR4.SMXE=0 is #UD on real hardware. */
 	H(GETSEC, handle_undefined_opcode, "GETSEC"),
@@ -43,7 +45,8 @@ static const struct exit_handler exit_table[EXIT_REASON_MAX + 1] = {
 	H(VMXON, handle_vmx_instruction, "VMXON"),
 	H(CR_ACCESS, handle_cr_access, "control-register access"),
 	H(DR_ACCESS, handle_unexpected, "MOV DR"),
-	H(IO_INSTRUCTION, handle_unexpected, "I/O instruction"),
+	/* Only the ACPI PM1 ports of a sleep request (vmm/exit_io.c). */
+	H(IO_INSTRUCTION, handle_io_instruction, "I/O instruction"),
 	H(RDMSR, handle_rdmsr, "RDMSR"),
 	H(WRMSR, handle_wrmsr, "WRMSR"),
 	H(INVALID_GUEST_STATE, handle_entry_failure, "VM-entry failure: invalid guest state"),

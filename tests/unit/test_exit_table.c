@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "vmm/exit_table.h"
+#include "vmm/exit_io.h"
 
 static const char *last_called;
 
@@ -26,6 +27,7 @@ static const char *last_called;
 STUB(handle_cpuid)
 STUB(handle_xsetbv)
 STUB(handle_invd)
+STUB(handle_task_switch)
 STUB(handle_vmcall)
 STUB(handle_vmx_instruction)
 STUB(handle_undefined_opcode)
@@ -35,6 +37,8 @@ STUB(handle_cr_access)
 STUB(handle_triple_fault)
 STUB(handle_init_signal)
 STUB(handle_exception_nmi)
+STUB(handle_nmi_window)
+STUB(handle_io_instruction)
 STUB(handle_sipi)
 STUB(handle_ept_violation)
 STUB(handle_ept_misconfig)
@@ -149,6 +153,7 @@ static void test_emulated_instructions(void **state)
 	EXPECT(CPUID, handle_cpuid);
 	EXPECT(XSETBV, handle_xsetbv);
 	EXPECT(INVD, handle_invd);
+	EXPECT(TASK_SWITCH, handle_task_switch);
 	EXPECT(VMCALL, handle_vmcall);
 	EXPECT(RDMSR, handle_rdmsr);
 	EXPECT(WRMSR, handle_wrmsr);
@@ -157,8 +162,10 @@ static void test_emulated_instructions(void **state)
 	EXPECT(INIT_SIGNAL, handle_init_signal);
 	EXPECT(SIPI, handle_sipi);
 	EXPECT(EXCEPTION_NMI, handle_exception_nmi);
+	EXPECT(NMI_WINDOW, handle_nmi_window);
 	EXPECT(EPT_VIOLATION, handle_ept_violation);
 	EXPECT(EPT_MISCONFIG, handle_ept_misconfig);
+	EXPECT(IO_INSTRUCTION, handle_io_instruction);
 	/* RDMSR and WRMSR are distinct handlers, not swapped. */
 	assert_ptr_not_equal(exit_handler_for(EXIT_REASON_RDMSR)->handler,
 			     exit_handler_for(EXIT_REASON_WRMSR)->handler);
