@@ -6,6 +6,7 @@
  * later refusal leaves only IA32_FEATURE_CONTROL's lock (SDM 24.7) and
  * frees the VMM region. */
 #include "boot/loader.h"
+#include "boot/acpi.h"
 #include "arch/x86_64/cpu.h"
 #include "vmm/hypercall.h"
 
@@ -50,6 +51,7 @@ static EFI_STATUS start_vmm(const struct cpu_facts *facts, const struct boot_con
 			BS->FreePages(region.base, region.size / 4096);
 		return st;
 	}
+	acpi_fill_boot_info(region.bi); /* sleep requests the VMM refuses */
 	host_cr3 = region.bi->host_cr3;
 	rc = core_call((core_init_fn)((uintptr_t)region.base + region.core->init_off), region.bi,
 		       host_cr3);

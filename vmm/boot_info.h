@@ -4,10 +4,11 @@
 #ifndef PILLBOX_VMM_BOOT_INFO_H
 #define PILLBOX_VMM_BOOT_INFO_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define BOOT_INFO_MAGIC   0x4f464e49544f4f42ull /* "BOOTINFO" */
-#define BOOT_INFO_VERSION 1u
+#define BOOT_INFO_VERSION 2u
 #define BOOT_INFO_MAX_CPUS 64u
 
 struct boot_info {
@@ -25,6 +26,17 @@ struct boot_info {
 	uint32_t cpu_count;     /* CPUs the pool was sized for */
 	uint32_t test_fail_apic; /* fault injection: refuse this APIC id */
 	uint32_t flags;         /* BOOT_INFO_F_* */
+	/* ACPI sleep requests (boot/acpi.c fills them, vmm/exit_io.c uses
+	 * them): the I/O ports of the PM1a and PM1b control registers and of
+	 * the PM1a status register (ACPI 6.4, 4.8.4.2.1 "PM1 Control
+	 * Registers", 4.8.4.1.1 "PM1 Status Registers"), 0: none or not in
+	 * I/O space; and for each sleep state S0-S5 (index 0-5; 6, 7 unused)
+	 * the set of SLP_TYP values its \_Sx package gives for PM1a and for
+	 * PM1b, as a bit mask (bit t: SLP_TYP t), 0: no \_Sx package. */
+	uint16_t pm1a_cnt, pm1b_cnt;
+	uint16_t pm1a_sts, reserved0;  /* reserved0 is 0 */
+	uint8_t slp_typ_a[8];
+	uint8_t slp_typ_b[8];
 };
 
 /* The read-only hypercalls marked "user" in vmm/hypercall.h are allowed
@@ -33,7 +45,12 @@ struct boot_info {
 
 #define BOOT_INFO_NO_FAIL 0xFFFFFFFFu
 
-_Static_assert(sizeof(struct boot_info) == 96, "boot_info layout is ABI");
+#define BOOT_INFO_SLEEP_STATES 6u /* S0-S5 */
+
+_Static_assert(sizeof(struct boot_info) == 120, "boot_info layout is ABI");
+_Static_assert(offsetof(struct boot_info, pm1a_cnt) == 96 &&
+	       offsetof(struct boot_info, slp_typ_a) == 104 &&
+	       offsetof(struct boot_info, slp_typ_b) == 112, "boot_info layout is ABI");
 
 /* The loader calls into the core only through arch/x86_64/core_call.S,
  * which switches to host_cr3 for the call: the core then runs on its own

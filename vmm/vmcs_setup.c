@@ -3,6 +3,7 @@
  * 27.2-27.3 "Checks on VMX Controls and Host-State Area" / "Checking and
  * Loading Guest State" that these values must pass. */
 #include "vmm/vmcs_setup.h"
+#include "vmm/exit_io.h"
 #include "vmm/vcpu.h"
 #include "vmm/vmm.h"
 #include "arch/x86_64/cpu.h"
@@ -36,6 +37,7 @@ void vmcs_setup_controls(struct vcpu *v)
 	vmcs_write64(VMCS_EPT_POINTER, vmm.eptp);
 	vmcs_writel(VMCS_CR0_GUEST_HOST_MASK, cr0_guest_host_mask(&vmm.cr_fixed));
 	vmcs_writel(VMCS_CR4_GUEST_HOST_MASK, cr4_guest_host_mask(&vmm.cr_fixed));
+	io_exits_setup(); /* ACPI sleep requests (vmm/exit_io.h) */
 }
 
 void vmcs_setup_host(struct vcpu *v)

@@ -317,6 +317,7 @@ static bool may_advance(unsigned basic)
 	case EXIT_REASON_WRMSR:
 	case EXIT_REASON_EPT_VIOLATION:
 	case EXIT_REASON_XSETBV:
+	case EXIT_REASON_IO_INSTRUCTION: /* IN/OUT done for the guest (vmm/exit_io.c) */
 		return true;
 	default:
 		return false;
@@ -594,8 +595,8 @@ static bool check_rip(unsigned basic, bool failed, uint64_t rip0, uint64_t len, 
 }
 
 /* GPRs a handler may change (the rest are the guest's): CPUID RAX-RDX,
- * RDMSR EDX:EAX, hypercalls RAX-RDX (docs/hypercalls.md), MOV from CR3
- * one register, an APIC XCHG one register; INIT/SIPI reset them all. */
+ * RDMSR EDX:EAX, IN AL/AX/EAX, hypercalls RAX-RDX (docs/hypercalls.md),
+ * MOV from CR3 one register, an APIC XCHG one register; INIT/SIPI reset them all. */
 static void check_gprs(unsigned basic, const struct vcpu *v, const uint64_t *before)
 {
 	uint32_t allowed = 0;
@@ -607,6 +608,9 @@ static void check_gprs(unsigned basic, const struct vcpu *v, const uint64_t *bef
 		break;
 	case EXIT_REASON_RDMSR:
 		allowed = (1u << GPR_RAX) | (1u << GPR_RDX);
+		break;
+	case EXIT_REASON_IO_INSTRUCTION: /* IN: AL, AX or EAX */
+		allowed = 1u << GPR_RAX;
 		break;
 	case EXIT_REASON_CR_ACCESS:
 		allowed = 1u << ((fake_vmcs_get(VMCS_EXIT_QUALIFICATION) >> 8) & 0xF);
