@@ -316,6 +316,7 @@ if [[ " $runs " == *" pillbox "* ]] && run pillbox ""; then
 	refuse "$log" no-vmm-error '^\[ERROR cpu[0-9]+ '
 	refuse "$log" no-vmm-halted 'VMM halted'
 	info_checks
+	check s3-refused "$(s3_why "$log")"
 	[ $fails -eq $before ] || show_tail
 fi
 

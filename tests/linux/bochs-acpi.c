@@ -13,8 +13,10 @@
  * (their APIC ids), no I/O APIC, PC-AT compatible 8259s (Linux runs in
  * virtual-wire mode, every processor online). FADT: the PIIX4 power
  * management block of Bochs's i440FX (PM1 event and control, PM timer),
- * enabled here if the firmware has not; DSDT: only \_S5 (soft off, which
- * Bochs implements: "poweroff" ends the emulation). No PCI host bridge is
+ * enabled here if the firmware has not; DSDT: \_S3 (suspend to RAM:
+ * Bochs resets the machine, as the PIIX4's S3 does, so that the Linux test
+ * sees a request that is not refused) and \_S5 (soft off, which Bochs
+ * implements: "poweroff" ends the emulation). No PCI host bridge is
  * described, so Linux scans no PCI bus (nothing in the test needs one).
  * If the firmware already has ACPI tables (QEMU, real hardware), nothing is
  * installed.
@@ -107,9 +109,11 @@ struct __attribute__((packed)) madt {
 	struct madt_lapic lapic[MAX_CPUS];
 };
 
-/* DefinitionBlock body: Name (_S5, Package () { 0, 0, 0, 0 }), i.e.
- * SLP_TYP 0, which the PIIX4 (and Bochs) take as soft off. */
+/* DefinitionBlock body: Name (_S3, Package () { 1, 1, 0, 0 }) and
+ * Name (_S5, Package () { 0, 0, 0, 0 }): SLP_TYP 1 and 0, which the PIIX4
+ * (and Bochs) take as suspend to RAM and soft off (AML: ACPI 6.4, 20.2). */
 static const UINT8 dsdt_aml[] = {
+	0x08, '_', 'S', '3', '_', 0x12, 0x06, 0x04, 0x01, 0x01, 0x00, 0x00,
 	0x08, '_', 'S', '5', '_', 0x12, 0x06, 0x04, 0x00, 0x00, 0x00, 0x00,
 };
 

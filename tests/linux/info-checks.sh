@@ -78,3 +78,13 @@ info_ring_why() {
 		echo "no 'log end bytes=N cursor=N' line"
 	fi
 }
+
+# s3_why SERIAL_LOG: the guest's ACPI S3 request was refused by the VMM,
+# which logged it (vmm/exit_io.c), and Linux went on under the VMM on
+# every CPU (tests/linux/init, s3_check).
+s3_why() {
+	grep -qaE '^\[WARN cpu[0-9]+ acpi\] guest request for ACPI S3 refused' "$1" ||
+		echo "the VMM logged no refused S3 request"
+	grep -qaE '^pillbox-linux: S3: after the request, .*: ok$' "$1" ||
+		echo "Linux did not go on under the VMM: $(grep -a '^pillbox-linux: S3: ' "$1" | tail -n 1)"
+}
