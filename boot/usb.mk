@@ -16,8 +16,8 @@
 
 .PHONY: usb sign
 
-USB_IMG        := $(BUILD)/pillbox-usb.img
-USB_SIGNED_IMG := $(BUILD)/pillbox-usb-signed.img
+USB_IMG        = $(BUILD)/$(USB_IMG_NAME)
+USB_SIGNED_IMG = $(BUILD)/$(USB_IMG_NAME:.img=-signed.img)
 # Layout, in MiB: the disk, the partition's start and size. The partition
 # ends 1 MiB before the end of the disk, which leaves room for the backup
 # GPT (the last 33 sectors).
@@ -29,7 +29,22 @@ USB_ESP_LAST      := $(shell echo $$((($(USB_ESP_START_MIB) + $(USB_ESP_MIB)) * 
 USB_ESP_LABEL     := PILLBOX
 USB_ESP_NAME      := EFI system partition
 # The user-facing default configuration (not the tests' one in build/esp).
+# make usb CHECK=selftest|initsipi|bench: the same image, but pillbox.cfg
+# starts that guest check program (image = \EFI\pillbox\NAME.efi,
+# args = NAME), as a hardware check whose report a user can send
+# (docs/usb.md, "A hardware check"); written to build/pillbox-usb-NAME.img.
+USB_CHECKS := selftest initsipi bench
+CHECK ?=
+ifneq ($(CHECK),)
+ifeq ($(filter $(CHECK),$(USB_CHECKS)),)
+$(error make usb: CHECK=$(CHECK) is not a guest check program; choose one of: $(USB_CHECKS))
+endif
+USB_CFG := $(BUILD)/usb/pillbox-$(CHECK).cfg
+USB_IMG_NAME := pillbox-usb-$(CHECK).img
+else
 USB_CFG := boot/pillbox.cfg.example
+USB_IMG_NAME := pillbox-usb.img
+endif
 # The folders and files on the partition: "source:destination" pairs; the
 # sources of the EFI programs are in build/esp/ (make all).
 USB_DIRS := EFI EFI/BOOT EFI/pillbox
@@ -71,6 +86,16 @@ endef
 
 usb: all $(USB_IMG)
 	@echo "USB image: $(USB_IMG) ($(USB_IMG_MIB) MiB; write it to a stick as docs/usb.md says)"
+
+# The example configuration with image and args set to the check program.
+$(BUILD)/usb/pillbox-%.cfg: boot/pillbox.cfg.example boot/usb.mk
+	@mkdir -p $(@D)
+	$(Q){ printf '# make usb CHECK=%s: this stick starts the guest check program %s.efi\n' $* $*; \
+	  printf '# under Pillbox; its report goes to the screen and COM1 (docs/usb.md).\n\n'; \
+	  sed -e 's/^image =$$/image = \\EFI\\pillbox\\$*.efi/' -e 's/^args =$$/args = $*/' $<; } >$@.tmp
+	$(Q)grep -qx 'image = \\EFI\\pillbox\\$*.efi' $@.tmp && grep -qx 'args = $*' $@.tmp || \
+	  { echo "make usb: $< has no empty 'image =' and 'args =' lines to set"; rm -f $@.tmp; exit 1; }
+	$(Q)mv $@.tmp $@
 
 $(USB_IMG): $(USB_SRCS) boot/usb.mk
 	$(call usb_image,$@,$(USB_FILES))

@@ -24,6 +24,12 @@
 #                    Boot####", and OVMF went on to another boot option
 #   firmware-map     the EFI shell (OVMF's next boot option) maps the stick's
 #                    partition as ...USB(...)/HD(1,GPT,<its GUID>,0x800,0x1F000)
+#   check-images     `make usb CHECK=NAME` for each guest check program
+#                    (selftest, initsipi, bench) makes build/pillbox-usb-
+#                    NAME.img whose pillbox.cfg starts it: "image =
+#                    \EFI\pillbox\NAME.efi", "args = NAME", the program on
+#                    the stick; CHECK=nonsense is refused naming the choices
+#                    (not checked with --image)
 #   secure-boot-signed    with Secure Boot on (Debian's OVMF "snakeoil"
 #                    build, whose test certificate is in db), the image of
 #                    `make sign` with that certificate's key is started
@@ -57,7 +63,7 @@ done
 
 TEST_STEM=qemu-usb
 . tests/boot/qemu-lib.sh
-FILE_CASES="partition-table filesystem files"
+FILE_CASES="partition-table filesystem files check-images"
 BOOT_CASES="from-usb config refusal firmware-map"
 SB_CASES="secure-boot-signed secure-boot-unsigned"
 # The layout docs/usb.md describes (boot/usb.mk makes it).
@@ -194,6 +200,36 @@ if [ -z "$problems" ]; then
 	pass files
 else
 	fail files "$(echo "$problems" | paste -sd ';' -)"
+fi
+
+# ---- the images of make usb CHECK=NAME ------------------------------------
+check_images() {
+	local name img cfg out
+	for name in selftest initsipi bench; do
+		img=build/pillbox-usb-$name.img
+		if ! make --no-print-directory usb CHECK=$name >"$work/make-$name.log" 2>&1; then
+			echo "make usb CHECK=$name failed: $(tail -n 2 "$work/make-$name.log" | tr '\n' ' ')"
+			continue
+		fi
+		cfg=$(mtype -i "$img@@1M" ::/EFI/BOOT/pillbox.cfg 2>&1 | tr -d '\r')
+		grep -qxF "image = \\EFI\\pillbox\\$name.efi" <<<"$cfg" ||
+			echo "$img: pillbox.cfg has no line 'image = \\EFI\\pillbox\\$name.efi'"
+		grep -qx "args = $name" <<<"$cfg" || echo "$img: pillbox.cfg has no line 'args = $name'"
+		mdir -b -i "$img@@1M" "::/EFI/pillbox/$name.efi" >/dev/null 2>&1 ||
+			echo "$img: no EFI/pillbox/$name.efi"
+	done
+	out=$(make --no-print-directory usb CHECK=nonsense 2>&1) &&
+		echo "make usb CHECK=nonsense did not fail"
+	grep -q "choose one of: selftest initsipi bench" <<<"$out" ||
+		echo "make usb CHECK=nonsense: '$out' names no choices"
+}
+if [ "$compare_efi" = 1 ]; then
+	problems=$(check_images)
+	if [ -z "$problems" ]; then
+		pass check-images
+	else
+		fail check-images "$(echo "$problems" | paste -sd ';' -)"
+	fi
 fi
 
 # ---- booting it -----------------------------------------------------------
