@@ -27,7 +27,7 @@ __attribute__((interrupt)) static void on_gp(struct interrupt_frame *f, uint64_t
 	f->rip = guest_fault_recover;
 }
 
-static void set_gate(struct idt_gate *g, void *handler)
+void guest_gate_set(struct idt_gate *g, void *handler)
 {
 	uint64_t a = (uint64_t)(uintptr_t)handler;
 
@@ -51,8 +51,8 @@ void guest_fault_arm(void)
 	idt = (struct idt_gate *)(uintptr_t)idtr.base;
 	saved_ud = idt[VEC_UD];
 	saved_gp = idt[VEC_GP];
-	set_gate(&idt[VEC_UD], on_ud);
-	set_gate(&idt[VEC_GP], on_gp);
+	guest_gate_set(&idt[VEC_UD], on_ud);
+	guest_gate_set(&idt[VEC_GP], on_gp);
 }
 
 void guest_fault_disarm(void)

@@ -15,6 +15,11 @@
 extern volatile int guest_fault_vector;
 extern volatile uint64_t guest_fault_recover;
 
+struct idt_gate;
+/* Points an IDT gate of the firmware's at handler: a 64-bit interrupt
+ * gate, DPL 0, the current code segment, no IST. */
+void guest_gate_set(struct idt_gate *g, void *handler);
+
 void guest_fault_arm(void);     /* install handlers, cli */
 void guest_fault_disarm(void);  /* restore the firmware's gates and IF */
 

@@ -15,6 +15,16 @@
  * wait bounded.
  * Cases, one line each, [INFO cpuN initsipi] PASS <name> or
  * [ERROR cpuN initsipi] FAIL <name>: why:
+ *   logical-init-physical-sipi  run first: INIT with logical destination
+ *                            (the AP's logical id set through EFI MP
+ *                            services; flat model, 11.6.2.2 "Logical
+ *                            Destination Mode"), which the VMM forwards to
+ *                            the bus, so that the AP takes a real INIT
+ *                            (its INIT VM exit, the receiver side of
+ *                            vmm/exit_init_sipi.c); 10 ms; SIPI, 200 us,
+ *                            SIPI with physical destination (INIT has
+ *                            cleared the logical id, 11.4.7.3): the AP
+ *                            arrives exactly once
  *   init-sipi-sipi-delays    INIT, 10 ms, SIPI, 200 us, SIPI (9.4.4.1):
  *                            the AP arrives exactly once
  *   init-sipi-sipi-no-delay  the same back to back (only the ICR's
@@ -163,6 +173,12 @@ extern const uint8_t initsipi_tramp_end[] __attribute__((visibility("hidden")));
 #define ICR_INIT               (ICR_DM_INIT | ICR_LEVEL_ASSERT | ICR_TRIGGER_LEVEL)
 #define ICR_SIPI(vector)       (ICR_DM_STARTUP | ICR_LEVEL_ASSERT | (vector))
 #define ICR_SH_ALL_EXCL        (3u << 18)   /* destination shorthand */
+#define ICR_DEST_LOGICAL       (1u << 11)
+#define APIC_LDR               0x0D0u
+#define APIC_DFR               0x0E0u
+#define APIC_DFR_FLAT          0xFFFFFFFFu  /* flat model, 11.6.2.2 */
+#define LDR_SHIFT              24           /* logical APIC id: LDR bits 31:24 */
+#define MP_TIMEOUT_US          1000000u
 #define ICR_NO_DEST            0u           /* ignored with a shorthand */
 #define ICR_IDLE_POLLS         1000000u
 #define RFLAGS_IF              (1ull << 9)
@@ -500,6 +516,73 @@ static void case_init_sipi_all_excluding_self(const struct target *t)
 	result(name, why[0] == '\0', why);
 }
 
+/* Runs on the AP through EFI MP services: its logical APIC id, flat
+ * model (xAPIC registers, which the VMM writes for it). No UEFI service
+ * and no log call here. */
+struct logical_id {
+	uintptr_t apic_mmio;
+	uint32_t ldr;
+	volatile uint32_t done;
+};
+
+static VOID EFIAPI set_logical_id(VOID *arg)
+{
+	struct logical_id *l = arg;
+
+	*(volatile uint32_t *)(l->apic_mmio + APIC_DFR) = APIC_DFR_FLAT;
+	*(volatile uint32_t *)(l->apic_mmio + APIC_LDR) = l->ldr;
+	__atomic_store_n(&l->done, 1, __ATOMIC_RELEASE);
+}
+
+/* The receiver side of INIT/SIPI: an IPI the VMM does not emulate
+ * (logical destination) reaches the AP as a real INIT. The start-up IPIs
+ * are physical, as an OS sends them; the VMM forwards them to an AP that
+ * waits for a real SIPI. */
+static void case_logical_init_physical_sipi(const struct target *t)
+{
+	static EFI_GUID mp_guid = EFI_MP_SERVICES_PROTOCOL_GUID;
+	static struct logical_id l;
+	EFI_MP_SERVICES_PROTOCOL *mp = NULL;
+	char why[WHY_MAX] = "";
+	uint32_t bsp_ldr, bit;
+	EFI_STATUS st;
+	bool ok;
+
+	if (t->x2apic) {
+		result("logical-init-physical-sipi", false, "the APIC is in x2APIC mode: the "
+		       "logical destination is not settable (11.12.10.2)");
+		return;
+	}
+	/* A logical id bit the BSP does not have: the INIT is for the AP only. */
+	bsp_ldr = *apic_reg(t, APIC_LDR) >> LDR_SHIFT;
+	for (bit = 1; bit < 0x100 && (bsp_ldr & bit); bit <<= 1)
+		;
+	if (EFI_ERROR(LibLocateProtocol(&mp_guid, (void **)&mp)) || !mp || bit >= 0x100) {
+		result("logical-init-physical-sipi", false,
+		       "no MP services, or no logical id bit free of the BSP's");
+		return;
+	}
+	memset(&l, 0, sizeof(l));
+	l.apic_mmio = t->apic_mmio;
+	l.ldr = bit << LDR_SHIFT;
+	st = mp->StartupThisAP(mp, set_logical_id, t->number, NULL, MP_TIMEOUT_US, &l, NULL);
+	if (EFI_ERROR(st) || !__atomic_load_n(&l.done, __ATOMIC_ACQUIRE)) {
+		fmt_snprintf(why, sizeof(why), "setting the AP's logical id through MP services "
+			     "failed (EFI status %llx)", (unsigned long long)st);
+		result("logical-init-physical-sipi", false, why);
+		return;
+	}
+	mailbox_reset(t->mb);
+	ok = send_or_why(t, bit, ICR_INIT | ICR_DEST_LOGICAL, "logical INIT", why);
+	BS->Stall(INIT_DELAY_US);
+	for (unsigned i = 0; ok && i < 2; i++) {
+		if (i)
+			BS->Stall(SIPI_DELAY_US);
+		ok = send_or_why(t, t->apic_id, ICR_SIPI(t->vector), "SIPI", why);
+	}
+	result("logical-init-physical-sipi", ok && await_single_arrival(t, why), why);
+}
+
 /* ---- set-up ------------------------------------------------------------ */
 
 enum setup_result { SETUP_OK, SETUP_NO_AP, SETUP_FAILED };
@@ -637,6 +720,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		result("setup", false, why);
 		break;
 	case SETUP_OK:
+		case_logical_init_physical_sipi(&t);
 		case_init_sipi_sipi(&t, "init-sipi-sipi-delays", true);
 		case_init_sipi_sipi(&t, "init-sipi-sipi-no-delay", false);
 		case_second_sipi_ignored(&t);

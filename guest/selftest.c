@@ -3,6 +3,8 @@
  *   [INFO cpuN selftest] PASS <name>   or   [ERROR cpuN selftest] FAIL <name>: why
  * then "summary: pass=N fail=M" and "selftest done" (the boot test's final
  * marker). Every check states the architectural result it expects.
+ * "nmi-self-counts-1-2-3": three NMIs the CPU sends itself reach its NMI
+ * handler three times, as on the bare CPU (each IRET ends NMI blocking).
  * The SMP checks run last: CPUID on every enabled application processor
  * through EFI MP services ("ap-signature-apic<N>" per AP, N its APIC id)
  * and "smp-cpu-count" (every enabled AP reached; the only SMP line on a
@@ -11,10 +13,13 @@
 #include <efi.h>
 #include <efilib.h>
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/descriptors.h"
+#include "arch/x86_64/lapic.h"
 #include "boot/console.h"
 #include "boot/mp_services.h"
 #include "guest/guest_check.h"
 #include "guest/guest_fault.h"
+#include "vmm/apic_icr.h"
 #include "vmm/cpuid_policy.h"
 #include "vmm/exit_reasons.h"
 #include "vmm/fmt.h"
@@ -326,6 +331,86 @@ static void test_info_calls(void)
 	       "the VMM integrity hash changed during the information calls");
 }
 
+/* ---- NMIs ----------------------------------------------------------- */
+
+#define NMI_SENDS 3u
+#define NMI_WAIT_SPINS 2000000u
+#define VEC_NMI 2u
+#define RFLAGS_IF (1ull << 9)
+
+struct nmi_frame {
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
+static volatile uint32_t nmi_count;
+
+/* Counts and returns with IRET, which ends the CPU's NMI blocking (Vol. 3A,
+ * 7.7 "Nonmaskable Interrupt (NMI)"). */
+__attribute__((interrupt)) static void on_nmi(struct nmi_frame *f)
+{
+	(void)f;
+	nmi_count++;
+}
+
+/* An NMI to this CPU's own APIC id (11.6.1, ICR; 11.12.9 in x2APIC mode),
+ * which under Pillbox the VMM performs and then injects. */
+static void send_self_nmi(uint64_t apic_base_msr)
+{
+	const uint32_t icr = ICR_DM_NMI | ICR_LEVEL_ASSERT | ICR_SH_NONE;
+	unsigned id = cpu_apic_id();
+	volatile uint32_t *page;
+
+	if (apic_base_msr & APIC_BASE_X2APIC) {
+		wrmsr(MSR_X2APIC_ICR, ((uint64_t)id << 32) | icr);
+		return;
+	}
+	page = (volatile uint32_t *)(uintptr_t)(apic_base_msr & APIC_BASE_ADDR_MASK);
+	page[APIC_REG_ICR_HIGH / 4] = id << APIC_XAPIC_DEST_SHIFT;
+	page[APIC_REG_ICR_LOW / 4] = icr;
+}
+
+/* Three self-NMIs, each awaited: the handler must count 1, 2, 3. Without
+ * virtual NMIs a VMM that injects the first leaves the guest NMI-blocked
+ * for good (the guest's IRET does not end blocking that NMI exiting
+ * keeps), and the count stays at 1. */
+static void test_nmi_self(void)
+{
+	uint64_t apic = rdmsr(MSR_IA32_APIC_BASE), rflags = read_rflags();
+	uint32_t seen[NMI_SENDS];
+	struct desc_ptr idtr;
+	struct idt_gate *idt, saved;
+	char why[WHY_MAX] = "";
+	bool ok = true;
+
+	if (!(apic & APIC_BASE_ENABLE)) {
+		result("nmi-self-counts-1-2-3", false, "the local APIC is disabled: no IPI to send");
+		return;
+	}
+	cli();
+	sidt(&idtr);
+	idt = (struct idt_gate *)(uintptr_t)idtr.base;
+	saved = idt[VEC_NMI];
+	guest_gate_set(&idt[VEC_NMI], on_nmi);
+	nmi_count = 0;
+	for (unsigned i = 0; i < NMI_SENDS; i++) {
+		send_self_nmi(apic);
+		for (unsigned spin = 0; spin < NMI_WAIT_SPINS && nmi_count < i + 1; spin++)
+			cpu_relax();
+		seen[i] = nmi_count;
+		ok = ok && seen[i] == i + 1;
+	}
+	for (unsigned spin = 0; spin < NMI_WAIT_SPINS / 10; spin++)
+		cpu_relax();
+	ok = ok && nmi_count == NMI_SENDS;
+	idt[VEC_NMI] = saved;
+	if (rflags & RFLAGS_IF)
+		__asm__ volatile("sti" ::: "memory");
+	fmt_snprintf(why, sizeof(why), "after each of three self-NMIs the handler had counted "
+		     "%u, %u, %u (and %u at the end), not 1, 2, 3", seen[0], seen[1], seen[2],
+		     nmi_count);
+	result("nmi-self-counts-1-2-3", ok, why);
+}
+
 /* ---- SMP: the same CPUID checks on every application processor ------- */
 
 static EFI_GUID mp_guid = EFI_MP_SERVICES_PROTOCOL_GUID;
@@ -482,6 +567,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	test_instructions();
 	test_vmm_region();
 	test_info_calls();
+	test_nmi_self();
 	test_smp();
 	return check_end() ? EFI_ABORTED : EFI_SUCCESS;
 }

@@ -15,6 +15,7 @@
  * line; the VMM goes on. */
 #include "vmm/apic_icr.h"
 #include "vmm/exit_apic.h"
+#include "vmm/exit_vectoring.h"
 #include "vmm/guest_mem.h"
 #include "vmm/guest_linear.h"
 #include "vmm/guest_paging.h"
@@ -254,6 +255,17 @@ enum exit_result apic_write_exit(struct vcpu *v, uint64_t gpa)
 	enum store_outcome o = STORE_BAD;
 	int rc;
 
+	/* A write of event delivery (a frame pushed onto a stack on this
+	 * page: SDM Vol. 3C, 28.2.4) is no instruction's, whatever the bytes
+	 * at RIP say: not emulated. The #GP meets the interrupted event as a
+	 * second fault would (vmm/exit_vectoring.h). */
+	if (exit_during_event_delivery()) {
+		log_warn("apic", "write to local APIC page offset %03x during event delivery "
+			 "(IDT-vectoring %08x): not emulated; #GP", off,
+			 vmcs_read32(VMCS_IDT_VECTORING_INFO));
+		inject_gp0();
+		return EXIT_RESUME;
+	}
 	rc = n ? insn_decode_mem_access(bytes, n, guest_code_mode(), &a) : INSN_ERR_TRUNCATED;
 	if (!rc)
 		o = emulate(v, xapic, off, &a, &more);

@@ -1,10 +1,10 @@
 /* Every VM exit lands here from arch/x86_64/vmx_entry.S. */
 #include "vmm/cr_policy.h"
 #include "vmm/exit_table.h"
+#include "vmm/exit_vectoring.h"
 #include "vmm/fatal.h"
 #include "vmm/guest_state.h"
-#include "vmm/init_sipi.h"
-#include "vmm/vipi.h"
+#include "vmm/vnmi.h"
 #include "vmm/log.h"
 #include "vmm/vmx_errors.h"
 #include "arch/x86_64/cpu.h"
@@ -59,26 +59,6 @@ void guest_advance_rip(unsigned len)
 		vmcs_writel(VMCS_GUEST_PENDING_DBG, vmcs_readl(VMCS_GUEST_PENDING_DBG) | PENDING_DBG_BS);
 }
 
-/* An NMI that hit the host is delivered to the guest, unless an event is
- * already being injected; then it waits for the next exit. */
-static void deliver_pending_nmi(struct vcpu *v)
-{
-	if (!v->nmi_pending || (vmcs_read32(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID))
-		return;
-	/* A CPU waiting for SIPI does not take NMIs; nor does VM entry
-	 * allow injecting into that state (SDM 27.3.1.5). */
-	if (v->wait_sipi ||
-	    vmcs_read32(VMCS_GUEST_ACTIVITY_STATE) == ACTIVITY_WAIT_FOR_SIPI) {
-		v->nmi_pending = false;
-		return;
-	}
-	if (vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY) &
-	    (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS | INTERRUPTIBILITY_NMI))
-		return;
-	vmcs_write32(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_NMI | 2u);
-	v->nmi_pending = false;
-}
-
 /* Counts the exit and the cycles from entry to the dispatcher to now. */
 static void count_exit(struct vcpu *v, unsigned basic, uint64_t start)
 {
@@ -93,15 +73,19 @@ static void count_exit(struct vcpu *v, unsigned basic, uint64_t start)
 
 void vmexit_dispatch(struct vcpu *v)
 {
-	uint64_t start = rdtsc();
-	uint32_t reason = vmcs_read32(VMCS_EXIT_REASON);
-	unsigned basic = reason & EXIT_REASON_BASIC_MASK;
-	const struct exit_handler *h = exit_handler_for(basic);
+	uint64_t start;
+	uint32_t reason;
+	unsigned basic;
+	const struct exit_handler *h;
 	enum exit_result r;
 
+	vnmi_exit_begins(v);
+	start = rdtsc();
+	reason = vmcs_read32(VMCS_EXIT_REASON);
+	basic = reason & EXIT_REASON_BASIC_MASK;
+	h = exit_handler_for(basic);
 	v->exits++;
-	if (basic != EXIT_REASON_INIT_SIGNAL)
-		v->sipi_started = false;
+	v->state_reset = false;
 	if (!h || !h->handler) {
 		log_err("exit", "exit reason %u (raw %x) outside the table", basic, reason);
 		vmm_fatal(v, "unknown VM-exit reason");
@@ -116,42 +100,17 @@ void vmexit_dispatch(struct vcpu *v)
 		guest_advance_rip(vmcs_read32(VMCS_EXIT_INSN_LEN));
 		break;
 	case EXIT_RESUME:
+		/* An event the exit interrupted is delivered again. */
+		exit_complete_events(v, basic);
 		break;
 	case EXIT_FATAL:
 	default:
 		vmm_fatal(v, h->name);
 	}
-	/* INIT/SIPI posted by another CPU while this one was busy here. */
-	if (__atomic_load_n(&v->ipi_pending, __ATOMIC_ACQUIRE))
-		vipi_take(v);
-	deliver_pending_nmi(v);
+	/* INIT/SIPI posted by another CPU while this one was busy here, and
+	 * the guest's NMIs: the exit's last VMCS work. */
+	vnmi_finish_exit(v);
 	count_exit(v, basic, start);
-}
-
-/* NMI exiting is on so that other CPUs can kick this one (vmm/vipi.c).
- * An NMI that brought no posted INIT/SIPI was the guest's: it is given
- * back at the next entry (deliver_pending_nmi). */
-enum exit_result handle_exception_nmi(struct vcpu *v)
-{
-	uint32_t info = vmcs_read32(VMCS_EXIT_INTR_INFO);
-
-	if ((info & (INTR_INFO_VALID | INTR_TYPE_MASK)) != (INTR_INFO_VALID | INTR_TYPE_NMI))
-		return handle_unexpected(v);
-	/* Further kicks, in root operation, then reach the host NMI handler
-	 * instead of waiting blocked (Bochs 2.7 would keep them blocked even
-	 * in the guest after the next VM entry). */
-	nmi_unblock_by_iret();
-	/* The NMI found the guest unblocked, or it would not have come; the
-	 * exit may still record blocking by NMI (Bochs does). Whether the NMI
-	 * is a kick we swallow or the guest's, which is injected, the guest
-	 * must resume unblocked. */
-	vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY,
-		     vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY) & ~INTERRUPTIBILITY_NMI);
-	if (vipi_nmi_is_kick(v))
-		vipi_take(v);
-	else
-		v->nmi_pending = true;
-	return EXIT_RESUME;
 }
 
 void vmresume_failed(struct vcpu *v)

@@ -1,10 +1,24 @@
-/* INIT and SIPI exits (SDM Vol. 3C, 26.2 "Other Causes of VM Exits"): the
- * vCPU gets the architectural state of vmm/init_sipi.c. An application
- * processor then waits for SIPI in the wait-for-SIPI activity state; the
- * SIPI exit starts it in real mode at the vector, under the hypervisor
- * (unrestricted guest), so the OS's own AP start-up works unmodified. */
+/* INIT and SIPI for a vCPU: the architectural state of vmm/init_sipi.c,
+ * written into the VMCS. Two ways in:
+ *  - emulated at the sender (vmm/vipi.c): vcpu_virtual_init() and
+ *    vcpu_virtual_sipi(), run on the target CPU when it takes what was
+ *    posted to it;
+ *  - the INIT and SIPI exits (SDM Vol. 3C, 26.2 "Other Causes of VM
+ *    Exits") for INITs that do reach a virtualized CPU: IPIs the VMM
+ *    forwards (logical destination), a chipset INIT. The application
+ *    processor then waits in the wait-for-SIPI activity state and the SIPI
+ *    exit starts it in real mode at the vector, under the hypervisor
+ *    (unrestricted guest).
+ * Either way the local APIC is reset as an INIT resets it (an INIT that
+ * exits performs none of its usual operations, 26.2), CR0.CD and NW stay
+ * as they were (Vol. 3A, Table 10-1, footnote 2), and the lines go to the
+ * log at debug level only: at info level each would wait on the polled
+ * UART, milliseconds per line on a real COM1, in the middle of an OS's AP
+ * start-up. An INIT to the bootstrap processor resets the platform: the
+ * firmware cannot start again under the running VMM. */
 #include "vmm/cr_policy.h"
 #include "vmm/exit_table.h"
+#include "vmm/fatal.h"
 #include "vmm/guest_state.h"
 #include "vmm/init_sipi.h"
 #include "vmm/vipi.h"
@@ -16,9 +30,6 @@
 #include "arch/x86_64/msr.h"
 
 #define SIPI_VECTOR_MASK   0xFFull
-/* Echoes of one INIT tolerated before concluding that the INIT stays
- * pending for good (Bochs 2.7 re-raises it at every VM entry). */
-#define INIT_ECHO_LIMIT    3u
 
 static void write_segment(const struct seg_state *s, uint32_t sel, uint32_t base,
 			  uint32_t limit, uint32_t ar)
@@ -64,57 +75,61 @@ static void load_state(struct vcpu *v, const struct vcpu_arch_state *s)
 	vmcs_write32(VMCS_GUEST_ACTIVITY_STATE, s->activity);
 	memset(v->gpr, 0, sizeof(v->gpr));
 	v->gpr[GPR_RDX] = s->rdx;
+	/* The new state has no event in flight: none to inject again
+	 * (vmm/exit_dispatch.c), and no NMI waiting, as INIT leaves none. */
+	v->state_reset = true;
 	v->nmi_pending = false;
+	v->wait_sipi_exit = false;
 }
 
-static void reset_state(struct vcpu_arch_state *s, bool *is_bsp)
+/* The guest's CR0 as it sees it: the real value, with the bits the
+ * guest/host mask owns from the read shadow (25.6.6). */
+static uint64_t guest_cr0(void)
+{
+	uint64_t mask = vmcs_readl(VMCS_CR0_GUEST_HOST_MASK);
+
+	return (vmcs_readl(VMCS_GUEST_CR0) & ~mask) | (vmcs_readl(VMCS_CR0_READ_SHADOW) & mask);
+}
+
+static bool is_bsp(void)
+{
+	return (rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_BSP) != 0;
+}
+
+static void reset_state(struct vcpu_arch_state *s)
 {
 	struct cpuid_regs r;
 
 	cpuid_count(1, 0, &r);
-	*is_bsp = (rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_BSP) != 0;
-	init_signal_state(*is_bsp, r.eax, s);
+	init_signal_state(is_bsp(), r.eax, guest_cr0(), s);
 }
 
-/* Bochs 2.7 leaves INIT pending across the INIT VM exit, so once a SIPI
- * has made the vCPU active it takes the same INIT again before its first
- * instruction, and would wait for a SIPI that has already come. An INIT
- * that finds the vCPU exactly where our SIPI put it (CS = vector << 8,
- * RIP = 0, no exit in between) is that echo: the vCPU gets the post-SIPI
- * state again (the exit may have saved a disturbed copy of it). On
- * hardware that consumes INIT with the exit, this state does not recur. */
-static bool is_init_echo(const struct vcpu *v)
+/* The firmware that would start again at the reset vector expects a
+ * machine fresh from reset: memory, the other CPUs and the devices as
+ * reset leaves them. Under the VMM none of that holds (the restarted
+ * firmware ran into the VMM region and the other CPUs' VMX state), so
+ * INIT to the bootstrap processor, the classic warm reset, becomes a real
+ * one. */
+static __attribute__((noreturn)) void bsp_init_reset(const struct vcpu *v, const char *how)
 {
-	return v->sipi_started && vmcs_readl(VMCS_GUEST_RIP) == 0 &&
-	       vmcs_read16(VMCS_GUEST_CS_SEL) == (uint16_t)(v->last_sipi_vector << 8);
+	log_warn("init", "INIT to the bootstrap processor (APIC id %u, %s): resetting the platform; "
+		 "the firmware cannot start again under the running VMM", v->apic_id, how);
+	platform_reset();
 }
 
 enum exit_result handle_init_signal(struct vcpu *v)
 {
 	struct vcpu_arch_state s;
-	bool bsp;
 
-	reset_state(&s, &bsp);
-	if (is_init_echo(v) && ++v->init_echoes > INIT_ECHO_LIMIT) {
-		log_err("init", "APIC id %u: INIT stays pending after its VM exit (a defect of "
-			"Bochs 2.7; hardware consumes INIT with the exit): this CPU cannot run "
-			"under the VMM any more", v->apic_id);
-		return EXIT_FATAL;
-	}
-	if (is_init_echo(v)) {
-		s.activity = ACTIVITY_WAIT_FOR_SIPI;
-		sipi_state(v->last_sipi_vector, &s);
-		load_state(v, &s);
-		log_debug("init", "INIT again before the first instruction after SIPI on APIC id %u: "
-			  "taken as the INIT already handled", v->apic_id);
-		return EXIT_RESUME;
-	}
-	v->sipi_started = false;
+	if (is_bsp())
+		bsp_init_reset(v, "INIT signal");
+	reset_state(&s);
+	lapic_init_reset();
 	load_state(v, &s);
+	/* Senders now forward start-up IPIs to this CPU (vmm/vipi.c). */
+	__atomic_store_n(&v->wait_sipi_exit, true, __ATOMIC_RELEASE);
 	v->inits++;
-	log_info("init", "INIT on APIC id %u: %s", v->apic_id,
-		 bsp ? "bootstrap processor restarts at the reset vector"
-		     : "waiting for SIPI");
+	log_debug("init", "INIT on APIC id %u: waiting for SIPI", v->apic_id);
 	return EXIT_RESUME;
 }
 
@@ -122,62 +137,58 @@ enum exit_result handle_sipi(struct vcpu *v)
 {
 	uint8_t vector = (uint8_t)(vmcs_readl(VMCS_EXIT_QUALIFICATION) & SIPI_VECTOR_MASK);
 	struct vcpu_arch_state s;
-	bool bsp;
 
-	reset_state(&s, &bsp);
-	s.activity = ACTIVITY_WAIT_FOR_SIPI;
+	reset_state(&s);
 	sipi_state(vector, &s);
 	load_state(v, &s);
 	v->sipis++;
-	v->sipi_started = true;
-	v->last_sipi_vector = vector;
-	v->init_echoes = 0;
-	log_info("init", "SIPI vector %02x on APIC id %u: starting in real mode at %04x:0000",
-		 vector, v->apic_id, (unsigned)vector << 8);
+	log_debug("init", "SIPI vector %02x on APIC id %u: starting in real mode at %04x:0000",
+		  vector, v->apic_id, (unsigned)vector << 8);
 	return EXIT_RESUME;
 }
 
 /* INIT sent by a guest CPU and emulated at the sender (vmm/vipi.c): the
- * same architectural state, but an application processor waits for its
- * SIPI in the HLT activity state with interrupts off (RFLAGS = 2), where
- * only the VMM's NMI kick wakes it, instead of in wait-for-SIPI, which
+ * same architectural state, but an application processor then waits for
+ * its SIPI in VMX root operation (vmm/vipi.c), its VMCS in the HLT
+ * activity state with interrupts off, instead of in wait-for-SIPI, which
  * only a real SIPI leaves. */
 void vcpu_virtual_init(struct vcpu *v)
 {
 	struct vcpu_arch_state s;
-	bool bsp;
 
-	reset_state(&s, &bsp);
-	if (!bsp)
-		s.activity = ACTIVITY_HLT;
+	if (is_bsp())
+		bsp_init_reset(v, "emulated INIT");
+	reset_state(&s);
+	s.activity = ACTIVITY_HLT;
+	lapic_init_reset();
 	load_state(v, &s);
 	/* INIT flushes the TLBs (SDM Vol. 3A, 10.1.1, Table 10-1); the
 	 * guest's entries, tagged with its VPID, survive VM exits. */
 	if (vmm.ctl.vpid)
 		invvpid(INVVPID_SINGLE_CONTEXT, VMX_GUEST_VPID);
-	v->wait_sipi = !bsp;
+	v->wait_sipi = true;
 	v->inits++;
-	log_info("init", "INIT (emulated) on APIC id %u: %s", v->apic_id,
-		 bsp ? "bootstrap processor restarts at the reset vector" : "waiting for SIPI");
+	log_debug("init", "INIT (emulated) on APIC id %u: waiting for SIPI", v->apic_id);
 }
 
-/* SIPI emulated at the sender: starts a vCPU that waits for one; a SIPI to
- * a running vCPU is dropped, as a real CPU drops it (SDM Vol. 3A, 11.6.1). */
+/* SIPI emulated at the sender: starts a vCPU that waits for one (after an
+ * emulated INIT, or after an INIT exit when the SIPI was posted before
+ * this CPU entered the wait-for-SIPI state); a SIPI to a running vCPU is
+ * dropped, as a real CPU drops it (SDM Vol. 3A, 11.6.1). */
 void vcpu_virtual_sipi(struct vcpu *v, uint8_t vector)
 {
 	struct vcpu_arch_state s;
-	bool bsp;
 
-	if (!v->wait_sipi) {
+	if (!v->wait_sipi && !v->wait_sipi_exit) {
 		log_debug("init", "SIPI vector %02x to running APIC id %u: dropped", vector,
 			  v->apic_id);
 		return;
 	}
-	reset_state(&s, &bsp);
+	reset_state(&s);
 	sipi_state(vector, &s);
 	load_state(v, &s);
 	v->wait_sipi = false;
 	v->sipis++;
-	log_info("init", "SIPI (emulated) vector %02x on APIC id %u: starting in real mode at "
-		 "%04x:0000", vector, v->apic_id, (unsigned)vector << 8);
+	log_debug("init", "SIPI (emulated) vector %02x on APIC id %u: starting in real mode at "
+		  "%04x:0000", vector, v->apic_id, (unsigned)vector << 8);
 }

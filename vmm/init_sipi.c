@@ -13,11 +13,10 @@
 #include "vmm/init_sipi.h"
 #include "vmm/lib.h"
 
-/* Table 10-1: CR0 = 60000010H (CD, NW, ET). Its footnote lets a real INIT
- * keep the previous CD and NW; the interface has no previous CR0, so
- * every INIT gives the reset value (caches off until the AP's start-up
- * code loads CR0, as it does anyway). */
-#define INIT_CR0        (CR0_CD | CR0_NW | CR0_ET)
+/* Table 10-1: CR0 = 60000010H after power-up; its footnote 2: INIT
+ * leaves CD and NW unchanged, sets ET and clears the other bits. */
+#define INIT_CR0_KEPT   (CR0_CD | CR0_NW)
+#define INIT_CR0        CR0_ET
 /* Table 10-1: EFLAGS = 00000002H, only the reserved bit 1 set. */
 #define INIT_RFLAGS     0x2ull
 /* Table 10-1: DR7 = 00000400H, only the reserved bit 10 set. */
@@ -72,12 +71,13 @@ static void init_segments(struct vcpu_arch_state *s)
 	set_segment(&s->tr, 0, 0, AR_REAL_TR);
 }
 
-void init_signal_state(bool is_bsp, uint32_t cpuid_1_eax, struct vcpu_arch_state *s)
+void init_signal_state(bool is_bsp, uint32_t cpuid_1_eax, uint64_t prev_cr0,
+		       struct vcpu_arch_state *s)
 {
 	/* Every field not named below is 0 after INIT (CR2-CR4, EFER, the
 	 * other GPRs, descriptor-table bases). */
 	memset(s, 0, sizeof(*s));
-	s->cr0 = INIT_CR0;
+	s->cr0 = INIT_CR0 | (prev_cr0 & INIT_CR0_KEPT);
 	s->rip = INIT_RIP;
 	s->rflags = INIT_RFLAGS;
 	s->dr7 = INIT_DR7;

@@ -41,14 +41,17 @@ struct vcpu_arch_state {
 	bool long_mode;    /* the "IA-32e mode guest" entry control */
 };
 
-/* The state after INIT (Table 10-1): CR0 = 0x60000010, CR3 = CR4 = 0,
+/* The state after INIT (Table 10-1): CR0 = ET with CD and NW as they
+ * were in prev_cr0 (the guest's CR0 before INIT; footnote 2 of the
+ * table), CR3 = CR4 = 0,
  * EFER = 0, RFLAGS = 2, DR7 = 0x400, EDX = the processor signature
  * (cpuid_1_eax), CS = F000 base FFFF0000 limit FFFF, RIP = FFF0, other
  * segments 0 / base 0 / limit FFFF, GDTR/IDTR base 0 limit FFFF, LDTR an
  * LDT and TR a busy TSS, both base 0 limit FFFF. The bootstrap processor
  * runs from the reset vector (ACTIVE); an application processor waits for
  * a SIPI (WAIT_FOR_SIPI). */
-void init_signal_state(bool is_bsp, uint32_t cpuid_1_eax, struct vcpu_arch_state *s);
+void init_signal_state(bool is_bsp, uint32_t cpuid_1_eax, uint64_t prev_cr0,
+		       struct vcpu_arch_state *s);
 
 /* Applies a SIPI with the given vector to a vCPU in the INIT state:
  * CS = vector << 8, CS base = vector << 12, RIP = 0, ACTIVE. */

@@ -58,17 +58,17 @@ struct vcpu {
 			uint64_t gpr[16];
 			uint64_t vmxon_phys, vmcs_phys;
 			uint64_t exits;
-			uint32_t inits, sipis;      /* INIT/SIPI exits emulated */
-			bool sipi_started;          /* no exit since the last SIPI */
-			uint8_t last_sipi_vector;
-			uint8_t init_echoes;        /* see vmm/exit_init_sipi.c */
+			uint32_t inits, sipis;      /* INITs and SIPIs taken */
 			bool wait_sipi;             /* after an emulated INIT */
+			bool wait_sipi_exit;        /* after an INIT exit: only a real SIPI starts it */
+			bool kick_pending;          /* an INIT was posted: the next NMI is its kick (vmm/vipi.h) */
+			bool vmcs_quiet;            /* this exit is past its last VMCS access (vmm/vnmi.h) */
+			bool state_reset;           /* INIT or SIPI state loaded in this exit */
 			uint32_t ipi_pending;       /* VIPI_* bits, set by other CPUs */
-			uint32_t kicks_sent;        /* NMIs other CPUs sent to post */
-			uint32_t kicks_taken;       /* of those, seen here */
+			uint32_t nmi_arrivals;      /* NMIs that reached the host IDT */
 			uint32_t vmx_insn_errors;   /* failed VMREAD/VMWRITE */
 			bool launched;
-			bool nmi_pending;           /* NMI taken in root mode */
+			bool nmi_pending;           /* a guest NMI waits for injection */
 			uint8_t ept_sink_logged;    /* sink EPT violations logged */
 			struct exit_counters stats;
 			uint64_t gdt[HOST_GDT_ENTRIES];

@@ -17,7 +17,13 @@
  * (vmm/vipi.h). */
 #define MISC_ACTIVITY_HLT       (1ull << 6)
 
-/* Controls that must be available as 1. */
+/* Controls that must be available as 1. NMI exiting lets other CPUs kick
+ * this one (vmm/vipi.h); with virtual NMIs the guest's NMI blocking is its
+ * own (virtual-NMI blocking, which its IRET ends) and NMI-window exiting
+ * tells the VMM when the guest can take a pending NMI (SDM Vol. 3C, 25.6.1
+ * "Pin-Based VM-Execution Controls", 26.7.6 "NMI-Window Exiting";
+ * vmm/vnmi.h). NMI-window exiting is only switched on while an NMI waits. */
+#define PIN_REQUIRED    (PIN_NMI_EXITING | PIN_VIRTUAL_NMIS)
 #define PROC_REQUIRED   (PROC_USE_MSR_BITMAPS | PROC_SECONDARY_CTLS)
 #define PROC2_REQUIRED  (PROC2_ENABLE_EPT | PROC2_UNRESTRICTED_GUEST)
 /* Save/load debug controls: every VM exit sets DR7 to 400H and clears
@@ -72,6 +78,10 @@ unsigned vmx_caps_missing(const struct vmx_cap_msrs *m, const char **names,
 		note(names, max_names, &n, "HLT activity state");
 	if (!may_be_1(m->pin, PIN_NMI_EXITING))
 		note(names, max_names, &n, "NMI exiting");
+	if (!may_be_1(m->pin, PIN_VIRTUAL_NMIS))
+		note(names, max_names, &n, "virtual NMIs");
+	if (!may_be_1(m->proc, PROC_NMI_WINDOW))
+		note(names, max_names, &n, "NMI-window exiting");
 	if (!may_be_1(m->proc, PROC_USE_MSR_BITMAPS))
 		note(names, max_names, &n, "MSR bitmaps");
 	if (!may_be_1(m->proc, PROC_SECONDARY_CTLS))
@@ -138,7 +148,7 @@ void vmx_controls_compute(const struct vmx_cap_msrs *m, struct vmx_controls *c)
 	uint32_t exit_avail = (uint32_t)(m->exit >> 32);
 	uint32_t entry_avail = (uint32_t)(m->entry >> 32);
 
-	c->pin = vmx_adjust_ctl(m->pin, PIN_NMI_EXITING);
+	c->pin = vmx_adjust_ctl(m->pin, PIN_REQUIRED);
 	/* Only what we need, plus what the CPU forces to 1: with the TRUE
 	 * capability MSRs that leaves CR3-load/store exiting off; without them
 	 * they are forced on and the CR-access handler emulates MOV CR3. */

@@ -125,9 +125,10 @@ DEFINE_LOAD_SEG(gs)
 #undef DEFINE_LOAD_SEG
 
 /* An IRET to the next instruction: ends the blocking of NMIs that a VM
- * exit caused by an NMI leaves in VMX root operation (SDM Vol. 3C, 28.2
- * "Recording VM-Exit Information"... and Vol. 3A, 7.7 "Nonmaskable
- * Interrupt (NMI)": IRET unblocks NMIs), as KVM does after NMI exits. */
+ * exit caused by an NMI leaves in VMX root operation (SDM Vol. 3C, 28.1
+ * "Architectural State Before a VM Exit": the NMI blocks further NMIs once
+ * the exit completes; Vol. 3A, 7.7 "Nonmaskable Interrupt (NMI)": IRET
+ * unblocks them), as KVM does after NMI exits. */
 static inline void nmi_unblock_by_iret(void)
 {
 	__asm__ volatile("mov %%ss, %%eax\n\t"

@@ -1,17 +1,15 @@
 /* The VMM's IDT. The VMM runs with interrupts off, so only exceptions
  * (a VMM bug), NMIs and machine checks arrive here. Exceptions report
- * with a dump and stop this CPU; an NMI is recorded and re-injected into
- * the guest at the next VM entry, since it was meant for the guest. */
+ * with a dump and stop this CPU; an NMI is a kick or the guest's
+ * (vmm/vnmi.h). */
 #include <stdint.h>
 #include "arch/x86_64/descriptors.h"
+#include "arch/x86_64/vectors.h"
 #include "vmm/fatal.h"
 #include "vmm/vcpu.h"
-#include "vmm/vipi.h"
+#include "vmm/vnmi.h"
 
 #define IDT_TYPE_INTERRUPT_GATE 0x8Eu /* present, DPL 0, 64-bit interrupt gate */
-#define VEC_NMI 2u
-#define VEC_DF  8u
-#define VEC_MC  18u
 
 struct interrupt_frame {
 	uint64_t rip, cs, rflags, rsp, ss;
@@ -39,15 +37,12 @@ EXC_NOERR(18) EXC_NOERR(19) EXC_NOERR(20) EXC_ERR(21) EXC_NOERR(22)
 EXC_NOERR(23) EXC_NOERR(24) EXC_NOERR(25) EXC_NOERR(26) EXC_NOERR(27)
 EXC_NOERR(28) EXC_ERR(29) EXC_ERR(30) EXC_NOERR(31)
 
+/* A kick from another CPU or the guest's NMI, come while this CPU is in
+ * VMX root operation (vmm/vnmi.h). */
 __attribute__((interrupt)) static void nmi_handler(struct interrupt_frame *f)
 {
-	struct vcpu *v = vcpu_current();
-
 	(void)f;
-	/* A kick from another CPU (vmm/vipi.c) is taken before the next VM
-	 * entry; any other NMI belongs to the guest. */
-	if (!vipi_nmi_is_kick(v))
-		v->nmi_pending = true;
+	vnmi_host_nmi(vcpu_current());
 }
 
 __attribute__((interrupt)) static void spurious_handler(struct interrupt_frame *f)

@@ -43,7 +43,48 @@ uint64_t lapic_page_swap(uint32_t offset, unsigned size, uint64_t value);
 uint64_t lapic_page_load(uint32_t offset, unsigned size);
 
 /* Sends an NMI to the CPU with this APIC id (xAPIC or x2APIC, whichever
- * is on), after a bounded wait for the previous IPI to leave. */
+ * is on), after a bounded wait for the previous IPI to leave. In xAPIC
+ * mode the guest's ICR high half (its next IPI's destination) is put back
+ * once the NMI has left; the low half keeps the NMI's command, as after
+ * any IPI (the x2APIC ICR is one register, read back the same way). */
 void lapic_send_nmi(uint32_t apic_id);
+
+/* Local APIC registers, xAPIC offsets (SDM Vol. 3A, 11.4.1, Table 11-1
+ * "Local APIC Register Address Map"); in x2APIC mode the MSR is
+ * X2APIC_MSR_BASE + offset / 16 (11.12.1.2, Table 11-6). */
+#define APIC_REG_VERSION        0x030u
+#define APIC_REG_TPR            0x080u
+#define APIC_REG_EOI            0x0B0u
+#define APIC_REG_LDR            0x0D0u
+#define APIC_REG_DFR            0x0E0u
+#define APIC_REG_SVR            0x0F0u
+#define APIC_REG_ISR0           0x100u  /* ISR: 8 registers, 16 bytes apart */
+#define APIC_REG_ESR            0x280u
+#define APIC_REG_LVT_CMCI       0x2F0u
+#define APIC_REG_LVT_TIMER      0x320u
+#define APIC_REG_LVT_THERMAL    0x330u
+#define APIC_REG_LVT_PERF       0x340u
+#define APIC_REG_LVT_LINT0      0x350u
+#define APIC_REG_LVT_LINT1      0x360u
+#define APIC_REG_LVT_ERROR      0x370u
+#define APIC_REG_TIMER_INITIAL  0x380u
+#define APIC_REG_TIMER_DIVIDE   0x3E0u
+#define X2APIC_MSR_BASE         0x800u
+#define APIC_REG_STRIDE         0x10u
+#define APIC_VERSION_MAX_LVT_SHIFT 16    /* version bits 23:16: LVT entries - 1 */
+#define APIC_LVT_MASKED         (1u << 16)
+#define APIC_DFR_FLAT           0xFFFFFFFFu
+#define APIC_SVR_RESET          0xFFu     /* vector FF, APIC software-disabled */
+
+/* Puts this CPU's local APIC into the state an INIT leaves it in (SDM
+ * Vol. 3A, 11.4.7.3 "Local APIC State After an INIT Reset"), as far as
+ * software can: every in-service interrupt ended with an EOI, TPR 0,
+ * timer stopped, every LVT entry masked, error status cleared, logical
+ * destination 0 and flat model (xAPIC), software-disabled with spurious
+ * vector FFH. The APIC id, the mode (xAPIC or x2APIC) and IA32_APIC_BASE
+ * stay, as INIT keeps them (11.12.5.1 "x2APIC States"); requests waiting
+ * in the IRR cannot be withdrawn by software and stay pending. Nothing
+ * when the APIC is globally disabled. */
+void lapic_init_reset(void);
 
 #endif

@@ -146,6 +146,7 @@
 #define PROC_CR3_STORE_EXITING  (1u << 16)
 #define PROC_CR8_LOAD_EXITING   (1u << 19)
 #define PROC_CR8_STORE_EXITING  (1u << 20)
+#define PROC_NMI_WINDOW         (1u << 22)
 #define PROC_MOV_DR_EXITING     (1u << 23)
 #define PROC_UNCOND_IO_EXITING  (1u << 24)
 #define PROC_USE_IO_BITMAPS     (1u << 25)
@@ -187,10 +188,24 @@
 #define INTR_TYPE_SHIFT         8
 #define INTR_TYPE_MASK          (7u << INTR_TYPE_SHIFT)
 #define INTR_TYPE_EXT_INTR      (0u << INTR_TYPE_SHIFT)
+#define INTR_TYPE_RESERVED      (1u << INTR_TYPE_SHIFT)
 #define INTR_TYPE_NMI           (2u << INTR_TYPE_SHIFT)
 #define INTR_TYPE_HW_EXCEPTION  (3u << INTR_TYPE_SHIFT)
+#define INTR_TYPE_SOFT_INTR     (4u << INTR_TYPE_SHIFT) /* INT n */
+#define INTR_TYPE_PRIV_SW_EXC   (5u << INTR_TYPE_SHIFT) /* INT1 (ICEBP) */
+#define INTR_TYPE_SW_EXC        (6u << INTR_TYPE_SHIFT) /* INT3, INTO */
+#define INTR_TYPE_OTHER         (7u << INTR_TYPE_SHIFT) /* MTF; not an event */
 #define INTR_INFO_DELIVER_CODE  (1u << 11)
 #define INTR_INFO_VALID         (1u << 31)
+/* The bits of the VM-entry field that may be 1 (30:12 are reserved,
+ * 27.2.1.3); bit 12 of the exit and IDT-vectoring fields is "NMI
+ * unblocking due to IRET" there (SDM 28.2.3), undefined in IDT-vectoring
+ * information (28.2.4). */
+#define INTR_INFO_ENTRY_BITS    (INTR_INFO_VALID | INTR_INFO_DELIVER_CODE | INTR_TYPE_MASK | \
+				 INTR_INFO_VECTOR_MASK)
+#define INTR_INFO_NMI_UNBLOCK_IRET (1u << 12)
+/* EPT-violation exit qualification bit 12, the same meaning (Table 28-7). */
+#define EPT_QUAL_NMI_UNBLOCK_IRET  (1ull << 12)
 
 /* Guest interruptibility state (SDM 25.4.2, Table 25-3). */
 #define INTERRUPTIBILITY_STI    (1u << 0)

@@ -8,10 +8,11 @@
  * INIT is an invalid ICR combination (Intel SDM Vol. 3A, 11.6.1, Table
  * 11-3): the VMM, which emulates every INIT to a virtualized CPU at the
  * sender (vmm/vipi.c), ignores it and the sender goes on. Addressed to its
- * own APIC id (a valid combination), INIT puts the CPU in the INIT state:
- * the bootstrap processor restarts at the reset vector (Vol. 3A, 10.1.1,
- * Table 10-1), so that case ends the program; it runs alone, in its own
- * boot (args "init-own-id"). */
+ * own APIC id (a valid combination), INIT puts the CPU in the INIT state;
+ * for the bootstrap processor Pillbox makes that a platform reset, logged
+ * (the firmware cannot start again at the reset vector, Vol. 3A, 10.1.1,
+ * under the running VMM), so that case ends the program; it runs alone,
+ * in its own boot (args "init-own-id"). */
 #include "guest/attack/attack.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/lapic.h"
@@ -112,8 +113,7 @@ void attack_init_own_id(void)
 		result("init-own-apic-id", false, why);
 		return;
 	}
-	log_info(STAGE, "sending INIT to my own APIC id %u: the bootstrap processor restarts at "
-		 "the reset vector", id);
+	log_info(STAGE, "sending INIT to my own APIC id %u: the VMM resets the platform", id);
 	send_icr(base, id, ICR_SH_NONE | ICR_INIT_ASSERT);
 	result("init-own-apic-id", false, "INIT to the own APIC id returned to the sender");
 }

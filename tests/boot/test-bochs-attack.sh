@@ -14,10 +14,10 @@
 #  - the final triple fault gave the VMCS dump and the platform reset; the
 #    run ends at the reset line.
 # A second boot (args "init-own-id") sends INIT to the CPU's own APIC id:
-# the VMM gives the bootstrap processor the INIT state, the firmware starts
-# again from the reset vector under the still running VMM, and the loader,
-# started again by it, finds the VMM there and refuses (the run ends at
-# that line).
+# an INIT to the bootstrap processor is a platform reset under Pillbox
+# (the firmware cannot start again under the running VMM), logged; the run
+# ends at the reset line, and the firmware never starts again under the
+# VMM (the loader would refuse: "Pillbox is already running").
 set -u
 cd "$(dirname "$0")/../.."
 TEST_STEM=bochs-attack
@@ -116,12 +116,13 @@ suite_log=$log
 cfg=$(mktemp /tmp/pillbox-attack-cfg.XXXXXX)
 { cat tests/boot/attack.cfg; echo "args = init-own-id"; } > "$cfg"
 boot init-own-id "$(esp_with_cfg "$cfg")" \
-	'refused: Pillbox is already running|VMM halted|exception [0-9]+ in the VMM|fatal\] resetting'
+	'fatal\] resetting the platform|refused: Pillbox is already running|VMM halted|exception [0-9]+ in the VMM'
 rm -f "$cfg"
 expect "$log" init-own-id-sent "$A sending INIT to my own APIC id 0"
-expect "$log" init-own-id-emulated '^\[INFO cpu0 init\] INIT \(emulated\) on APIC id 0: bootstrap processor restarts at the reset vector$'
-expect "$log" init-own-id-vmm-still-runs '^\[ERROR cpu0 boot\] refused: Pillbox is already running on this CPU$'
-refuse "$log" init-own-id-vmm-not-halted 'VMM halted|exception [0-9]+ in the VMM|^\[ERROR cpu[0-9]+ (vmx|exit|fatal|dump|core|host)\]'
+expect "$log" init-own-id-reset-logged '^\[WARN cpu0 init\] INIT to the bootstrap processor \(APIC id 0, emulated INIT\): resetting the platform; the firmware cannot start again under the running VMM$'
+expect "$log" init-own-id-platform-reset '^\[ERROR cpu0 fatal\] resetting the platform$'
+refuse "$log" init-own-id-no-firmware-restart 'refused: Pillbox is already running'
+refuse "$log" init-own-id-vmm-not-halted 'VMM halted|exception [0-9]+ in the VMM|^\[ERROR cpu[0-9]+ (vmx|exit|dump|core|host)\]'
 refuse "$log" init-own-id-no-return "$A FAIL init-own-apic-id"
 
 log=$suite_log

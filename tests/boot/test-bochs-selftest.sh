@@ -26,7 +26,8 @@ for check in cpuid-signature cpuid-version cpuid-hypervisor-bit cpuid-vmx-hidden
 	rdmsr-vmx-basic-gp cr4-vmxe-hidden cr4-vmxe-set-gp invd-emulated vmm-region-hypercall \
 	vmm-region-read-hidden vmm-region-write-ignored exit-stats-read exit-stats-count-cpuid \
 	exit-stats-small-buffer exit-stats-bad-cpu log-read log-read-pieces log-read-into-vmm-efault \
-	log-read-noncanonical-efault log-read-too-big footprint info-calls-integrity smp-cpu-count; do
+	log-read-noncanonical-efault log-read-too-big footprint info-calls-integrity \
+	nmi-self-counts-1-2-3 smp-cpu-count; do
 	expect "$log" "guest-$check" "^\[INFO cpu0 selftest\] PASS $check\$"
 done
 refuse "$log" no-guest-failure '\] FAIL '

@@ -5,9 +5,11 @@
 #    launches, the launch is sealed, and the guest self-test then runs a
 #    check on every application processor through EFI MP services (which
 #    wakes each with INIT-SIPI-SIPI, emulated by the VMM);
-#  - 4 CPUs: guest/initsipi.efi sends INIT-SIPI-SIPI itself, with and
-#    without delays, a second SIPI, and repeated INITs, to one AP, then
-#    with the shorthand "all excluding self": every AP arrives once;
+#  - 4 CPUs: guest/initsipi.efi sends INIT-SIPI-SIPI itself: a logical-
+#    destination INIT that the VMM forwards (the AP's INIT exit), then
+#    with and without delays, a second SIPI, and repeated INITs, to one
+#    AP, then with the shorthand "all excluding self": every AP arrives
+#    once; no INIT or SIPI line at info level (none waits on the UART);
 #  - 4 CPUs with test_fail_cpu = 3: the launch fails on APIC id 3 and every
 #    CPU already started leaves VMX operation again (all or nothing).
 set -u
@@ -31,9 +33,10 @@ for cpus in 2 4; do
 	expect "$log" "$cpus-guest-resumed" "^\[INFO cpu0 boot\] guest resumed in VMX non-root operation"
 	for ((id = 1; id < cpus; id++)); do
 		expect "$log" "$cpus-ap-check-apic$id" "^\[INFO cpu0 selftest\] PASS ap-signature-apic$id\$"
-		expect "$log" "$cpus-ap-init-emulated-apic$id" "^\[INFO cpu$id init\] INIT \(emulated\) on APIC id $id: waiting for SIPI"
-		expect "$log" "$cpus-ap-sipi-emulated-apic$id" "^\[INFO cpu$id init\] SIPI \(emulated\) vector [0-9a-f]+ on APIC id $id"
 	done
+	# Nothing on an AP's start-up path waits on the polled UART: INIT and
+	# SIPI are logged at debug level only (vmm/exit_init_sipi.c).
+	refuse "$log" "$cpus-ap-start-not-logged" '^\[INFO cpu[0-9]+ init\] '
 	expect "$log" "$cpus-selftest-summary" '^\[INFO cpu0 selftest\] summary: pass=[0-9]+ fail=0$'
 	if grep -qaE '^\[(ERROR|WARN) cpu[0-9]+ (vmx|exit|fatal|dump|init|apic|core)\]|\] FAIL ' "$log"; then
 		echo "FAIL bochs-smp-$cpus-no-error:"
@@ -47,11 +50,12 @@ done
 # The guest sends INIT-SIPI-SIPI to an application processor itself, then
 # to all of them at once (shorthand "all excluding self").
 boot initsipi "$(esp_with_cfg tests/boot/initsipi.cfg)" 'initsipi done|VMM halted' --cpus 4
-for check in init-sipi-sipi-delays init-sipi-sipi-no-delay second-sipi-ignored repeated-init \
-	ap-runs-under-hypervisor init-sipi-all-excluding-self x2apic-init-sipi-sipi; do
+for check in logical-init-physical-sipi init-sipi-sipi-delays init-sipi-sipi-no-delay \
+	second-sipi-ignored repeated-init ap-runs-under-hypervisor init-sipi-all-excluding-self \
+	x2apic-init-sipi-sipi; do
 	expect "$log" "initsipi-$check" "^\[INFO cpu0 initsipi\] PASS $check\$"
 done
-expect "$log" initsipi-summary '^\[INFO cpu0 initsipi\] summary: pass=7 fail=0$'
+expect "$log" initsipi-summary '^\[INFO cpu0 initsipi\] summary: pass=8 fail=0$'
 if grep -qa '^\[ERROR cpu0 initsipi\] FAIL ' "$log"; then
 	echo "--- the guest's reasons in $log"
 	grep -a '^\[ERROR cpu0 initsipi\] FAIL ' "$log" | sed 's/^/    /'

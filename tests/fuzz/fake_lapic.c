@@ -89,3 +89,8 @@ void lapic_send_nmi(uint32_t apic_id)
 	lapic_write(APIC_REG_ICR_HIGH, apic_id << APIC_XAPIC_DEST_SHIFT);
 	lapic_write(APIC_REG_ICR_LOW, icr);
 }
+
+/* The fake APIC has no in-service, timer or LVT state to reset. */
+void lapic_init_reset(void)
+{
+}

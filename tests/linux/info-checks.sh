@@ -79,6 +79,22 @@ info_ring_why() {
 	fi
 }
 
+# linux_nmi_why SERIAL_LOG CPUS: /init's NMI check (tests/linux/init) saw
+# every CPU take an NMI from every other one (sysrq 'l', NMI IPIs), and
+# the kernel met no NMI it could not place ("NMI received for unknown
+# reason", "Dazed and confused": an NMI the hypervisor made up or
+# misplaced).
+linux_nmi_why() {
+	local line
+	line=$(grep -aE '^pillbox-linux: nmi: [0-9]+ of [0-9]+ CPUs took an NMI from every other CPU$' "$1")
+	if [ -z "$line" ]; then
+		echo "/init printed no 'nmi: N of N CPUs took an NMI' line"
+	elif ! grep -qaE "^pillbox-linux: nmi: $2 of $2 CPUs " <<<"$line"; then
+		echo "${line#pillbox-linux: }: $(grep -a '^pillbox-linux: nmi: cpu' "$1" | sed 's/^pillbox-linux: nmi: //' | paste -sd ';' -)"
+	fi
+	grep -aE 'NMI received for unknown reason|Dazed and confused' "$1" | head -n 1
+}
+
 # s3_why SERIAL_LOG: the guest's ACPI S3 request was refused by the VMM,
 # which logged it (vmm/exit_io.c), and Linux went on under the VMM on
 # every CPU (tests/linux/init, s3_check).

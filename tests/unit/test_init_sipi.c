@@ -20,6 +20,12 @@
 
 /* Table 10-1, the "INIT" column. */
 #define T_CR0       0x60000010ull
+/* The CR0 a vCPU has before INIT in most tests: the power-up value, whose
+ * CD and NW INIT keeps (footnote 2 of the table). */
+#define RESET_CR0   T_CR0
+#define T_CR0_ET    0x00000010ull
+#define T_CR0_CD    (1ull << 30)
+#define T_CR0_NW    (1ull << 29)
 #define T_RFLAGS    0x00000002ull
 #define T_DR7       0x00000400ull
 #define T_RIP       0x0000FFF0ull
@@ -343,7 +349,7 @@ static void test_init_ap(void **state)
 
 	(void)state;
 	junk(&s);
-	init_signal_state(false, SIGNATURE, &s);
+	init_signal_state(false, SIGNATURE, RESET_CR0, &s);
 	expect_init_state(&s, ACTIVITY_WAIT_FOR_SIPI);
 }
 
@@ -353,7 +359,7 @@ static void test_init_bsp(void **state)
 
 	(void)state;
 	junk(&s);
-	init_signal_state(true, SIGNATURE, &s);
+	init_signal_state(true, SIGNATURE, RESET_CR0, &s);
 	expect_init_state(&s, ACTIVITY_ACTIVE);
 }
 
@@ -363,9 +369,9 @@ static void test_init_rdx_signature(void **state)
 	struct vcpu_arch_state s;
 
 	(void)state;
-	init_signal_state(false, 0xFFFFFFFFu, &s);
+	init_signal_state(false, 0xFFFFFFFFu, RESET_CR0, &s);
 	assert_int_equal(s.rdx, 0xFFFFFFFFull);
-	init_signal_state(false, 0, &s);
+	init_signal_state(false, 0, RESET_CR0, &s);
 	assert_int_equal(s.rdx, 0);
 }
 
@@ -378,12 +384,12 @@ static void test_sipi_vectors(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(vectors); i++) {
 		junk(&s);
-		init_signal_state(false, SIGNATURE, &s);
+		init_signal_state(false, SIGNATURE, RESET_CR0, &s);
 		sipi_state(vectors[i], &s);
 		expect_sipi_state(&s, vectors[i]);
 	}
 	/* Spelled out for one vector: 9F00:0000 = physical 0x9F000. */
-	init_signal_state(false, SIGNATURE, &s);
+	init_signal_state(false, SIGNATURE, RESET_CR0, &s);
 	sipi_state(0x9F, &s);
 	assert_int_equal(s.cs.sel, 0x9F00);
 	assert_int_equal(s.cs.base, 0x9F000);
@@ -397,7 +403,7 @@ static void test_init_after_sipi(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(vectors); i++) {
-		init_signal_state(false, SIGNATURE, &s);
+		init_signal_state(false, SIGNATURE, RESET_CR0, &s);
 		sipi_state(vectors[i], &s);
 		/* What the guest might have done meanwhile. */
 		s.cr0 |= CR0_PE | CR0_PG;
@@ -405,10 +411,41 @@ static void test_init_after_sipi(void **state)
 		s.long_mode = true;
 		s.rsp = 0x7000;
 		s.ds.ar |= AR_UNUSABLE;
-		init_signal_state(false, SIGNATURE, &s);
+		init_signal_state(false, SIGNATURE, s.cr0, &s);
 		expect_init_state(&s, ACTIVITY_WAIT_FOR_SIPI);
-		init_signal_state(false, SIGNATURE, &s);
+		init_signal_state(false, SIGNATURE, RESET_CR0, &s);
 		expect_init_state(&s, ACTIVITY_WAIT_FOR_SIPI);
+	}
+}
+
+/* Table 10-1, footnote 2: INIT leaves CR0.CD and CR0.NW as they were
+ * (an OS that runs with caches on keeps them on across an AP's INIT), sets
+ * ET and clears every other bit. */
+static void test_sdm_3a_table_10_1_init_keeps_cd_nw(void **state)
+{
+	static const struct {
+		uint64_t before, after;
+	} cases[] = {
+		{ 0x80000033ull, T_CR0_ET },                        /* PG, NE, ET, MP, PE: caches on */
+		{ 0x80000033ull | T_CR0_CD, T_CR0_ET | T_CR0_CD }, /* CD only */
+		{ 0xE0000011ull, T_CR0 },                           /* PG, CD, NW, ET, PE */
+		{ 0, T_CR0_ET },
+		{ ~0ull, T_CR0 },
+	};
+	struct vcpu_arch_state s;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		junk(&s);
+		init_signal_state(false, SIGNATURE, cases[i].before, &s);
+		if (s.cr0 != cases[i].after)
+			fail_msg("CR0 %llx before INIT: %llx after, expected %llx",
+				 (unsigned long long)cases[i].before, (unsigned long long)s.cr0,
+				 (unsigned long long)cases[i].after);
+		/* The SIPI that follows changes no CR0 bit. */
+		sipi_state(0x9F, &s);
+		assert_int_equal(s.cr0, cases[i].after);
+		assert_valid_guest_state(&s);
 	}
 }
 
@@ -417,12 +454,12 @@ static void test_states_pass_vmentry_checks(void **state)
 	struct vcpu_arch_state s;
 
 	(void)state;
-	init_signal_state(true, SIGNATURE, &s);
+	init_signal_state(true, SIGNATURE, RESET_CR0, &s);
 	assert_valid_guest_state(&s);
-	init_signal_state(false, SIGNATURE, &s);
+	init_signal_state(false, SIGNATURE, RESET_CR0, &s);
 	assert_valid_guest_state(&s);
 	for (size_t i = 0; i < sizeof(vectors); i++) {
-		init_signal_state(false, SIGNATURE, &s);
+		init_signal_state(false, SIGNATURE, RESET_CR0, &s);
 		sipi_state(vectors[i], &s);
 		assert_valid_guest_state(&s);
 	}
@@ -523,7 +560,7 @@ static void test_checker_rejects_invalid_states(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(mutations) / sizeof(mutations[0]); i++) {
-		init_signal_state(false, SIGNATURE, &s);
+		init_signal_state(false, SIGNATURE, RESET_CR0, &s);
 		sipi_state(0x9F, &s);
 		assert_null(guest_state_violation(&s));
 		mutations[i].apply(&s);
@@ -545,7 +582,7 @@ static void test_checker_accepts_valid_variants(void **state)
 	const char *why;
 
 	(void)state;
-	init_signal_state(false, SIGNATURE, &s);
+	init_signal_state(false, SIGNATURE, RESET_CR0, &s);
 	s.cs.ar = (s.cs.ar & ~AR_TYPE_MASK) | TYPE_DATA_RW;
 	s.ds.ar = AR_UNUSABLE;
 	s.fs.ar = AR_UNUSABLE | 0x5;
@@ -566,6 +603,7 @@ int main(void)
 		cmocka_unit_test(test_init_rdx_signature),
 		cmocka_unit_test(test_sipi_vectors),
 		cmocka_unit_test(test_init_after_sipi),
+		cmocka_unit_test(test_sdm_3a_table_10_1_init_keeps_cd_nw),
 		cmocka_unit_test(test_states_pass_vmentry_checks),
 		cmocka_unit_test(test_checker_rejects_invalid_states),
 		cmocka_unit_test(test_checker_accepts_valid_variants),

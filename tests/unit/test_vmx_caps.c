@@ -163,10 +163,12 @@ static void test_full_set_controls(void **state)
 	assert_true(c.ept_1g);
 	assert_true(c.invept_single);
 	/* Nothing asked for that would trap the guest needlessly: pin
-	 * controls are the must-be-1 bits and NMI exiting (the VMM's IPI
-	 * kick, vmm/vipi.h) only, no I/O, MOV DR, HLT, RDTSC or (TRUE MSRs)
-	 * CR3 exiting, no external-interrupt exiting. */
-	assert_int_equal(c.pin, PIN_DEFAULT1 | PIN_NMI_EXITING);
+	 * controls are the must-be-1 bits, NMI exiting (the VMM's IPI kick,
+	 * vmm/vipi.h) and virtual NMIs only, no I/O, MOV DR, HLT, RDTSC or
+	 * (TRUE MSRs) CR3 exiting, no external-interrupt exiting, and no
+	 * NMI-window exiting until an NMI waits (vmm/vnmi.c). */
+	assert_int_equal(c.pin, PIN_DEFAULT1 | PIN_NMI_EXITING | PIN_VIRTUAL_NMIS);
+	assert_int_equal(c.proc & PROC_NMI_WINDOW, 0);
 	assert_int_equal(c.proc & PROC_NEVER, 0);
 	assert_int_equal(c.proc & (PROC_CR3_LOAD_EXITING | PROC_CR3_STORE_EXITING), 0);
 	assert_int_equal(c.pin & PIN_EXT_INTR_EXITING, 0);
@@ -277,6 +279,10 @@ static void test_each_required_missing(void **state)
 	expect_one_missing(&m, "no NMI exiting", "NMI exiting");
 	m = full(); clear_may1(&m.proc, PROC_SECONDARY_CTLS);
 	expect_one_missing(&m, "no secondary controls bit", "secondary processor-based controls");
+	m = full(); clear_may1(&m.pin, PIN_VIRTUAL_NMIS);
+	expect_one_missing(&m, "no virtual NMIs", "virtual NMIs");
+	m = full(); clear_may1(&m.proc, PROC_NMI_WINDOW);
+	expect_one_missing(&m, "no NMI-window exiting", "NMI-window exiting");
 	m = full(); clear_may1(&m.proc2, PROC2_ENABLE_EPT);
 	expect_one_missing(&m, "no EPT", "EPT");
 	m = full(); clear_may1(&m.proc2, PROC2_UNRESTRICTED_GUEST);
@@ -306,6 +312,33 @@ static void test_each_required_missing(void **state)
 	expect_one_missing(&m, "no save debug controls", "save debug controls on VM exit");
 	m = full(); clear_may1(&m.entry, ENTRY_LOAD_DEBUG_CTLS);
 	expect_one_missing(&m, "no load debug controls", "load debug controls on VM entry");
+}
+
+/* SDM Vol. 3C, 25.6.1 "Pin-Based VM-Execution Controls" and 26.7.6
+ * "NMI-Window Exiting": the guest's NMIs need virtual NMIs (its IRET ends
+ * its own NMI blocking) and NMI-window exiting (an NMI waits until the
+ * guest can take it); 27.2.1.1: virtual NMIs only with NMI exiting, and
+ * NMI-window exiting only with virtual NMIs. Both are required, and the
+ * legacy MSRs give the same. */
+static void test_sdm_25_6_1_virtual_nmis_and_nmi_window(void **state)
+{
+	const char *names[VMX_CAPS_MAX_MISSING];
+	struct vmx_cap_msrs m = full_legacy();
+	struct vmx_controls c;
+
+	(void)state;
+	vmx_controls_compute(&m, &c);
+	assert_int_equal(c.pin & (PIN_NMI_EXITING | PIN_VIRTUAL_NMIS),
+			 PIN_NMI_EXITING | PIN_VIRTUAL_NMIS);
+	assert_int_equal(c.proc & PROC_NMI_WINDOW, 0);
+	check_controls_legal(&m, &c);
+	m = full();
+	clear_may1(&m.pin, PIN_NMI_EXITING | PIN_VIRTUAL_NMIS);
+	clear_may1(&m.proc, PROC_NMI_WINDOW);
+	assert_int_equal(missing(&m, names), 3);
+	assert_string_equal(names[0], "NMI exiting");
+	assert_string_equal(names[1], "virtual NMIs");
+	assert_string_equal(names[2], "NMI-window exiting");
 }
 
 static void test_one_invept_type_is_enough(void **state)
@@ -568,6 +601,7 @@ int main(void)
 		cmocka_unit_test(test_optional_one_by_one),
 		cmocka_unit_test(test_pat_pair),
 		cmocka_unit_test(test_each_required_missing),
+		cmocka_unit_test(test_sdm_25_6_1_virtual_nmis_and_nmi_window),
 		cmocka_unit_test(test_one_invept_type_is_enough),
 		cmocka_unit_test(test_vpid),
 		cmocka_unit_test(test_forced_exiting),
