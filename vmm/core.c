@@ -20,9 +20,9 @@
 #include "arch/x86_64/vmx_cap_read.h"
 #include "ept/ept.h"
 #include "ept/mtrr.h"
+#include "ept/mtrr_cpu.h"
 
 #define SINK_FILL 0xFF /* reads of unbacked physical memory return all ones */
-#define CPUID_ADDR_SIZES 0x80000008u
 #define CPUID_XSAVE_LEAF 0xDu
 
 int core_init(struct boot_info *bi);
@@ -32,60 +32,51 @@ struct vmm vmm;
 
 extern char __hashed_start[], __hashed_end[];
 
-
-static void read_mtrrs(struct mtrr_state *s)
+/* Three zeroed pool pages for the sink fallback of EPT (vmm/ept_live.c
+ * fills them once the sink page exists); none if the pool is short. */
+static void reserve_sink_tables(void)
 {
-	uint64_t cap = rdmsr(MSR_IA32_MTRRCAP);
-	uint64_t def = rdmsr(MSR_IA32_MTRR_DEF_TYPE);
-	uint64_t fixed[11];
-	struct cpuid_regs r;
+	uint64_t *t[3];
 
-	memset(s, 0, sizeof(*s));
-	cpuid_count(CPUID_ADDR_SIZES, 0, &r);
-	s->maxphyaddr = r.eax & 0xFFu;
-	vmm.maxphyaddr = s->maxphyaddr;
-	s->enabled = (def & MTRR_DEF_TYPE_E) != 0;
-	s->fixed_enabled = (def & MTRR_DEF_TYPE_FE) && (cap & MTRRCAP_FIX);
-	s->default_type = (uint8_t)(def & MTRR_DEF_TYPE_TYPE_MASK);
-	s->var_count = (unsigned)(cap & MTRRCAP_VCNT_MASK);
-	if (s->var_count > MTRR_MAX_VAR)
-		s->var_count = MTRR_MAX_VAR;
-	for (unsigned i = 0; i < s->var_count; i++) {
-		s->var[i].base = rdmsr(MSR_IA32_MTRR_PHYSBASE0 + 2 * i);
-		s->var[i].mask = rdmsr(MSR_IA32_MTRR_PHYSMASK0 + 2 * i);
+	for (unsigned i = 0; i < ARRAY_SIZE(t); i++)
+		t[i] = pool_alloc_pages(1);
+	if (!t[0] || !t[1] || !t[2]) {
+		log_warn("ept", "no pool pages for the unbacked-memory fallback: beyond the EPT "
+			 "reserve, a guest access above the map limit will not be mapped");
+		return;
 	}
-	if (cap & MTRRCAP_FIX) {
-		fixed[0] = rdmsr(MSR_IA32_MTRR_FIX64K_00000);
-		fixed[1] = rdmsr(MSR_IA32_MTRR_FIX16K_80000);
-		fixed[2] = rdmsr(MSR_IA32_MTRR_FIX16K_A0000);
-		for (unsigned i = 0; i < 8; i++)
-			fixed[3 + i] = rdmsr(MSR_IA32_MTRR_FIX4K_C0000 + i);
-		mtrr_set_fixed(s, fixed);
-	}
+	vmm.ept_sink = (struct ept_sink_tables){ (uint64_t)(uintptr_t)t[0],
+						 (uint64_t)(uintptr_t)t[1],
+						 (uint64_t)(uintptr_t)t[2] };
 }
 
 static int build_ept(void)
 {
-	static struct mtrr_state mtrr;
 	uint64_t apic = lapic_mmio_base();
 	struct phys_range holes[2] = {
 		{ vmm.bi.region_base, vmm.bi.region_base + vmm.bi.region_size },
 		{ apic, apic + EPT_PAGE_4K },  /* made read-only below */
 	};
 	struct ept_config cfg = {
-		.mtrr = &mtrr,
+		.mtrr = &vmm.guest_mtrr.state,
 		.limit = vmm.bi.map_limit,
 		.use_1g = vmm.ctl.ept_1g,
 		.holes = holes,
 		.hole_count = apic && apic < vmm.bi.map_limit ? 2 : 1,
 	};
 	struct ept_stats st = { 0 };
+	struct mtrr_state cpu;
+	uint64_t cap, def;
 	int rc;
 
-	read_mtrrs(&mtrr);
+	/* The guest's MTRRs start as the CPU's; from now on the guest
+	 * writes only its copy (vmm/exit_memtype.c). */
+	mtrr_read_cpu(&cpu, &cap, &def);
+	mtrr_msrs_init(&vmm.guest_mtrr, &cpu, cap, def);
+	vmm.maxphyaddr = cpu.maxphyaddr;
 	log_info("ept", "MTRRs: %s, default type %u, %u variable ranges, fixed %s, MAXPHYADDR %u",
-		 mtrr.enabled ? "on" : "off", mtrr.default_type, mtrr.var_count,
-		 mtrr.fixed_enabled ? "on" : "off", mtrr.maxphyaddr);
+		 cpu.enabled ? "on" : "off", cpu.default_type, cpu.var_count,
+		 cpu.fixed_enabled ? "on" : "off", cpu.maxphyaddr);
 	vmm.ept_tables_start = pool_cursor();
 	rc = ept_build(&cfg, &vmm.pages, &vmm.ept_pml4, &st);
 	vmm.ept_tables_end = pool_cursor();
@@ -93,6 +84,7 @@ static int build_ept(void)
 		log_err("ept", "EPT build failed (%d)", rc);
 		return CORE_ERR_NOMEM;
 	}
+	reserve_sink_tables();
 	vmm.eptp = ept_eptp(vmm.ept_pml4);
 	/* The local APIC page: reads and fetches go to the APIC (or the bus)
 	 * as on the bare CPU; writes exit (vmm/exit_apic.c). */

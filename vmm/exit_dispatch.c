@@ -1,5 +1,6 @@
 /* Every VM exit lands here from arch/x86_64/vmx_entry.S. */
 #include "vmm/cr_policy.h"
+#include "vmm/ept_live.h"
 #include "vmm/exit_table.h"
 #include "vmm/exit_vectoring.h"
 #include "vmm/fatal.h"
@@ -110,6 +111,8 @@ void vmexit_dispatch(struct vcpu *v)
 	/* INIT/SIPI posted by another CPU while this one was busy here, and
 	 * the guest's NMIs: the exit's last VMCS work. */
 	vnmi_finish_exit(v);
+	/* EPT memory types changed (on any CPU): INVEPT here first. */
+	ept_live_sync(v);
 	count_exit(v, basic, start);
 }
 

@@ -1,6 +1,7 @@
 /* RDMSR/WRMSR exits: MSRs whose bitmap bit is set (vmm/msr_policy.c) and
  * every MSR outside the bitmap's two ranges (SDM Vol. 3C, 26.1.3
  * "Instructions That Cause VM Exits Conditionally"). */
+#include "vmm/exit_memtype.h"
 #include "vmm/exit_table.h"
 #include "vmm/guest_state.h"
 #include "vmm/log.h"
@@ -20,6 +21,8 @@ enum exit_result handle_rdmsr(struct vcpu *v)
 	case MSR_ACT_EMULATE:
 		guest_set_edx_eax(v, value);
 		return EXIT_NEXT_INSN;
+	case MSR_ACT_MEMTYPE:
+		return memtype_rdmsr(v, msr);
 	case MSR_ACT_PASS:
 		guest_set_edx_eax(v, rdmsr(msr));
 		return EXIT_NEXT_INSN;
@@ -70,6 +73,8 @@ enum exit_result handle_wrmsr(struct vcpu *v)
 		return EXIT_NEXT_INSN;
 	case MSR_ACT_APIC_BASE:
 		return apic_base_write(value);
+	case MSR_ACT_MEMTYPE:
+		return memtype_wrmsr(v, msr, value);
 	case MSR_ACT_IPI: {
 		enum exit_result r;
 

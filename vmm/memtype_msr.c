@@ -15,19 +15,24 @@
 #define PAT_FIELDS 8u
 #define PAT_TYPE_UC_MINUS 7u
 
-void mtrr_msrs_init(struct mtrr_msrs *m, const struct mtrr_state *s, uint64_t cap,
-		    uint64_t def_type)
-{
-	m->cap = cap;
-	m->def_type = def_type;
-	m->state = *s;
-}
-
 static unsigned var_count(const struct mtrr_msrs *m)
 {
 	unsigned n = (unsigned)(m->cap & MTRRCAP_VCNT_MASK);
 
 	return n < MTRR_MAX_VAR ? n : MTRR_MAX_VAR;
+}
+
+static void set_def_type(struct mtrr_msrs *m, uint64_t value);
+
+void mtrr_msrs_init(struct mtrr_msrs *m, const struct mtrr_state *s, uint64_t cap,
+		    uint64_t def_type)
+{
+	m->cap = cap;
+	m->state = *s;
+	/* What the guest can write, it sees applied: the ranges and flags
+	 * follow IA32_MTRRCAP and IA32_MTRR_DEF_TYPE. */
+	m->state.var_count = var_count(m);
+	set_def_type(m, def_type);
 }
 
 static bool is_var(uint32_t msr)

@@ -7,7 +7,9 @@
 #include <stdint.h>
 #include "vmm/msr_policy.h"
 #include "vmm/lib.h"
+#include "ept/mtrr.h"
 #include "arch/x86_64/lapic.h"
+#include "arch/x86_64/msr.h"
 
 #define MSR_LOW_FIRST        0x00000000u
 #define MSR_BITMAP_READ_LOW  0u
@@ -44,6 +46,22 @@ static const struct msr_rule rules[] = {
 	  "IA32_VMX_*: VMX is hidden from the guest" },
 	{ MSR_X2APIC_ICR_WRITE, MSR_X2APIC_ICR_WRITE, MSR_ACT_PASS, MSR_ACT_IPI,
 	  "x2APIC ICR: INIT and start-up IPIs are emulated" },
+	/* The memory-type MSRs (vmm/exit_memtype.c). The guest's MTRRs are
+	 * its own copy, whose types EPT takes (Vol. 3C, 29.3.7.2); the
+	 * CPU's MTRRs stay the VMM's. IA32_MTRRCAP is read-only: the CPU's
+	 * own #GP. IA32_PAT writes are checked; the VMM's PAT stays its own. */
+	{ MSR_IA32_MTRR_PHYSBASE0, MSR_IA32_MTRR_VAR_LAST, MSR_ACT_MEMTYPE, MSR_ACT_MEMTYPE,
+	  "MTRRs: the guest's own copy, which types EPT" },
+	{ MSR_IA32_MTRR_FIX64K_00000, MSR_IA32_MTRR_FIX64K_00000, MSR_ACT_MEMTYPE,
+	  MSR_ACT_MEMTYPE, "MTRRs: the guest's own copy, which types EPT" },
+	{ MSR_IA32_MTRR_FIX16K_80000, MSR_IA32_MTRR_FIX16K_A0000, MSR_ACT_MEMTYPE,
+	  MSR_ACT_MEMTYPE, "MTRRs: the guest's own copy, which types EPT" },
+	{ MSR_IA32_MTRR_FIX4K_C0000, MSR_IA32_MTRR_FIX4K_F8000, MSR_ACT_MEMTYPE,
+	  MSR_ACT_MEMTYPE, "MTRRs: the guest's own copy, which types EPT" },
+	{ MSR_IA32_MTRR_DEF_TYPE, MSR_IA32_MTRR_DEF_TYPE, MSR_ACT_MEMTYPE, MSR_ACT_MEMTYPE,
+	  "MTRRs: the guest's own copy, which types EPT" },
+	{ MSR_IA32_PAT, MSR_IA32_PAT, MSR_ACT_PASS, MSR_ACT_MEMTYPE,
+	  "IA32_PAT: checked; the VMM's own PAT stays" },
 };
 
 #define RULE_COUNT (sizeof(rules) / sizeof(rules[0]))

@@ -30,6 +30,7 @@ enum msr_action {
 	MSR_ACT_INJECT_GP,  /* inject #GP(0), as a CPU without the MSR would */
 	MSR_ACT_IPI,        /* an x2APIC ICR write: INIT/SIPI go to vmm/vipi.c */
 	MSR_ACT_APIC_BASE,  /* an IA32_APIC_BASE write: msr_policy_apic_base() */
+	MSR_ACT_MEMTYPE,    /* an MTRR, or an IA32_PAT write: vmm/exit_memtype.c */
 };
 
 /* True if the MSR is intercepted (its bitmap bits are set) for reads

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include "vmm/boot_info.h"
 #include "vmm/cr_policy.h"
+#include "vmm/memtype_msr.h"
 #include "vmm/vmx_caps.h"
 #include "ept/ept.h"
 
@@ -35,6 +36,16 @@ struct vmm {
 	uint32_t cpus_claimed;        /* atomic: next free vcpu index */
 	struct page_alloc pages;      /* the pool, guarded by pool's lock */
 	bool initialized;
+	/* The EPT after launch (vmm/ept_live.c). ept_lock guards the guest's
+	 * MTRRs and every change to EPT's tables but the single-entry
+	 * sink mappings of vmm/exit_ept.c. */
+	int ept_lock;
+	struct mtrr_msrs guest_mtrr;  /* what the guest reads and writes */
+	struct ept_sink_tables ept_sink; /* unbacked-memory fallback, 0: none */
+	bool ept_sink_filled;         /* ept_sink points at sink_page yet */
+	uint32_t ept_gen;             /* atomic: bumped when EPT memory types change */
+	uint32_t ept_gen_seen[BOOT_INFO_MAX_CPUS]; /* by vcpu index: the ept_gen
+						      * that CPU last INVEPTed for */
 };
 
 extern struct vmm vmm;

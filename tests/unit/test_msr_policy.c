@@ -8,17 +8,28 @@
 
 #include "vmm/msr_policy.h"
 
+/* The memory-type MSRs, read and write: the variable MTRRs of 32 pairs
+ * (200H-23FH), the fixed ones (250H, 258H, 259H, 268H-26FH) and
+ * IA32_MTRR_DEF_TYPE (2FFH); IA32_PAT (277H) writes only. */
+static bool mtrr_msr(uint32_t msr)
+{
+	return (msr >= 0x200 && msr <= 0x23F) || msr == 0x250 || msr == 0x258 || msr == 0x259 ||
+	       (msr >= 0x268 && msr <= 0x26F) || msr == 0x2FF;
+}
+
+#define MEMTYPE_INTERCEPTS (76 * 2 + 1)
+
 /* Independent statement of the intercept set: reads and writes of 0x3A
  * and 0x480-0x493; writes only of 0x1B (APIC base), 0x79 (microcode
  * update) and 0x830 (x2APIC ICR). */
 static bool expected_intercept(uint32_t msr)
 {
-	return msr == 0x3A || (msr >= 0x480 && msr <= 0x493);
+	return mtrr_msr(msr) || msr == 0x3A || (msr >= 0x480 && msr <= 0x493);
 }
 
 static bool expected_write_intercept(uint32_t msr)
 {
-	return expected_intercept(msr) || msr == 0x1B || msr == 0x79 || msr == 0x830;
+	return msr == 0x277 || expected_intercept(msr) || msr == 0x1B || msr == 0x79 || msr == 0x830;
 }
 
 static bool bit(const uint8_t *bm, unsigned off, uint32_t n)
@@ -38,7 +49,7 @@ static void test_bitmap_exact(void **state)
 	for (i = 0; i < MSR_BITMAP_SIZE * 8; i++)
 		set += (bm[i / 8] >> (i % 8)) & 1;
 	/* (1 + 20 MSRs) x (read + write), and three write-only ones */
-	assert_int_equal(set, 45);
+	assert_int_equal(set, 45 + MEMTYPE_INTERCEPTS);
 	for (n = 0; n <= 0x1FFF; n++) {
 		assert_int_equal(bit(bm, 0, n), expected_intercept(n));
 		assert_int_equal(bit(bm, 2048, n), expected_write_intercept(n));
@@ -136,6 +147,28 @@ static void test_write_policy(void **state)
 	/* Even a write that would not change FEATURE_CONTROL faults. */
 	assert_int_equal(msr_policy_write(0x3A, FEATURE_CONTROL_LOCK),
 			 MSR_ACT_INJECT_GP);
+}
+
+/* The memory-type rows: MTRRs read and written through vmm/exit_memtype.c,
+ * IA32_PAT written there and read by the CPU, IA32_MTRRCAP the CPU's. */
+static void test_memtype_rows(void **state)
+{
+	uint64_t v = 0;
+
+	(void)state;
+	assert_int_equal(msr_policy_read(0x2FF, 0, &v), MSR_ACT_MEMTYPE);
+	assert_int_equal(msr_policy_write(0x2FF, 0xC06), MSR_ACT_MEMTYPE);
+	assert_int_equal(msr_policy_read(0x200, 0, &v), MSR_ACT_MEMTYPE);
+	assert_int_equal(msr_policy_write(0x23F, 0), MSR_ACT_MEMTYPE);
+	assert_int_equal(msr_policy_read(0x259, 0, &v), MSR_ACT_MEMTYPE);
+	assert_int_equal(msr_policy_write(0x26F, 0), MSR_ACT_MEMTYPE);
+	assert_int_equal(msr_policy_read(0x240, 0, &v), MSR_ACT_PASS);
+	assert_int_equal(msr_policy_write(0x277, 0x0007040600070406ull), MSR_ACT_MEMTYPE);
+	assert_int_equal(msr_policy_read(0x277, 0, &v), MSR_ACT_PASS);
+	assert_int_equal(msr_policy_read(0xFE, 0, &v), MSR_ACT_PASS);
+	assert_int_equal(msr_policy_write(0xFE, 0), MSR_ACT_PASS);
+	assert_string_not_equal(msr_policy_reason(0x2FF), "");
+	assert_string_not_equal(msr_policy_reason(0x277), "");
 }
 
 /* An MSR whose bitmap bit is clear is executed by the CPU directly, so
@@ -251,6 +284,7 @@ int main(void)
 		cmocka_unit_test(test_read_policy),
 		cmocka_unit_test(test_write_policy),
 		cmocka_unit_test(test_bitmap_agrees_with_policy),
+		cmocka_unit_test(test_memtype_rows),
 		cmocka_unit_test(test_apic_base_sdm_11_12_5_transitions),
 		cmocka_unit_test(test_apic_base_sdm_11_4_4_reserved_bits),
 		cmocka_unit_test(test_apic_base_move_refused),
