@@ -3,11 +3,13 @@
  * 27.2-27.3 "Checks on VMX Controls and Host-State Area" / "Checking and
  * Loading Guest State" that these values must pass. */
 #include "vmm/vmcs_setup.h"
+#include "vmm/log.h"
 #include "vmm/exit_io.h"
 #include "vmm/vcpu.h"
 #include "vmm/vmm.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/descriptors.h"
+#include "arch/x86_64/host_guard.h"
 #include "arch/x86_64/msr.h"
 #include "arch/x86_64/vmx.h"
 
@@ -40,8 +42,29 @@ void vmcs_setup_controls(struct vcpu *v)
 	io_exits_setup(); /* ACPI sleep requests (vmm/exit_io.h) */
 }
 
+/* The page under the host stack becomes not present (vmm/vcpu.h): a
+ * host stack overflow then faults on the guard, and the #DF that follows
+ * reports it on its own stack (arch/x86_64/descriptors.h). Each CPU
+ * guards its own stack as it launches, one CPU at a time; the page
+ * tables are shared, and an entry another CPU still has cached maps as
+ * before (host_unmap_4k). Without a page for the tables the stack runs
+ * unguarded, as before this existed: logged, not refused. */
+static void guard_host_stack(struct vcpu *v)
+{
+	uint64_t va = (uint64_t)(uintptr_t)v->stack_guard;
+	int rc = host_unmap_4k(vmm.host_cr3, va, &vmm.pages);
+
+	if (rc) {
+		log_warn("vmx", "APIC id %u: no guard page under the host stack (page tables: "
+			 "error %d, pool exhausted?): an overflow would go unnoticed", v->apic_id, rc);
+		return;
+	}
+	invlpg(va);
+}
+
 void vmcs_setup_host(struct vcpu *v)
 {
+	guard_host_stack(v);
 	vmcs_writel(VMCS_HOST_CR0, read_cr0());
 	vmcs_writel(VMCS_HOST_CR3, vmm.host_cr3);
 	/* The host runs XSETBV for the guest (vmm/exit_insn.c), which needs

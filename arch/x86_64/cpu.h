@@ -159,15 +159,47 @@ static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
 static inline void cli(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline void hlt(void) { __asm__ volatile("hlt" ::: "memory"); }
 static inline void wbinvd(void) { __asm__ volatile("wbinvd" ::: "memory"); }
+static inline void invlpg(uint64_t va) { __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory"); }
 #endif /* PILLBOX_FAKE_HW */
 
-/* Initial APIC id of the executing CPU, CPUID.01H:EBX[31:24]. */
+/* CPUID leaves that give the 32-bit x2APIC id in EDX: V2 extended
+ * topology (1FH) and extended topology (0BH). A leaf is there when it is
+ * within the maximum basic leaf and its subleaf 0 reports a non-zero
+ * EBX[15:0] (SDM Vol. 2A, CPUID; Vol. 3A, 11.12.8.1 "Consistency of APIC
+ * IDs and CPUID"). */
+#define CPUID_LEAF_TOPOLOGY_V2 0x1Fu
+#define CPUID_LEAF_TOPOLOGY    0x0Bu
+#define CPUID_TOPOLOGY_EBX_LPS 0xFFFFu
+#define CPUID_1_EBX_APIC_ID_SHIFT 24
+
+typedef void (*cpuid_fn)(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r);
+
+/* The APIC id as the given CPUID reports it: the x2APIC id of leaf 1FH or
+ * 0BH where the CPU has one (x2APIC ICR destinations are 32 bits, 11.12.9),
+ * else the 8-bit initial APIC id, CPUID.01H:EBX[31:24]. */
+static inline unsigned apic_id_by(cpuid_fn cpuid)
+{
+	static const uint32_t leaves[] = { CPUID_LEAF_TOPOLOGY_V2, CPUID_LEAF_TOPOLOGY };
+	struct cpuid_regs r;
+	uint32_t max;
+
+	cpuid(0, 0, &r);
+	max = r.eax;
+	for (unsigned i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
+		if (max < leaves[i])
+			continue;
+		cpuid(leaves[i], 0, &r);
+		if (r.ebx & CPUID_TOPOLOGY_EBX_LPS)
+			return r.edx;
+	}
+	cpuid(1, 0, &r);
+	return r.ebx >> CPUID_1_EBX_APIC_ID_SHIFT;
+}
+
+/* The executing CPU's APIC id (apic_id_by). */
 static inline unsigned cpu_apic_id(void)
 {
-	struct cpuid_regs r;
-
-	cpuid_count(1, 0, &r);
-	return r.ebx >> 24;
+	return apic_id_by(cpuid_count);
 }
 
 /* Stops this CPU for good: interrupts off, halt forever. */

@@ -27,6 +27,8 @@ void host_gdt_init(uint64_t gdt[HOST_GDT_ENTRIES], struct tss64 *tss, uint64_t i
 	uint64_t limit = sizeof(*tss) - 1;
 
 	tss->ist[HOST_IST_NMI - 1] = ist_top;
+	tss->ist[HOST_IST_MC - 1] = ist_top - HOST_IST_NMI_SIZE;
+	tss->ist[HOST_IST_DF - 1] = ist_top - HOST_IST_NMI_SIZE - HOST_IST_MC_SIZE;
 	tss->iomap_base = sizeof(*tss);
 	gdt[0] = 0;
 	gdt[HOST_CS_SEL >> SELECTOR_INDEX_SHIFT] = GDT_CODE64;

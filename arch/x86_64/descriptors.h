@@ -10,7 +10,21 @@
 #define HOST_CS_SEL  0x08u
 #define HOST_DS_SEL  0x10u
 #define HOST_TSS_SEL 0x18u
-#define HOST_IST_NMI 1u          /* IST slot for NMI, #DF and #MC */
+/* Interrupt stack table slots (9.7 "Task Management in 64-bit Mode",
+ * 7.14.5 "Interrupt Stack Table"): NMI, #DF and #MC each switch to a
+ * stack of their own, whatever the VMM was doing when they came. */
+#define HOST_IST_NMI 1u
+#define HOST_IST_DF  2u
+#define HOST_IST_MC  3u
+/* The IST area, one block per CPU (vmm/vcpu.h): the NMI stack on top,
+ * the #MC stack under it, the #DF stack at the bottom. The NMI handler
+ * runs for every kick and guest NMI in VMX root operation; #MC and #DF
+ * only report and stop the CPU (the deepest of those paths, the VMCS
+ * dump, takes about 1 KiB). */
+#define HOST_IST_NMI_SIZE 4096u
+#define HOST_IST_MC_SIZE  2048u
+#define HOST_IST_DF_SIZE  2048u
+#define HOST_IST_AREA_SIZE (HOST_IST_NMI_SIZE + HOST_IST_MC_SIZE + HOST_IST_DF_SIZE)
 
 struct __attribute__((packed)) tss64 {
 	uint32_t reserved0;
@@ -36,7 +50,9 @@ _Static_assert(sizeof(struct idt_gate) == 16, "SDM Figure 7-8");
 
 #define IDT_VECTORS 256u
 
-/* Fills a GDT with flat 64-bit code and data and a TSS descriptor for tss. */
+/* Fills a GDT with flat 64-bit code and data and a TSS descriptor for
+ * tss, whose IST slots point into the IST area: ist_top is that area's
+ * end less 16 (the VMM's stack tops stay 16 bytes under the end). */
 void host_gdt_init(uint64_t gdt[HOST_GDT_ENTRIES], struct tss64 *tss, uint64_t ist_top);
 
 /* Fills the shared host IDT: exceptions 0-31 report and stop the CPU,

@@ -1,7 +1,8 @@
 /* The VMM's IDT. The VMM runs with interrupts off, so only exceptions
  * (a VMM bug), NMIs and machine checks arrive here. Exceptions report
  * with a dump and stop this CPU; an NMI is a kick or the guest's
- * (vmm/vnmi.h). */
+ * (vmm/vnmi.h). NMI, #DF and #MC each run on a stack of their own (IST,
+ * arch/x86_64/descriptors.h). */
 #include <stdint.h>
 #include "arch/x86_64/descriptors.h"
 #include "arch/x86_64/vectors.h"
@@ -79,7 +80,7 @@ void host_idt_init(void)
 		set_gate(v, spurious_handler, 0);
 	for (unsigned v = 0; v < 32; v++)
 		if (exc[v])
-			set_gate(v, exc[v], (v == VEC_DF || v == VEC_MC) ? HOST_IST_NMI : 0);
+			set_gate(v, exc[v], v == VEC_DF ? HOST_IST_DF : v == VEC_MC ? HOST_IST_MC : 0);
 	set_gate(VEC_NMI, nmi_handler, HOST_IST_NMI);
 }
 

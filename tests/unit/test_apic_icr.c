@@ -1,11 +1,14 @@
 /* Unit tests for vmm/apic_icr.c: ICR values as OVMF and Linux write them
- * (EDK2 LocalApicLib SendInitSipiSipi; Linux wakeup_secondary_cpu_via_init). */
+ * (EDK2 LocalApicLib SendInitSipiSipi; Linux wakeup_secondary_cpu_via_init);
+ * and the APIC id the VMM files each CPU under (arch/x86_64/cpu.h), which
+ * x2APIC ICR destinations name in 32 bits. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include "vmm/apic_icr.h"
+#include "arch/x86_64/cpu.h"
 
 static struct ipi decode(uint32_t low, uint32_t dest)
 {
@@ -70,6 +73,57 @@ static void test_logical_and_others(void **state)
 	assert_int_equal(decode(0x00000700, 1).kind, IPI_OTHER);            /* reserved */
 }
 
+/* A fake CPUID: maximum basic leaf, leaves 1FH and 0BH (subleaf 0) and
+ * the 8-bit initial APIC id of leaf 1. */
+static struct {
+	uint32_t max_leaf, x2apic_1f, x2apic_0b, initial;
+	bool has_1f, has_0b;
+	unsigned calls;
+} fake_cpu;
+
+static void fake_cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
+{
+	r->eax = r->ebx = r->ecx = r->edx = 0;
+	fake_cpu.calls++;
+	if (leaf > fake_cpu.max_leaf)
+		fail_msg("CPUID leaf %x above the maximum %x", leaf, fake_cpu.max_leaf);
+	if (leaf == 0)
+		r->eax = fake_cpu.max_leaf;
+	else if (leaf == 1)
+		r->ebx = fake_cpu.initial << 24 | 0x10800u;
+	else if (leaf == 0x1F && subleaf == 0 && fake_cpu.has_1f)
+		r->edx = fake_cpu.x2apic_1f;
+	else if (leaf == 0x0B && subleaf == 0 && fake_cpu.has_0b)
+		r->edx = fake_cpu.x2apic_0b;
+	if (r->edx)
+		r->ebx = 2;   /* 2 logical processors at the SMT level */
+}
+
+/* SDM Vol. 3A, 11.12.8.1 "Consistency of APIC IDs and CPUID" with Vol. 2A,
+ * CPUID leaves 0BH and 1FH: the 32-bit x2APIC id comes from leaf 1FH where
+ * it is there (within the maximum leaf, EBX[15:0] of subleaf 0 non-zero),
+ * else from 0BH, else the 8-bit initial id of leaf 1 serves. */
+static void test_sdm_3a_11_12_8_1_apic_id_from_cpuid(void **state)
+{
+	(void)state;
+	fake_cpu = (typeof(fake_cpu)){ .max_leaf = 0x1F, .x2apic_1f = 0x1234, .x2apic_0b = 0x99,
+				       .initial = 0x34, .has_1f = true, .has_0b = true };
+	assert_int_equal(apic_id_by(fake_cpuid), 0x1234);
+	fake_cpu.has_1f = false;   /* leaf 1FH reported but empty: 0BH */
+	assert_int_equal(apic_id_by(fake_cpuid), 0x99);
+	fake_cpu.max_leaf = 0x16;  /* 1FH beyond the maximum: not asked */
+	fake_cpu.has_1f = true;
+	fake_cpu.x2apic_0b = 300;  /* more than 8 bits */
+	assert_int_equal(apic_id_by(fake_cpuid), 300);
+	fake_cpu.has_0b = false;
+	assert_int_equal(apic_id_by(fake_cpuid), 0x34);
+	fake_cpu.max_leaf = 0x0A;  /* an old CPU: leaf 1 only */
+	fake_cpu.has_0b = true;
+	fake_cpu.calls = 0;
+	assert_int_equal(apic_id_by(fake_cpuid), 0x34);
+	assert_int_equal(fake_cpu.calls, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -78,6 +132,7 @@ int main(void)
 		cmocka_unit_test(test_startup),
 		cmocka_unit_test(test_shorthands),
 		cmocka_unit_test(test_logical_and_others),
+		cmocka_unit_test(test_sdm_3a_11_12_8_1_apic_id_from_cpuid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

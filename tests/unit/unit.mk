@@ -16,6 +16,8 @@ UNIT_NAMES := mtrr ept host_paging config cpuid_policy msr_policy cr_policy \
 UNIT_NAMES += acpi pm1_policy
 # Events at VM entry (vmm/vmx_event.c).
 UNIT_NAMES += vmx_event
+# Guard pages (arch/x86_64/host_guard.c).
+UNIT_NAMES += host_guard
 UNIT_TESTS := $(addprefix $(BUILD)/$(UNIT_DIR)/test_,$(UNIT_NAMES))
 
 # Sources linked into each test besides tests/unit/test_<name>.c.
@@ -35,6 +37,7 @@ UNIT_SRCS_insn_alu := vmm/insn_alu.c
 UNIT_SRCS_apic_icr := vmm/apic_icr.c
 UNIT_SRCS_guest_paging := vmm/guest_paging.c
 UNIT_SRCS_log_ring := vmm/log_ring.c
+UNIT_SRCS_host_guard := arch/x86_64/host_guard.c $(UNIT_DIR)/test_pages.c
 UNIT_SRCS_vmx_event := vmm/vmx_event.c
 UNIT_SRCS_memtype_msr := vmm/memtype_msr.c ept/mtrr.c
 UNIT_SRCS_acpi := boot/acpi.c
