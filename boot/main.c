@@ -23,6 +23,7 @@ static const char *core_status_text(int rc)
 	case CORE_ERR_LAUNCH: return "VMLAUNCH failed";
 	case CORE_ERR_STATE: return "core entered out of order";
 	case CORE_ERR_INJECTED: return "refused by test_fail_cpu (fault injection)";
+	case CORE_ERR_APIC: return "local APIC base differs from the boot CPU's";
 	default: return "unknown error";
 	}
 }

@@ -5,6 +5,7 @@
  * hands it out again (docs/architecture.md, "Memory"). */
 #include "boot/loader.h"
 #include "arch/x86_64/host_paging.h"
+#include "ept/mtrr_cpu.h"
 #include "vmm/vcpu.h"
 
 #define SZ_4K  0x1000ull
@@ -19,6 +20,10 @@
  * EPT directories for GiB ranges of mixed memory type, page tables for the
  * fixed MTRRs, 2 MiB ranges of mixed type and the region's own edges. */
 #define POOL_EPT_MIXED_PAGES 48ull
+/* EPT tables made after launch: the three shared tables of the sink
+ * fallback, tables for addresses above the map limit (mapped on first
+ * access), splits after guest MTRR writes (vmm/ept_live.c). */
+#define POOL_EPT_RUNTIME_PAGES 16ull
 #define POOL_MISC_PAGES 4ull  /* MSR bitmap, sink page, spare */
 
 extern const char core_blob_start[], core_blob_end[];
@@ -53,6 +58,36 @@ static uint64_t table_pages(uint64_t limit, int use_1g)
 	uint64_t pml4e = (limit + SZ_512G - 1) / SZ_512G;
 
 	return 1 + pml4e + (use_1g ? 0 : limit / SZ_1G);
+}
+
+/* A page provider that hands out the same scratch page every time and
+ * counts: host_paging_build() writes its tables but never reads them
+ * back, so a dry run with it counts the pages the real build takes
+ * (more than table_pages() where the MTRRs split large pages). */
+static uint8_t scratch_table[SZ_4K] __attribute__((aligned(SZ_4K)));
+
+static void *count_page(void *ctx, uint64_t *phys)
+{
+	(*(uint64_t *)ctx)++;
+	*phys = (uint64_t)(uintptr_t)scratch_table;
+	return scratch_table;
+}
+
+static void *scratch_virt(void *ctx, uint64_t phys)
+{
+	(void)ctx;
+	(void)phys;
+	return scratch_table;
+}
+
+static uint64_t host_table_pages(uint64_t limit, int use_1g, const struct mtrr_state *mtrr)
+{
+	uint64_t pages = 0, cr3;
+	struct page_alloc count = { count_page, scratch_virt, &pages };
+
+	if (host_paging_build(limit, use_1g, mtrr, &count, &cr3, NULL))
+		return table_pages(limit, use_1g);   /* not with this provider; the real build reports it */
+	return pages;
 }
 
 /* Page granular: the region costs only what it holds. EPT maps the 2 MiB
@@ -131,9 +166,8 @@ EFI_STATUS region_setup(const struct cpu_facts *facts, const struct boot_config 
 	const struct core_header *h = (const void *)core_blob_start;
 	uint64_t limit = compute_map_limit(facts);
 	uint64_t core_bytes = ALIGN_UP(h->mem_size, SZ_4K);
-	uint64_t host_pages = table_pages(limit, facts->host_1g_pages);
-	uint64_t ept_pages = table_pages(limit, facts->ept_1g_pages) + POOL_EPT_MIXED_PAGES;
-	uint64_t pool, size, hole_pts;
+	struct mtrr_state mtrr;
+	uint64_t host_pages, ept_pages, pool, size, hole_pts;
 	struct pool_cursor cur;
 	struct page_alloc pa = { pool_page, pool_virt, &cur };
 	struct host_paging_stats hs;
@@ -144,6 +178,11 @@ EFI_STATUS region_setup(const struct cpu_facts *facts, const struct boot_config 
 			BOOT_INFO_MAX_CPUS);
 		return EFI_UNSUPPORTED;
 	}
+	/* The VMM's own memory types: its page tables are split by them. */
+	mtrr_read_cpu(&mtrr, NULL, NULL);
+	host_pages = host_table_pages(limit, facts->host_1g_pages, &mtrr);
+	ept_pages = table_pages(limit, facts->ept_1g_pages) + POOL_EPT_MIXED_PAGES;
+	ept_pages += POOL_EPT_RUNTIME_PAGES;
 	pool = (host_pages + ept_pages + POOL_MISC_PAGES) * SZ_4K + cpus * sizeof(struct vcpu);
 	size = core_bytes + SZ_4K + pool;
 	/* One EPT page table per 2 MiB the region touches (it need not be
@@ -166,7 +205,7 @@ EFI_STATUS region_setup(const struct cpu_facts *facts, const struct boot_config 
 
 	memset(r->bi, 0, sizeof(*r->bi));
 	r->bi->host_tables_start = cur.next;
-	if (host_paging_build(limit, facts->host_1g_pages, &pa, &r->bi->host_cr3, &hs)) {
+	if (host_paging_build(limit, facts->host_1g_pages, &mtrr, &pa, &r->bi->host_cr3, &hs)) {
 		log_err(LOADER_STAGE, "VMM page tables do not fit the region");
 		return EFI_OUT_OF_RESOURCES;
 	}

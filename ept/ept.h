@@ -25,6 +25,8 @@
 #define EPT_PAGE_2M     0x200000ull
 #define EPT_PAGE_1G     0x40000000ull
 #define EPT_PML4E_SPAN  0x8000000000ull   /* 512 GiB */
+/* What a 4-level walk translates: bits 47:0 of the GPA (SDM 29.3.2). */
+#define EPT_GPA_LIMIT   (EPT_PML4E_SPAN * EPT_ENTRIES)   /* 2^48 */
 
 /* EPTP (SDM 25.6.11 "Extended-Page-Table Pointer (EPTP)"). */
 #define EPTP_MEMTYPE_WB     6ull
@@ -44,18 +46,31 @@ struct phys_range {
 	uint64_t end;   /* exclusive, 4 KiB aligned */
 };
 
+/* The unbacked-memory fallback (ept_map_on_demand()): three tables, each
+ * shared by every range it stands for, that map every 4 KiB page of it to
+ * one sink page, read/write, WB: a PT of 512 such leaves, a PD of 512
+ * entries pointing at that PT, a PDPT of 512 pointing at that PD.
+ * Physical addresses; 0 when there are none. */
+struct ept_sink_tables {
+	uint64_t pdpt, pd, pt;
+};
+
 struct ept_config {
 	const struct mtrr_state *mtrr;
 	uint64_t limit;              /* map [0, limit); 1 GiB aligned */
 	bool use_1g;                 /* CPU reports 1 GiB EPT pages */
 	const struct phys_range *holes; /* left not present (VMM region) */
 	unsigned hole_count;
+	const struct ept_sink_tables *sink; /* optional (ept_map_on_demand) */
 };
 
 struct ept_stats {
 	unsigned tables;   /* paging-structure pages allocated, PML4 included */
 	unsigned leaves_1g, leaves_2m, leaves_4k;
 	unsigned holes_4k; /* not-present 4 KiB entries made for holes */
+	unsigned retyped;  /* ept_retype(): leaves whose memory type changed */
+	unsigned splits;   /* large leaves replaced by a table */
+	unsigned uc_fallbacks; /* large leaves made UC for want of a table */
 };
 
 enum ept_err {
@@ -92,6 +107,50 @@ uint64_t ept_lookup(const struct page_alloc *pa, uint64_t pml4_phys,
  * not 4 KiB aligned or above bit 51. perms 0 makes the page not present. */
 int ept_set_4k(const struct page_alloc *pa, uint64_t pml4_phys, uint64_t gpa,
 	       uint64_t hpa, uint64_t perms, uint8_t memtype);
+
+/* The memory types after launch (SDM 29.3.7.2 "Memory Type Used for
+ * Translated Guest-Physical Addresses": with IPAT clear, the EPT type of
+ * the leaf replaces the MTRR type). Every identity-mapped RWX leaf under
+ * pml4_phys takes the type cfg->mtrr now gives its range; a large leaf
+ * whose range is no longer of one type is replaced by a table filled as
+ * ept_build() would (its pages from pa), or, when pa has none left, made
+ * UC, which is right for any memory if slower. Every other entry is the
+ * VMM's and stays: not present (VMM region pages), the sink, the
+ * read-only APIC page, cfg->sink's shared tables. Entries change by one
+ * atomic compare-and-swap each, never through a state another CPU's walk
+ * could misread. Counts go to *stats (added, not reset; may be NULL).
+ * Returns EPT_OK, or EPT_ERR_INVALID for a NULL argument. */
+int ept_retype(const struct ept_config *cfg, const struct page_alloc *pa, uint64_t pml4_phys,
+	       struct ept_stats *stats);
+
+/* What ept_map_on_demand() did for a guest-physical address. */
+struct ept_mapping {
+	uint64_t start, size;  /* the leaf's range (a sink link: its span) */
+	uint8_t type;          /* its memory type */
+	unsigned level;        /* 1 = 4K, 2 = 2M, 3 = 1G, 4 = a sink PDPT */
+	bool was_present;      /* it was mapped already: nothing done */
+	bool sink;             /* no table to be had: unbacked memory */
+};
+
+/* Identity-maps gpa where the EPT has nothing yet (an address above the
+ * map limit): RWX, the MTRR type of cfg->mtrr, in the largest leaf over a
+ * range of one type (1 GiB with cfg->use_1g, 2 MiB, 4 KiB), with tables
+ * from pa; a new table is filled before the entry that points at it is
+ * stored. When pa is empty: a large leaf that stands in is made UC; where
+ * none can (a PML4E, or a PDPTE without 1 GiB pages) the entry points at
+ * cfg->sink's shared table of the next level, so the range reads as
+ * unbacked memory (all ones, writes dropped in the sink page). Returns
+ * EPT_OK and *out; EPT_ERR_INVALID for gpa at or above 2^48 (beyond a
+ * 4-level walk) or in a hole; EPT_ERR_NOMEM with nothing to fall back on. */
+int ept_map_on_demand(const struct ept_config *cfg, const struct page_alloc *pa,
+		      uint64_t pml4_phys, uint64_t gpa, struct ept_mapping *out,
+		      struct ept_stats *stats);
+
+/* Fills the three zeroed pages of t (physical addresses from pa) as
+ * struct ept_sink_tables says, with sink_page as the target of every
+ * leaf. */
+void ept_sink_tables_fill(const struct page_alloc *pa, const struct ept_sink_tables *t,
+			  uint64_t sink_page);
 
 /* EPTP value for a 4-level, write-back PML4 at pml4_phys. */
 static inline uint64_t ept_eptp(uint64_t pml4_phys)

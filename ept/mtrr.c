@@ -8,7 +8,6 @@
 /* Fixed-range layout (SDM 12.11.2.2 "Fixed Range MTRRs"): one 64K MSR with
  * eight 64 KiB ranges from 0, two 16K MSRs with eight 16 KiB ranges each
  * from 512 KiB, eight 4K MSRs with eight 4 KiB ranges each from 768 KiB. */
-#define FIXED_MSR_COUNT     11u
 #define FIXED_PER_MSR       8u
 #define FIXED_TYPE_BITS     8u
 #define FIXED_TYPE_MASK     0xFFull
@@ -21,6 +20,9 @@
 #define FIXED_4K_BASE       0xC0000ull
 #define FIXED_4K_SHIFT      12u
 #define FIXED_4K_FIRST      24u
+/* The same three groups by MSR index (0-10, mtrr_set_fixed() order). */
+#define FIXED_16K_FIRST_MSR 1u
+#define FIXED_4K_FIRST_MSR  3u
 
 /* MAXPHYADDR bounds (SDM Vol. 3A, 5.1.4 "Enumeration of Paging Features by
  * CPUID"): 36 when CPUID.80000008H is not reported, at most 52. */
@@ -33,23 +35,7 @@
 #define TYPE_BIT(t)         (1u << (t))
 #define TYPE_BITS_WT_WB     (TYPE_BIT(MEMTYPE_WT) | TYPE_BIT(MEMTYPE_WB))
 
-void mtrr_set_fixed(struct mtrr_state *s, const uint64_t raw[11])
-{
-	unsigned msr, byte;
-
-	for (msr = 0; msr < FIXED_MSR_COUNT; msr++) {
-		for (byte = 0; byte < FIXED_PER_MSR; byte++) {
-			uint64_t t = raw[msr] >> (byte * FIXED_TYPE_BITS);
-
-			s->fixed[msr * FIXED_PER_MSR + byte] =
-				(uint8_t)(t & FIXED_TYPE_MASK);
-		}
-	}
-}
-
-/* Encodings other than UC, WC, WT, WP and WB are reserved (SDM 12.3,
- * Table 12-8); a reserved one is treated as UC, the safe choice. */
-static uint8_t sanitize_type(uint64_t type)
+bool mtrr_type_valid(uint64_t type)
 {
 	switch (type) {
 	case MEMTYPE_UC:
@@ -57,10 +43,85 @@ static uint8_t sanitize_type(uint64_t type)
 	case MEMTYPE_WT:
 	case MEMTYPE_WP:
 	case MEMTYPE_WB:
-		return (uint8_t)type;
+		return true;
 	default:
-		return MEMTYPE_UC;
+		return false;
 	}
+}
+
+const char *memtype_name(uint64_t type)
+{
+	switch (type) {
+	case MEMTYPE_UC:
+		return "UC";
+	case MEMTYPE_WC:
+		return "WC";
+	case MEMTYPE_WT:
+		return "WT";
+	case MEMTYPE_WP:
+		return "WP";
+	case MEMTYPE_WB:
+		return "WB";
+	default:
+		return "reserved";
+	}
+}
+
+/* Encodings other than UC, WC, WT, WP and WB are reserved (SDM 12.3,
+ * Table 12-8); a reserved one is treated as UC, the safe choice. */
+static uint8_t sanitize_type(uint64_t type)
+{
+	return mtrr_type_valid(type) ? (uint8_t)type : MEMTYPE_UC;
+}
+
+uint32_t mtrr_fixed_msr(unsigned idx)
+{
+	if (idx < FIXED_16K_FIRST_MSR)
+		return MSR_IA32_MTRR_FIX64K_00000;
+	if (idx < FIXED_4K_FIRST_MSR)
+		return MSR_IA32_MTRR_FIX16K_80000 + (idx - FIXED_16K_FIRST_MSR);
+	return MSR_IA32_MTRR_FIX4K_C0000 + (idx - FIXED_4K_FIRST_MSR);
+}
+
+int mtrr_fixed_msr_index(uint32_t msr)
+{
+	for (unsigned i = 0; i < MTRR_FIXED_MSRS; i++)
+		if (mtrr_fixed_msr(i) == msr)
+			return (int)i;
+	return -1;
+}
+
+uint64_t mtrr_fixed_raw(const struct mtrr_state *s, unsigned idx)
+{
+	uint64_t raw = 0;
+
+	for (unsigned byte = 0; byte < FIXED_PER_MSR; byte++)
+		raw |= (uint64_t)s->fixed[idx * FIXED_PER_MSR + byte] << (byte * FIXED_TYPE_BITS);
+	return raw;
+}
+
+void mtrr_set_fixed_one(struct mtrr_state *s, unsigned idx, uint64_t raw)
+{
+	for (unsigned byte = 0; byte < FIXED_PER_MSR; byte++)
+		s->fixed[idx * FIXED_PER_MSR + byte] =
+			(uint8_t)((raw >> (byte * FIXED_TYPE_BITS)) & FIXED_TYPE_MASK);
+}
+
+void mtrr_set_fixed(struct mtrr_state *s, const uint64_t raw[MTRR_FIXED_MSRS])
+{
+	for (unsigned msr = 0; msr < MTRR_FIXED_MSRS; msr++)
+		mtrr_set_fixed_one(s, msr, raw[msr]);
+}
+
+uint64_t mtrr_fixed_msr_base(unsigned idx)
+{
+	if (idx < FIXED_16K_FIRST_MSR)
+		return FIXED_64K_BASE;
+	if (idx < FIXED_4K_FIRST_MSR)
+		return FIXED_16K_BASE +
+		       (uint64_t)(idx - FIXED_16K_FIRST_MSR) * (FIXED_PER_MSR << FIXED_16K_SHIFT);
+	return FIXED_4K_BASE +
+	       (uint64_t)(idx - FIXED_4K_FIRST_MSR) * (FIXED_PER_MSR << FIXED_4K_SHIFT);
 }
 
 /* Index into fixed[] of an address below MTRR_FIXED_LIMIT. */
@@ -78,7 +139,7 @@ static unsigned fixed_index(uint64_t addr)
 
 /* Address bits 12..MAXPHYADDR-1, the bits PHYSMASK compares (SDM 12.11.3
  * "Example Base and Mask Calculations"). */
-static uint64_t phys_addr_bits(const struct mtrr_state *s)
+uint64_t mtrr_phys_addr_bits(const struct mtrr_state *s)
 {
 	unsigned bits = s->maxphyaddr;
 
@@ -131,7 +192,7 @@ uint8_t mtrr_type_of(const struct mtrr_state *s, uint64_t addr)
 	if (s->fixed_enabled && addr < MTRR_FIXED_LIMIT)
 		return sanitize_type(s->fixed[fixed_index(addr)]);
 
-	bits = phys_addr_bits(s);
+	bits = mtrr_phys_addr_bits(s);
 	for (i = 0; i < var_count(s); i++) {
 		const struct mtrr_var *v = &s->var[i];
 		uint64_t mask = v->mask & bits;
@@ -181,7 +242,7 @@ static enum var_match var_match(const struct mtrr_var *v, uint64_t bits,
 static bool var_range_type(const struct mtrr_state *s, uint64_t start,
 			   uint64_t size, uint8_t *type)
 {
-	uint64_t bits = phys_addr_bits(s);
+	uint64_t bits = mtrr_phys_addr_bits(s);
 	unsigned i, all = 0;
 	bool part = false;
 

@@ -23,7 +23,8 @@
 #define MSR_IA32_MTRR_FIX64K_00000 0x250u
 #define MSR_IA32_MTRR_FIX16K_80000 0x258u
 #define MSR_IA32_MTRR_FIX16K_A0000 0x259u
-#define MSR_IA32_MTRR_FIX4K_C0000  0x268u /* .. 0x26F = FIX4K_F8000 */
+#define MSR_IA32_MTRR_FIX4K_C0000  0x268u
+#define MSR_IA32_MTRR_FIX4K_F8000  0x26Fu
 #define MSR_IA32_MTRR_DEF_TYPE   0x2FFu
 
 #define MTRRCAP_VCNT_MASK        0xFFull
@@ -36,7 +37,10 @@
 #define MTRR_ADDR_MASK_4K        (~0xFFFull)
 
 #define MTRR_MAX_VAR   32u   /* more than any CPU reports; extra are ignored */
+/* The last MSR number a PHYSMASKn can have here (23FH). */
+#define MSR_IA32_MTRR_VAR_LAST   (MSR_IA32_MTRR_PHYSBASE0 + 2u * MTRR_MAX_VAR - 1u)
 #define MTRR_FIXED_COUNT 88u  /* 8 x 64K + 16 x 16K + 64 x 4K ranges below 1 MiB */
+#define MTRR_FIXED_MSRS  11u  /* of 8 ranges each */
 #define MTRR_FIXED_LIMIT 0x100000ull
 
 struct mtrr_var {
@@ -60,7 +64,29 @@ struct mtrr_state {
 
 /* Fills the fixed[] array from the 11 raw fixed-range MSR values in the
  * order FIX64K_00000, FIX16K_80000, FIX16K_A0000, FIX4K_C0000..FIX4K_F8000. */
-void mtrr_set_fixed(struct mtrr_state *s, const uint64_t raw[11]);
+void mtrr_set_fixed(struct mtrr_state *s, const uint64_t raw[MTRR_FIXED_MSRS]);
+
+/* One of the five encodings of Table 12-8? A WRMSR of any other into an
+ * MTRR is #GP. The same five are the EPT memory types (SDM Vol. 3C,
+ * 29.3.7 "EPT and Memory Typing"). */
+bool mtrr_type_valid(uint64_t type);
+
+/* "UC", "WC", "WT", "WP", "WB" or "reserved", for logs. */
+const char *memtype_name(uint64_t type);
+
+/* Address bits 12..MAXPHYADDR-1: the bits PHYSBASE and PHYSMASK hold. */
+uint64_t mtrr_phys_addr_bits(const struct mtrr_state *s);
+
+/* The fixed-range MSRs by index 0-10, the order of mtrr_set_fixed(): the
+ * MSR number of idx, and the index of msr (-1 if it is not one of them). */
+uint32_t mtrr_fixed_msr(unsigned idx);
+int mtrr_fixed_msr_index(uint32_t msr);
+/* The raw value of fixed-range MSR idx (0-10), from s->fixed[]. */
+uint64_t mtrr_fixed_raw(const struct mtrr_state *s, unsigned idx);
+/* Stores the eight types of a raw value of fixed-range MSR idx (0-10). */
+void mtrr_set_fixed_one(struct mtrr_state *s, unsigned idx, uint64_t raw);
+/* The first physical address fixed-range MSR idx (0-10) covers. */
+uint64_t mtrr_fixed_msr_base(unsigned idx);
 
 /* Memory type of one physical address (SDM 12.11.4.1 "MTRR Precedences"):
  * MTRRs disabled -> UC; below 1 MiB with fixed ranges enabled -> fixed type;

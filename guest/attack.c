@@ -74,9 +74,12 @@ static void run_caged_groups(void)
 		attack_vmm_region(region.rbx, region.rcx);
 	attack_vmx_instructions();
 	attack_msrs();
+	if (have_region)
+		attack_apic_base(region.rbx);
 	attack_xsetbv();
 	attack_control_registers();
 	attack_misc_instructions();
+	attack_debug_state();
 	attack_hypercalls();
 	if (have_region)
 		attack_hypercall_buffers(region.rbx, region.rcx);
@@ -122,6 +125,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		(long long)before.rax);
 	run_caged_groups();
 	attack_init_self();
+	attack_apic_modes();
 	after = vmcall(HC_INTEGRITY, 0, 0, 0);
 	resultf("integrity-unchanged", after.rax == HC_OK && after.rbx == before.rbx,
 		"hash %llx before the attacks, %llx (status %lld) after",

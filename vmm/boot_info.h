@@ -62,6 +62,7 @@ enum core_status {
 	CORE_ERR_LAUNCH = -6,      /* VMLAUNCH failed (logged with its error) */
 	CORE_ERR_STATE = -7,       /* called out of order or on a CPU twice */
 	CORE_ERR_INJECTED = -8,    /* refused by test_fail_cpu (fault injection) */
+	CORE_ERR_APIC = -9,        /* this CPU's local APIC is not where the boot CPU's is */
 };
 
 #endif

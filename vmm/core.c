@@ -94,9 +94,10 @@ static int build_ept(void)
 		return CORE_ERR_NOMEM;
 	}
 	vmm.eptp = ept_eptp(vmm.ept_pml4);
-	/* The local APIC page: reads pass, writes exit (vmm/exit_apic.c). */
+	/* The local APIC page: reads and fetches go to the APIC (or the bus)
+	 * as on the bare CPU; writes exit (vmm/exit_apic.c). */
 	if (cfg.hole_count == 2) {
-		if (ept_set_4k(&vmm.pages, vmm.ept_pml4, apic, apic, EPT_READ, MEMTYPE_UC)) {
+		if (ept_set_4k(&vmm.pages, vmm.ept_pml4, apic, apic, EPT_READ | EPT_EXEC, MEMTYPE_UC)) {
 			log_err("ept", "cannot map the local APIC page %llx", (unsigned long long)apic);
 			return CORE_ERR_NOMEM;
 		}
@@ -176,6 +177,7 @@ int core_init(struct boot_info *bi)
 	vmm.host_cr3 = bi->host_cr3;
 	vmm.host_tables_start = bi->host_tables_start;
 	vmm.host_tables_end = bi->host_tables_end;
+	lapic_base_init();
 	rc = build_ept();
 	if (rc)
 		return rc;
@@ -320,6 +322,13 @@ int core_launch_cpu(const struct guest_entry *ge)
 	if (!v) {
 		log_err("vmx", "no per-CPU block left for APIC id %u", cpu_apic_id());
 		return CORE_ERR_NOMEM;
+	}
+	/* Every CPU's xAPIC page is the one page EPT protects (core_init). */
+	if ((rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_ADDR_MASK) != lapic_mmio_base()) {
+		log_err("vmx", "APIC id %u: local APIC at %llx, not at %llx as on the boot CPU",
+			v->apic_id, (unsigned long long)(rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_ADDR_MASK),
+			(unsigned long long)lapic_mmio_base());
+		return CORE_ERR_APIC;
 	}
 	if (v->apic_id == vmm.bi.test_fail_apic) {
 		log_err("vmx", "APIC id %u: refusing to start (test_fail_cpu in the config: "

@@ -12,6 +12,7 @@ struct cpuid_regs {
 
 #define CPUID_1_ECX_VMX        (1u << 5)
 #define CPUID_1_ECX_SMX        (1u << 6)
+#define CPUID_1_ECX_X2APIC     (1u << 21)
 #define CPUID_1_ECX_XSAVE      (1u << 26)
 #define CPUID_1_ECX_OSXSAVE    (1u << 27)
 #define CPUID_1_ECX_HYPERVISOR (1u << 31)

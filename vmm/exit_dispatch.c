@@ -8,6 +8,7 @@
 #include "vmm/log.h"
 #include "vmm/vmx_errors.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/msr.h"
 
 void vmexit_dispatch(struct vcpu *v);
 __attribute__((noreturn)) void vmresume_failed(struct vcpu *v);
@@ -15,6 +16,14 @@ __attribute__((noreturn)) void vmresume_failed(struct vcpu *v);
 void inject_exception(unsigned vector, bool has_error, uint32_t error_code)
 {
 	uint32_t info = INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | (vector & INTR_INFO_VECTOR_MASK);
+
+	/* A fault pushes RFLAGS with RF = 1 (SDM Vol. 3A, 18.3.1.1
+	 * "Instruction-Breakpoint Exception Condition"): the handler's IRET
+	 * then re-executes the instruction without hitting its own
+	 * instruction breakpoint again. The VMM's injected exceptions are
+	 * all faults (#UD, #GP). */
+	if (vector != VEC_DB && vector != VEC_BP && vector != VEC_OF)
+		vmcs_writel(VMCS_GUEST_RFLAGS, vmcs_readl(VMCS_GUEST_RFLAGS) | RFLAGS_RF);
 
 	/* In real mode (CR0.PE = 0, unrestricted guest) exceptions deliver no
 	 * error code, and VM entry fails if the bit is set (SDM Vol. 3C,
@@ -26,17 +35,28 @@ void inject_exception(unsigned vector, bool has_error, uint32_t error_code)
 	vmcs_write32(VMCS_ENTRY_INTR_INFO, info);
 }
 
-/* RIP past the emulated instruction; an instruction that completes ends
- * blocking by STI and by MOV SS (SDM 25.4.2). */
-static void advance_rip(void)
+void guest_advance_rip(unsigned len)
 {
-	uint64_t rip = vmcs_readl(VMCS_GUEST_RIP) + vmcs_read32(VMCS_EXIT_INSN_LEN);
+	uint64_t rip = vmcs_readl(VMCS_GUEST_RIP) + len;
+	bool long_mode = (vmcs_read64(VMCS_GUEST_EFER) & EFER_LMA) &&
+			 (vmcs_read32(VMCS_GUEST_CS_AR) & AR_L);
 	uint32_t intr = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
+	uint64_t rflags = vmcs_readl(VMCS_GUEST_RFLAGS);
 
-	vmcs_writel(VMCS_GUEST_RIP, rip);
+	/* EIP wraps at 4 GiB outside 64-bit mode. */
+	vmcs_writel(VMCS_GUEST_RIP, long_mode ? rip : rip & 0xFFFFFFFFull);
 	if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
 		vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY,
 			     intr & ~(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+	/* The instruction completed with RF cleared (SDM Vol. 3A, 18.3.1.1);
+	 * under TF it ends with a single-step trap, which the CPU delivers
+	 * after VM entry from the pending debug exceptions (Vol. 3C, 25.4.2
+	 * "Guest Non-Register State": BS, bit 14; 27.7.3 "Delivery of Pending
+	 * Debug Exceptions after VM Entry"). */
+	if (rflags & RFLAGS_RF)
+		vmcs_writel(VMCS_GUEST_RFLAGS, rflags & ~RFLAGS_RF);
+	if (rflags & RFLAGS_TF)
+		vmcs_writel(VMCS_GUEST_PENDING_DBG, vmcs_readl(VMCS_GUEST_PENDING_DBG) | PENDING_DBG_BS);
 }
 
 /* An NMI that hit the host is delivered to the guest, unless an event is
@@ -93,7 +113,7 @@ void vmexit_dispatch(struct vcpu *v)
 
 	switch (r) {
 	case EXIT_NEXT_INSN:
-		advance_rip();
+		guest_advance_rip(vmcs_read32(VMCS_EXIT_INSN_LEN));
 		break;
 	case EXIT_RESUME:
 		break;

@@ -12,10 +12,9 @@
 #include "vmm/log.h"
 #include "vmm/vmm.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/lapic.h"
 #include "arch/x86_64/msr.h"
 
-#define MSR_IA32_APIC_BASE 0x1Bu
-#define APIC_BASE_BSP      (1ull << 8)
 #define SIPI_VECTOR_MASK   0xFFull
 /* Echoes of one INIT tolerated before concluding that the INIT stays
  * pending for good (Bochs 2.7 re-raises it at every VM entry). */

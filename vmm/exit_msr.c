@@ -6,6 +6,7 @@
 #include "vmm/log.h"
 #include "vmm/msr_policy.h"
 #include "vmm/vipi.h"
+#include "vmm/vmm.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/lapic.h"
 
@@ -30,6 +31,33 @@ enum exit_result handle_rdmsr(struct vcpu *v)
 	}
 }
 
+static bool cpu_has_x2apic(void)
+{
+	struct cpuid_regs r;
+
+	cpuid_count(1, 0, &r);
+	return (r.ecx & CPUID_1_ECX_X2APIC) != 0;
+}
+
+/* The CPU's own checks first (the WRMSR in root must not fault), then
+ * Pillbox's: the base does not move (vmm/msr_policy.h). */
+static enum exit_result apic_base_write(uint64_t value)
+{
+	uint64_t cur = rdmsr(MSR_IA32_APIC_BASE), w = 0;
+	enum apic_base_verdict verdict =
+		msr_policy_apic_base(cur, value, vmm.maxphyaddr, cpu_has_x2apic(), &w);
+
+	if (verdict != APIC_BASE_OK) {
+		log_warn("msr", "WRMSR IA32_APIC_BASE = %llx (was %llx) at RIP %llx: %s; #GP",
+			 (unsigned long long)value, (unsigned long long)cur,
+			 (unsigned long long)vmcs_readl(VMCS_GUEST_RIP), apic_base_verdict_text(verdict));
+		inject_gp0();
+		return EXIT_RESUME;
+	}
+	wrmsr(MSR_IA32_APIC_BASE, w);
+	return EXIT_NEXT_INSN;
+}
+
 enum exit_result handle_wrmsr(struct vcpu *v)
 {
 	uint32_t msr = (uint32_t)v->gpr[GPR_RCX];
@@ -37,7 +65,11 @@ enum exit_result handle_wrmsr(struct vcpu *v)
 
 	switch (msr_policy_write(msr, value)) {
 	case MSR_ACT_EMULATE:
+		log_info("msr", "WRMSR %x = %llx dropped (%s)", msr, (unsigned long long)value,
+			 msr_policy_reason(msr));
 		return EXIT_NEXT_INSN;
+	case MSR_ACT_APIC_BASE:
+		return apic_base_write(value);
 	case MSR_ACT_IPI: {
 		enum exit_result r;
 

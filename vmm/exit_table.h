@@ -3,10 +3,12 @@
  * Return contract of every handler:
  *   EXIT_NEXT_INSN  the exiting instruction was emulated: the dispatcher
  *                   advances guest RIP by the VM-exit instruction length
- *                   and clears blocking by STI/MOV SS, then resumes;
+ *                   (guest_advance_rip: STI/MOV SS blocking, RF, TF), then
+ *                   resumes;
  *   EXIT_RESUME     resume the guest as the handler left it (RIP unchanged:
- *                   an exception was injected, EPT was fixed, or RIP was
- *                   set by the handler);
+ *                   an exception was injected, EPT was fixed; or RIP was
+ *                   set by the handler, e.g. guest_advance_rip() with a
+ *                   decoded length);
  *   EXIT_FATAL      the guest cannot continue: the dispatcher dumps state
  *                   and stops this CPU (vmm_fatal). Handlers that reset the
  *                   platform do not return.

@@ -2,13 +2,22 @@
 #ifndef PILLBOX_VMM_GUEST_STATE_H
 #define PILLBOX_VMM_GUEST_STATE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "arch/x86_64/vmx.h"
 #include "vmm/vcpu.h"
 
 /* x86 exception vectors used for injection (SDM Vol. 3A, Table 7-1). */
+#define VEC_DB 1u
+#define VEC_BP 3u
+#define VEC_OF 4u
 #define VEC_UD 6u
 #define VEC_GP 13u
+
+#define RFLAGS_TF (1ull << 8)
+#define RFLAGS_RF (1ull << 16)
+/* Pending debug exceptions field: single step (SDM Vol. 3C, Table 25-4). */
+#define PENDING_DBG_BS (1ull << 14)
 
 /* Current privilege level: SS.DPL (SDM 27.3.1.2 keeps CPL = SS.DPL). */
 static inline unsigned guest_cpl(void)
@@ -30,6 +39,28 @@ static inline void guest_set_gpr(struct vcpu *v, unsigned n, uint64_t val)
 		v->gpr[n & 15] = val;
 }
 
+/* Writes the low size bytes of val to GPR n as a MOV of that size would
+ * (SDM Vol. 1, 3.4.1.1 "General-Purpose Registers in 64-Bit Mode"): 4
+ * bytes zero-extend to 64 bits, 1 and 2 bytes keep the rest; high_byte
+ * selects AH/CH/DH/BH (bits 15:8). */
+static inline void guest_set_gpr_sized(struct vcpu *v, unsigned n, unsigned size,
+				       bool high_byte, uint64_t val)
+{
+	uint64_t old = guest_gpr(v, n);
+
+	if (size == 4)
+		old = val & 0xFFFFFFFFull;
+	else if (size == 2)
+		old = (old & ~0xFFFFull) | (val & 0xFFFFull);
+	else if (size == 1 && high_byte)
+		old = (old & ~0xFF00ull) | ((val & 0xFFull) << 8);
+	else if (size == 1)
+		old = (old & ~0xFFull) | (val & 0xFFull);
+	else
+		old = val;
+	guest_set_gpr(v, n, old);
+}
+
 /* EDX:EAX as one value, and the reverse (RDMSR, XSETBV conventions). */
 static inline uint64_t guest_edx_eax(const struct vcpu *v)
 {
@@ -41,6 +72,15 @@ static inline void guest_set_edx_eax(struct vcpu *v, uint64_t val)
 	v->gpr[GPR_RAX] = val & 0xFFFFFFFFull;
 	v->gpr[GPR_RDX] = val >> 32;
 }
+
+/* RIP past an instruction the VMM completed for the guest, len bytes
+ * long: ends blocking by STI and MOV SS, clears RF, and raises the
+ * single-step trap the instruction owes under TF. EXIT_NEXT_INSN does
+ * this with the VM exit's instruction length; a handler that decoded the
+ * instruction itself (an EPT violation, where that field is undefined:
+ * SDM Vol. 3C, 28.2.5) calls it with the decoded length and returns
+ * EXIT_RESUME. */
+void guest_advance_rip(unsigned len);
 
 /* Queues a hardware exception for the next VM entry (SDM 27.6 "Event
  * Injection"); the handler then returns EXIT_RESUME so that RIP stays at

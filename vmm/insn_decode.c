@@ -9,8 +9,11 @@
  * Forms with the SIB Byte"; 64-bit mode: 2.2.1 "REX Prefixes", 2.2.1.2
  * "More on REX Prefix Fields" (Table 2-5 "Special Cases of REX
  * Encodings"), 2.2.1.6 "RIP-Relative Addressing".
- * Opcodes: Vol. 2B, "MOV-Move"; Vol. 2D, "XCHG-Exchange Register/Memory
- * with Register"; LOCK rules: Vol. 2A, "LOCK-Assert LOCK# Signal Prefix". */
+ * Opcodes: the instruction pages of Vol. 2A-2D ("MOV-Move", "XCHG", "ADD",
+ * "OR", "AND", "SUB", "XOR", "BTS", "BTR", "BTC", "STOS", "MOVS") and
+ * Appendix A "Opcode Map" (Table A-6 "Opcode Extensions for One- and
+ * Two-byte Opcodes by Group Number": groups 1, 8, 11); LOCK rules: Vol.
+ * 2A, "LOCK-Assert LOCK# Signal Prefix". */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -38,7 +41,29 @@
 #define REX_R         0x04
 #define REX_R_SHIFT   1    /* REX.R (bit 2) becomes bit 3 of the reg number */
 
-/* Opcodes (MOV, XCHG instruction pages). */
+/* Opcodes; two-byte opcodes 0F xx are written 0x0Fxx. */
+#define OP_TWO_BYTE      0x0F
+#define OP_ADD_RM8_R8    0x00
+#define OP_ADD_RM_R      0x01
+#define OP_OR_RM8_R8     0x08
+#define OP_OR_RM_R       0x09
+#define OP_AND_RM8_R8    0x20
+#define OP_AND_RM_R      0x21
+#define OP_SUB_RM8_R8    0x28
+#define OP_SUB_RM_R      0x29
+#define OP_XOR_RM8_R8    0x30
+#define OP_XOR_RM_R      0x31
+#define OP_GRP1_RM8_IMM8 0x80
+#define OP_GRP1_RM_IMM   0x81
+#define OP_GRP1_RM_IMM8  0x83
+#define OP_MOVSB         0xA4
+#define OP_MOVS          0xA5
+#define OP_STOSB         0xAA
+#define OP_STOS          0xAB
+#define OP_BTS_RM_R      0x0FABu
+#define OP_BTR_RM_R      0x0FB3u
+#define OP_BTC_RM_R      0x0FBBu
+#define OP_GRP8_RM_IMM8  0x0FBAu
 #define OP_XCHG_RM8_R8   0x86
 #define OP_XCHG_RM_R     0x87
 #define OP_MOV_RM8_R8    0x88
@@ -65,7 +90,6 @@
 #define RM_DISP32        5u   /* with mod 00: disp32 (RIP-relative in 64-bit) */
 #define SIB_BASE_DISP32  5u   /* with mod 00: disp32 and no base */
 #define RM16_DISP16      6u   /* 16-bit addressing, mod 00: disp16 only */
-#define GROUP_MOV_IMM    0u   /* C6 /0 and C7 /0 are MOV; others are not */
 
 /* Byte registers 4..7 without REX: AH CH DH BH, bits 15:8 of reg - 4. */
 #define BYTE_REG_HIGH_FIRST 4u
@@ -86,32 +110,82 @@
 
 enum operand_form {
 	FORM_MODRM,     /* ModR/M memory operand, register in ModR/M.reg */
-	FORM_MODRM_IMM, /* ModR/M memory operand /0, then an immediate */
+	FORM_GROUP,     /* ModR/M memory operand, ModR/M.reg picks the
+			 * operation (a group), then an immediate */
 	FORM_MOFFS,     /* address-sized offset, accumulator register */
+	FORM_STRING,    /* no operand bytes: rSI, rDI (and rCX) implied */
+};
+
+/* The immediate after a FORM_GROUP ModR/M. */
+enum imm_form {
+	IMM_Z,      /* imm16, or imm32 (sign-extended with REX.W) */
+	IMM_8,      /* imm8 as it is (8-bit operands, bit offsets) */
+	IMM_8_SEXT, /* imm8 sign-extended to the operand size (83) */
+};
+
+/* Groups (Table A-6): which ModR/M.reg values are which operation. */
+enum group {
+	GROUP_NONE,
+	GROUP_MOV,  /* 11: C6 /0, C7 /0 MOV; the rest are not stores */
+	GROUP_ALU,  /* 1: /0 ADD /1 OR /4 AND /5 SUB /6 XOR (ADC, SBB
+		     * unsupported; CMP writes nothing) */
+	GROUP_BT,   /* 8: /5 BTS /6 BTR /7 BTC (BT writes nothing) */
 };
 
 struct opcode_desc {
-	uint8_t opcode;
+	uint16_t opcode;
 	enum insn_kind kind;
 	enum operand_form form;
 	bool byte_op;  /* 8-bit operand whatever the prefixes */
-	bool lockable; /* LOCK allowed (XCHG); else LOCK is #UD */
+	bool lockable; /* LOCK allowed; else LOCK is #UD */
+	enum insn_alu alu;   /* ALU_RMW in FORM_MODRM */
+	enum group group;    /* FORM_GROUP */
+	enum imm_form imm;   /* FORM_GROUP */
 };
 
+#define MODRM(op, kind, byte, lock, alu) { op, kind, FORM_MODRM, byte, lock, alu, GROUP_NONE, IMM_Z }
+#define GROUP(op, kind, byte, lock, grp, imm) { op, kind, FORM_GROUP, byte, lock, 0, grp, imm }
+#define PLAIN(op, kind, form, byte) { op, kind, form, byte, false, 0, GROUP_NONE, IMM_Z }
+
 static const struct opcode_desc opcode_table[] = {
-	{ OP_MOV_RM8_R8,   INSN_MOV_STORE_REG, FORM_MODRM,     true,  false },
-	{ OP_MOV_RM_R,     INSN_MOV_STORE_REG, FORM_MODRM,     false, false },
-	{ OP_MOV_R8_RM8,   INSN_MOV_LOAD,      FORM_MODRM,     true,  false },
-	{ OP_MOV_R_RM,     INSN_MOV_LOAD,      FORM_MODRM,     false, false },
-	{ OP_XCHG_RM8_R8,  INSN_XCHG_MEM_REG,  FORM_MODRM,     true,  true  },
-	{ OP_XCHG_RM_R,    INSN_XCHG_MEM_REG,  FORM_MODRM,     false, true  },
-	{ OP_MOV_RM8_IMM8, INSN_MOV_STORE_IMM, FORM_MODRM_IMM, true,  false },
-	{ OP_MOV_RM_IMM,   INSN_MOV_STORE_IMM, FORM_MODRM_IMM, false, false },
-	{ OP_MOV_AL_MOFFS, INSN_MOV_LOAD,      FORM_MOFFS,     true,  false },
-	{ OP_MOV_AX_MOFFS, INSN_MOV_LOAD,      FORM_MOFFS,     false, false },
-	{ OP_MOV_MOFFS_AL, INSN_MOV_STORE_REG, FORM_MOFFS,     true,  false },
-	{ OP_MOV_MOFFS_AX, INSN_MOV_STORE_REG, FORM_MOFFS,     false, false },
+	MODRM(OP_MOV_RM8_R8,  INSN_MOV_STORE_REG, true,  false, 0),
+	MODRM(OP_MOV_RM_R,    INSN_MOV_STORE_REG, false, false, 0),
+	MODRM(OP_MOV_R8_RM8,  INSN_MOV_LOAD,      true,  false, 0),
+	MODRM(OP_MOV_R_RM,    INSN_MOV_LOAD,      false, false, 0),
+	MODRM(OP_XCHG_RM8_R8, INSN_XCHG_MEM_REG,  true,  true,  0),
+	MODRM(OP_XCHG_RM_R,   INSN_XCHG_MEM_REG,  false, true,  0),
+	MODRM(OP_ADD_RM8_R8,  INSN_ALU_RMW, true,  true, INSN_ALU_ADD),
+	MODRM(OP_ADD_RM_R,    INSN_ALU_RMW, false, true, INSN_ALU_ADD),
+	MODRM(OP_OR_RM8_R8,   INSN_ALU_RMW, true,  true, INSN_ALU_OR),
+	MODRM(OP_OR_RM_R,     INSN_ALU_RMW, false, true, INSN_ALU_OR),
+	MODRM(OP_AND_RM8_R8,  INSN_ALU_RMW, true,  true, INSN_ALU_AND),
+	MODRM(OP_AND_RM_R,    INSN_ALU_RMW, false, true, INSN_ALU_AND),
+	MODRM(OP_SUB_RM8_R8,  INSN_ALU_RMW, true,  true, INSN_ALU_SUB),
+	MODRM(OP_SUB_RM_R,    INSN_ALU_RMW, false, true, INSN_ALU_SUB),
+	MODRM(OP_XOR_RM8_R8,  INSN_ALU_RMW, true,  true, INSN_ALU_XOR),
+	MODRM(OP_XOR_RM_R,    INSN_ALU_RMW, false, true, INSN_ALU_XOR),
+	MODRM(OP_BTS_RM_R,    INSN_ALU_RMW, false, true, INSN_ALU_BTS),
+	MODRM(OP_BTR_RM_R,    INSN_ALU_RMW, false, true, INSN_ALU_BTR),
+	MODRM(OP_BTC_RM_R,    INSN_ALU_RMW, false, true, INSN_ALU_BTC),
+	GROUP(OP_MOV_RM8_IMM8, INSN_MOV_STORE_IMM, true,  false, GROUP_MOV, IMM_8),
+	GROUP(OP_MOV_RM_IMM,   INSN_MOV_STORE_IMM, false, false, GROUP_MOV, IMM_Z),
+	GROUP(OP_GRP1_RM8_IMM8, INSN_ALU_RMW, true,  true, GROUP_ALU, IMM_8),
+	GROUP(OP_GRP1_RM_IMM,   INSN_ALU_RMW, false, true, GROUP_ALU, IMM_Z),
+	GROUP(OP_GRP1_RM_IMM8,  INSN_ALU_RMW, false, true, GROUP_ALU, IMM_8_SEXT),
+	GROUP(OP_GRP8_RM_IMM8,  INSN_ALU_RMW, false, true, GROUP_BT,  IMM_8),
+	PLAIN(OP_MOV_AL_MOFFS, INSN_MOV_LOAD,      FORM_MOFFS,  true),
+	PLAIN(OP_MOV_AX_MOFFS, INSN_MOV_LOAD,      FORM_MOFFS,  false),
+	PLAIN(OP_MOV_MOFFS_AL, INSN_MOV_STORE_REG, FORM_MOFFS,  true),
+	PLAIN(OP_MOV_MOFFS_AX, INSN_MOV_STORE_REG, FORM_MOFFS,  false),
+	PLAIN(OP_STOSB,        INSN_STOS,          FORM_STRING, true),
+	PLAIN(OP_STOS,         INSN_STOS,          FORM_STRING, false),
+	PLAIN(OP_MOVSB,        INSN_MOVS,          FORM_STRING, true),
+	PLAIN(OP_MOVS,         INSN_MOVS,          FORM_STRING, false),
 };
+
+#undef MODRM
+#undef GROUP
+#undef PLAIN
 
 struct decoder {
 	const uint8_t *bytes;
@@ -123,6 +197,7 @@ struct decoder {
 	bool lock;             /* F0 seen */
 	bool rep;              /* F2 or F3 seen */
 	uint8_t rex;           /* REX right before the opcode, or 0 */
+	enum insn_seg seg;     /* the last segment override, or DS */
 };
 
 /* Can n more bytes be read? The length limit comes first: a byte past
@@ -164,11 +239,22 @@ static bool legacy_prefix(struct decoder *d, uint8_t b)
 		d->addrsize = true;
 		return true;
 	case PFX_ES:
+		d->seg = INSN_SEG_ES;
+		return true;
 	case PFX_CS:
+		d->seg = INSN_SEG_CS;
+		return true;
 	case PFX_SS:
+		d->seg = INSN_SEG_SS;
+		return true;
 	case PFX_DS:
+		d->seg = INSN_SEG_DS;
+		return true;
 	case PFX_FS:
+		d->seg = INSN_SEG_FS;
+		return true;
 	case PFX_GS:
+		d->seg = INSN_SEG_GS;
 		return true;
 	default:
 		return false;
@@ -181,10 +267,10 @@ static bool is_rex(const struct decoder *d, uint8_t b)
 	return d->mode == INSN_MODE_64 && (b & REX_HIGH_MASK) == REX_HIGH;
 }
 
-/* Reads the prefixes and the opcode byte. A REX that a legacy prefix
- * follows, or another REX, is ignored: it must immediately precede the
- * opcode, "Other placements are ignored" (2.2.1). */
-static int decode_prefixes(struct decoder *d, uint8_t *opcode)
+/* Reads the prefixes and the opcode (one byte, or 0F and a second). A
+ * REX that a legacy prefix follows, or another REX, is ignored: it must
+ * immediately precede the opcode, "Other placements are ignored" (2.2.1). */
+static int decode_prefixes(struct decoder *d, uint16_t *opcode)
 {
 	for (;;) {
 		uint8_t b;
@@ -196,6 +282,10 @@ static int decode_prefixes(struct decoder *d, uint8_t *opcode)
 			d->rex = b;
 		} else if (legacy_prefix(d, b)) {
 			d->rex = 0;
+		} else if (b == OP_TWO_BYTE) {
+			ret = fetch(d, &b);
+			*opcode = (uint16_t)(OP_TWO_BYTE << BITS_PER_BYTE | b);
+			return ret;
 		} else {
 			*opcode = b;
 			return 0;
@@ -203,7 +293,7 @@ static int decode_prefixes(struct decoder *d, uint8_t *opcode)
 	}
 }
 
-static const struct opcode_desc *find_opcode(uint8_t opcode)
+static const struct opcode_desc *find_opcode(uint16_t opcode)
 {
 	size_t i;
 
@@ -295,19 +385,48 @@ static uint64_t read_le(const struct decoder *d, unsigned n)
 	return v;
 }
 
-/* Immediate bytes: imm8, imm16 or imm32; a 64-bit MOV has an imm32
- * (MOV page: "REX.W + C7 /0 id"). */
-static unsigned imm_len(unsigned size)
+/* Immediate bytes: imm8, or imm16/imm32 by operand size; a 64-bit
+ * operation has an imm32 (e.g. "REX.W + C7 /0 id"). */
+static unsigned imm_len(enum imm_form f, unsigned size)
 {
+	if (f != IMM_Z)
+		return SIZE_BYTE;
 	return size > IMM32_BYTES ? IMM32_BYTES : size;
 }
 
-/* The value a C6/C7 stores: the imm32 of REX.W + C7 is sign-extended. */
-static uint64_t imm_value(uint64_t raw, unsigned size)
+/* The immediate as the operation uses it: an imm32 with a 64-bit operand
+ * and the imm8 of 83 are sign-extended, to the operand size. */
+static uint64_t imm_value(enum imm_form f, uint64_t raw, unsigned size)
 {
-	if (size > IMM32_BYTES && (raw & IMM32_SIGN))
+	uint64_t mask = size == SIZE_QWORD ? ~0ull : (1ull << (size * BITS_PER_BYTE)) - 1;
+
+	if (f == IMM_8_SEXT && (raw & 0x80u))
+		return (raw | ~0xFFull) & mask;
+	if (f == IMM_Z && size > IMM32_BYTES && (raw & IMM32_SIGN))
 		return raw | IMM32_EXTEND;
 	return raw;
+}
+
+/* The operation a group's ModR/M.reg selects; false if it writes no
+ * memory or is not supported (then the instruction is not emulated). */
+static bool group_op(enum group g, unsigned reg, struct insn_mem_access *a)
+{
+	static const int alu[8] = { INSN_ALU_ADD, INSN_ALU_OR, -1, -1,
+				    INSN_ALU_AND, INSN_ALU_SUB, INSN_ALU_XOR, -1 };
+	static const int bt[8] = { -1, -1, -1, -1, -1, INSN_ALU_BTS, INSN_ALU_BTR, INSN_ALU_BTC };
+
+	switch (g) {
+	case GROUP_MOV:
+		return reg == 0;
+	case GROUP_ALU:
+		a->alu = (enum insn_alu)alu[reg];
+		return alu[reg] >= 0;
+	case GROUP_BT:
+		a->alu = (enum insn_alu)bt[reg];
+		return bt[reg] >= 0;
+	default:
+		return false;
+	}
 }
 
 /* The ModR/M.reg register, extended by REX.R (2.2.1.2); for a byte
@@ -321,8 +440,8 @@ static void set_register(const struct decoder *d, unsigned field, bool byte_op,
 	a->reg = a->high_byte ? reg & BYTE_REG_HIGH_MASK : reg;
 }
 
-/* ModR/M forms: 86-8B and C6/C7 /0. Register operands (mod 11) have no
- * memory access to emulate. */
+/* ModR/M forms. Register operands (mod 11) have no memory access to
+ * emulate. */
 static int decode_modrm(struct decoder *d, const struct opcode_desc *op,
 			struct insn_mem_access *a)
 {
@@ -333,23 +452,25 @@ static int decode_modrm(struct decoder *d, const struct opcode_desc *op,
 
 	if (ret)
 		return ret;
-	if (op->form == FORM_MODRM_IMM && MODRM_REG(modrm) != GROUP_MOV_IMM)
+	if (op->form == FORM_GROUP && !group_op(op->group, MODRM_REG(modrm), a))
 		return INSN_ERR_UNSUPPORTED;
 	if (MODRM_MOD(modrm) == MOD_REGISTER)
 		return INSN_ERR_REG_OPERAND;
 	disp = disp_len(d, modrm);
 	if (disp < 0)
 		return disp;
-	if (op->form == FORM_MODRM_IMM)
-		ilen = imm_len(a->size);
+	if (op->form == FORM_GROUP)
+		ilen = imm_len(op->imm, a->size);
 	ret = need(d, (unsigned)disp + ilen);
 	if (ret)
 		return ret;
 	d->pos += (unsigned)disp;
-	if (op->form == FORM_MODRM_IMM)
-		a->imm = imm_value(read_le(d, ilen), a->size);
-	else
+	if (op->form == FORM_GROUP) {
+		a->imm = imm_value(op->imm, read_le(d, ilen), a->size);
+		a->src_imm = true;
+	} else {
 		set_register(d, MODRM_REG(modrm), op->byte_op, a);
+	}
 	d->pos += ilen;
 	return 0;
 }
@@ -370,21 +491,25 @@ static int decode_moffs(struct decoder *d, struct insn_mem_access *a)
 static int decode(struct decoder *d, struct insn_mem_access *a)
 {
 	const struct opcode_desc *op;
-	uint8_t opcode;
+	uint16_t opcode = 0;
 	int ret = decode_prefixes(d, &opcode);
 
 	if (ret)
 		return ret;
 	op = find_opcode(opcode);
-	if (!op || d->rep)
+	if (!op || (d->rep && op->form != FORM_STRING))
 		return INSN_ERR_UNSUPPORTED;
 	if (d->lock && !op->lockable)
 		return INSN_ERR_INVALID;
 	a->kind = op->kind;
+	a->alu = op->alu;
 	a->size = operand_size(d, op->byte_op);
+	a->rep = d->rep;
+	a->addr_size = address_size(d);
+	a->src_seg = d->seg;
 	if (op->form == FORM_MOFFS)
 		ret = decode_moffs(d, a);
-	else
+	else if (op->form != FORM_STRING)
 		ret = decode_modrm(d, op, a);
 	a->length = d->pos;
 	return ret;
@@ -404,6 +529,7 @@ int insn_decode_mem_access(const uint8_t *bytes, unsigned avail,
 	    mode != INSN_MODE_16)
 		return INSN_ERR_INVALID;
 	memset(&d, 0, sizeof(d));
+	d.seg = INSN_SEG_DS;
 	d.bytes = bytes;
 	d.avail = avail;
 	d.mode = mode;

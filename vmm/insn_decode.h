@@ -1,11 +1,14 @@
-/* Decoder for the few guest instructions that access an emulated MMIO page
- * (the xAPIC page, write-protected in EPT): MOV and XCHG with a memory
- * operand. On an EPT violation the VMM already knows the guest-physical
- * address; this decoder tells it the kind of access, the operand size, the
- * register or immediate involved and the instruction length (to advance
- * RIP). It does not compute the effective address.
- * Intel SDM Vol. 2A, chapter 2 "Instruction Format"; Vol. 2B, "MOV-Move"
- * and Vol. 2D, "XCHG-Exchange Register/Memory with Register".
+/* Decoder for the guest instructions that write an emulated MMIO page (the
+ * xAPIC page, write-protected in EPT): MOV and XCHG with a memory operand,
+ * the read-modify-write ALU forms (ADD, OR, AND, SUB, XOR to memory),
+ * BTS/BTR/BTC, and the string stores STOS and MOVS. On an EPT violation
+ * the VMM already knows the guest-physical address; this decoder tells it
+ * the kind of access, the operand size, the register or immediate involved
+ * and the instruction length (to advance RIP). It does not compute the
+ * effective address of a ModR/M operand.
+ * Intel SDM Vol. 2A, chapter 2 "Instruction Format"; Vol. 2A-2D, the
+ * instruction pages "MOV-Move", "XCHG", "ADD", "OR", "AND", "SUB", "XOR",
+ * "BTS", "BTR", "BTC", "STOS/STOSB/STOSW/STOSD/STOSQ", "MOVS/MOVSB/...".
  * Pure logic. */
 #ifndef PILLBOX_VMM_INSN_DECODE_H
 #define PILLBOX_VMM_INSN_DECODE_H
@@ -31,8 +34,26 @@ enum insn_kind {
 	INSN_MOV_STORE_IMM, /* C6 /0, C7 /0: memory <- immediate */
 	INSN_XCHG_MEM_REG,  /* 86, 87: memory <-> register */
 	INSN_MOV_LOAD,      /* 8A, 8B, A0, A1: register <- memory */
+	INSN_ALU_RMW,       /* memory <- memory op (register or immediate) */
+	INSN_STOS,          /* AA, AB: ES:[rDI] <- accumulator */
+	INSN_MOVS,          /* A4, A5: ES:[rDI] <- seg:[rSI] */
 	INSN_UNSUPPORTED,
 };
+
+/* The operation of INSN_ALU_RMW (vmm/insn_alu.h computes it). */
+enum insn_alu {
+	INSN_ALU_ADD,  /* 00, 01, 80-83 /0 */
+	INSN_ALU_OR,   /* 08, 09, 80-83 /1 */
+	INSN_ALU_AND,  /* 20, 21, 80-83 /4 */
+	INSN_ALU_SUB,  /* 28, 29, 80-83 /5 */
+	INSN_ALU_XOR,  /* 30, 31, 80-83 /6 */
+	INSN_ALU_BTS,  /* 0F AB, 0F BA /5 */
+	INSN_ALU_BTR,  /* 0F B3, 0F BA /6 */
+	INSN_ALU_BTC,  /* 0F BB, 0F BA /7 */
+};
+
+/* Segment of a string source (MOVS), the default DS or an override. */
+enum insn_seg { INSN_SEG_ES, INSN_SEG_CS, INSN_SEG_SS, INSN_SEG_DS, INSN_SEG_FS, INSN_SEG_GS };
 
 /* Errors (negative) of insn_decode_mem_access(). */
 enum insn_error {
@@ -55,18 +76,28 @@ struct insn_mem_access {
 	 * Only for a byte operand without a REX prefix; with any REX, byte
 	 * registers 4..7 are SPL, BPL, SIL, DIL (SDM Vol. 2A, 2.2.1.2). */
 	bool high_byte;
-	/* MOV_STORE_IMM: the value stored, size bytes wide (an imm32 with
-	 * REX.W is sign-extended to 64 bits, as the CPU does). */
+	/* MOV_STORE_IMM and ALU_RMW with src_imm: the immediate, as the
+	 * operation uses it: size bytes wide (an imm32 with REX.W, or the
+	 * imm8 of 83, sign-extended as the CPU does); for BTx, the bit offset. */
 	uint64_t imm;
+	enum insn_alu alu;   /* ALU_RMW */
+	bool src_imm;        /* ALU_RMW: the source is imm, else register reg */
+	/* STOS, MOVS: F3 or F2 prefix (a repeat count in rCX); the address
+	 * size (2, 4, 8 bytes: which part of rSI, rDI, rCX counts); the
+	 * segment of the MOVS source. */
+	bool rep;
+	unsigned addr_size;
+	enum insn_seg src_seg;
 };
 
 /* Decodes the instruction at bytes[0..avail). Returns 0 and fills *out,
  * or a negative enum insn_error (then *out is zeroed, kind
  * INSN_UNSUPPORTED). Never reads bytes[avail] or beyond. Legacy prefixes
  * may repeat and come in any order: 66 (operand size), 67 (address size),
- * segment overrides 26 2E 36 3E 64 65 (ignored), F0 LOCK (XCHG only),
- * F2/F3 (unsupported). In 64-bit mode a REX prefix (40-4F) counts only
- * right before the opcode; elsewhere the CPU ignores it. */
+ * segment overrides 26 2E 36 3E 64 65 (the MOVS source's segment), F0
+ * LOCK (XCHG, ALU and BTx forms; #UD elsewhere), F2/F3 (STOS and MOVS
+ * only). In 64-bit mode a REX prefix (40-4F) counts only right before the
+ * opcode; elsewhere the CPU ignores it. */
 int insn_decode_mem_access(const uint8_t *bytes, unsigned avail,
 			   enum insn_cpu_mode mode,
 			   struct insn_mem_access *out);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include "vmm/msr_policy.h"
 #include "vmm/lib.h"
+#include "arch/x86_64/lapic.h"
 
 #define MSR_LOW_FIRST        0x00000000u
 #define MSR_BITMAP_READ_LOW  0u
@@ -20,9 +21,39 @@
 #define FEATURE_CONTROL_VMX_BITS \
 	(FEATURE_CONTROL_VMX_IN_SMX | FEATURE_CONTROL_VMX_OUTSIDE_SMX)
 
-static bool is_vmx_msr(uint32_t msr)
+/* Every intercepted MSR range; every other MSR in the bitmap's ranges is
+ * the CPU's to execute for the guest. */
+struct msr_rule {
+	uint32_t first, last;
+	enum msr_action read, write;
+	const char *reason;
+};
+
+static const struct msr_rule rules[] = {
+	{ MSR_IA32_APIC_BASE, MSR_IA32_APIC_BASE, MSR_ACT_PASS, MSR_ACT_APIC_BASE,
+	  "IA32_APIC_BASE: the xAPIC page stays where the VMM protects it" },
+	{ MSR_IA32_FEATURE_CONTROL, MSR_IA32_FEATURE_CONTROL, MSR_ACT_EMULATE, MSR_ACT_INJECT_GP,
+	  "IA32_FEATURE_CONTROL: VMX reads as locked off" },
+	/* Vol. 3C, "Virtualization of System Resources", "Microcode Update
+	 * Facility": "Microcode updates must not be performed during VMX
+	 * non-root operation." Dropped, as KVM does: the revision in
+	 * IA32_BIOS_SIGN_ID stays the firmware's. */
+	{ MSR_IA32_BIOS_UPDT_TRIG, MSR_IA32_BIOS_UPDT_TRIG, MSR_ACT_PASS, MSR_ACT_EMULATE,
+	  "IA32_BIOS_UPDT_TRIG: no microcode update in VMX non-root operation" },
+	{ MSR_IA32_VMX_FIRST, MSR_IA32_VMX_LAST, MSR_ACT_INJECT_GP, MSR_ACT_INJECT_GP,
+	  "IA32_VMX_*: VMX is hidden from the guest" },
+	{ MSR_X2APIC_ICR_WRITE, MSR_X2APIC_ICR_WRITE, MSR_ACT_PASS, MSR_ACT_IPI,
+	  "x2APIC ICR: INIT and start-up IPIs are emulated" },
+};
+
+#define RULE_COUNT (sizeof(rules) / sizeof(rules[0]))
+
+static const struct msr_rule *rule_for(uint32_t msr)
 {
-	return msr >= MSR_IA32_VMX_FIRST && msr <= MSR_IA32_VMX_LAST;
+	for (size_t i = 0; i < RULE_COUNT; i++)
+		if (msr >= rules[i].first && msr <= rules[i].last)
+			return &rules[i];
+	return NULL;
 }
 
 static bool in_low_range(uint32_t msr)
@@ -35,10 +66,21 @@ static bool in_high_range(uint32_t msr)
 	return msr >= MSR_HIGH_FIRST && msr <= MSR_HIGH_LAST;
 }
 
+static bool in_bitmap(uint32_t msr)
+{
+	return in_low_range(msr) || in_high_range(msr);
+}
+
 bool msr_policy_intercepts(uint32_t msr)
 {
-	return msr == MSR_IA32_FEATURE_CONTROL || is_vmx_msr(msr) ||
-	       msr == MSR_X2APIC_ICR_WRITE;
+	return rule_for(msr) != NULL;
+}
+
+const char *msr_policy_reason(uint32_t msr)
+{
+	const struct msr_rule *r = rule_for(msr);
+
+	return r ? r->reason : "";
 }
 
 static void set_bit(uint8_t *region, uint32_t n)
@@ -46,50 +88,106 @@ static void set_bit(uint8_t *region, uint32_t n)
 	region[n / BITS_PER_BYTE] |= (uint8_t)(1u << (n % BITS_PER_BYTE));
 }
 
-/* Sets the read and write bits of an intercepted MSR. */
-static void intercept(uint8_t *bitmap, uint32_t msr)
+/* Sets the bitmap bits of one MSR: read and/or write. */
+static void intercept(uint8_t *bitmap, uint32_t msr, bool read, bool write)
 {
-	if (in_low_range(msr)) {
-		set_bit(bitmap + MSR_BITMAP_READ_LOW, msr - MSR_LOW_FIRST);
-		set_bit(bitmap + MSR_BITMAP_WRITE_LOW, msr - MSR_LOW_FIRST);
-	} else if (in_high_range(msr)) {
-		set_bit(bitmap + MSR_BITMAP_READ_HIGH, msr - MSR_HIGH_FIRST);
-		set_bit(bitmap + MSR_BITMAP_WRITE_HIGH, msr - MSR_HIGH_FIRST);
+	uint32_t read_off = MSR_BITMAP_READ_LOW, write_off = MSR_BITMAP_WRITE_LOW;
+	uint32_t n = msr - MSR_LOW_FIRST;
+
+	if (in_high_range(msr)) {
+		read_off = MSR_BITMAP_READ_HIGH;
+		write_off = MSR_BITMAP_WRITE_HIGH;
+		n = msr - MSR_HIGH_FIRST;
+	} else if (!in_low_range(msr)) {
+		return;   /* exits anyway */
 	}
+	if (read)
+		set_bit(bitmap + read_off, n);
+	if (write)
+		set_bit(bitmap + write_off, n);
 }
 
 void msr_bitmap_build(uint8_t bitmap[MSR_BITMAP_SIZE])
 {
-	uint32_t msr;
-
 	memset(bitmap, 0, MSR_BITMAP_SIZE);
-	intercept(bitmap, MSR_IA32_FEATURE_CONTROL);
-	for (msr = MSR_IA32_VMX_FIRST; msr <= MSR_IA32_VMX_LAST; msr++)
-		intercept(bitmap, msr);
-	set_bit(bitmap + MSR_BITMAP_WRITE_LOW, MSR_X2APIC_ICR_WRITE - MSR_LOW_FIRST);
+	for (size_t i = 0; i < RULE_COUNT; i++)
+		for (uint32_t msr = rules[i].first; msr <= rules[i].last; msr++)
+			intercept(bitmap, msr, rules[i].read != MSR_ACT_PASS,
+				  rules[i].write != MSR_ACT_PASS);
 }
 
 enum msr_action msr_policy_read(uint32_t msr, uint64_t host_value,
 				uint64_t *value)
 {
-	if (msr == MSR_IA32_FEATURE_CONTROL) {
-		if (value)
-			*value = (host_value | FEATURE_CONTROL_LOCK) &
-				 ~FEATURE_CONTROL_VMX_BITS;
-		return MSR_ACT_EMULATE;
-	}
-	if (is_vmx_msr(msr) || !(in_low_range(msr) || in_high_range(msr)))
+	const struct msr_rule *r = rule_for(msr);
+
+	if (!in_bitmap(msr))
 		return MSR_ACT_INJECT_GP;
-	return MSR_ACT_PASS;
+	if (!r)
+		return MSR_ACT_PASS;
+	if (r->read == MSR_ACT_EMULATE && value && msr == MSR_IA32_FEATURE_CONTROL)
+		*value = (host_value | FEATURE_CONTROL_LOCK) & ~FEATURE_CONTROL_VMX_BITS;
+	return r->read;
 }
 
 enum msr_action msr_policy_write(uint32_t msr, uint64_t value)
 {
+	const struct msr_rule *r = rule_for(msr);
+
 	(void)value;
-	if (msr == MSR_X2APIC_ICR_WRITE)
-		return MSR_ACT_IPI;
-	if (msr == MSR_IA32_FEATURE_CONTROL || is_vmx_msr(msr) ||
-	    !(in_low_range(msr) || in_high_range(msr)))
+	if (!in_bitmap(msr))
 		return MSR_ACT_INJECT_GP;
-	return MSR_ACT_PASS;
+	return r ? r->write : MSR_ACT_PASS;
+}
+
+/* 11.12.5 "x2APIC State Transitions": from x2APIC mode only to disabled;
+ * into x2APIC mode only from xAPIC mode (or x2APIC); EXTD without EN is
+ * an invalid state. */
+static bool mode_change_allowed(uint64_t cur, uint64_t want)
+{
+	const uint64_t en = APIC_BASE_ENABLE, x2 = APIC_BASE_ENABLE | APIC_BASE_X2APIC;
+	uint64_t from = cur & x2, to = want & x2;
+
+	if (to == APIC_BASE_X2APIC)
+		return false;
+	if (from == x2 && to == en)
+		return false;
+	if (from == 0 && to == x2)
+		return false;
+	return true;
+}
+
+enum apic_base_verdict msr_policy_apic_base(uint64_t cur, uint64_t want,
+					    unsigned maxphyaddr, bool has_x2apic,
+					    uint64_t *to_write)
+{
+	uint64_t reserved = APIC_BASE_RESERVED_LOW;
+
+	if (maxphyaddr < 64)
+		reserved |= ~0ull << maxphyaddr;
+	if (!has_x2apic)
+		reserved |= APIC_BASE_X2APIC;
+	if (want & reserved)
+		return APIC_BASE_RESERVED;
+	if (!mode_change_allowed(cur, want))
+		return APIC_BASE_BAD_MODE;
+	if ((want ^ cur) & APIC_BASE_ADDR_MASK)
+		return APIC_BASE_MOVED;
+	*to_write = (want & ~APIC_BASE_BSP) | (cur & APIC_BASE_BSP);
+	return APIC_BASE_OK;
+}
+
+const char *apic_base_verdict_text(enum apic_base_verdict v)
+{
+	switch (v) {
+	case APIC_BASE_OK:
+		return "allowed";
+	case APIC_BASE_RESERVED:
+		return "reserved bit set";
+	case APIC_BASE_BAD_MODE:
+		return "APIC mode transition the SDM forbids (11.12.5)";
+	case APIC_BASE_MOVED:
+		return "moving the APIC base is not supported under Pillbox";
+	}
+	return "?";
 }

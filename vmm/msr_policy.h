@@ -1,4 +1,7 @@
-/* Which MSR accesses the VMM intercepts, and what the guest gets.
+/* Which MSR accesses the VMM intercepts, and what the guest gets: one
+ * table of rules (vmm/msr_policy.c), from which the MSR bitmap is built,
+ * so the bitmap and the policy cannot disagree. docs/security.md lists
+ * every rule with its reason.
  * MSR bitmap layout: Intel SDM Vol. 3C, 25.6.9 "MSR-Bitmap Address".
  * Pure logic. */
 #ifndef PILLBOX_VMM_MSR_POLICY_H
@@ -11,6 +14,7 @@
 #define FEATURE_CONTROL_LOCK       (1ull << 0)
 #define FEATURE_CONTROL_VMX_IN_SMX (1ull << 1)
 #define FEATURE_CONTROL_VMX_OUTSIDE_SMX (1ull << 2)
+#define MSR_IA32_BIOS_UPDT_TRIG    0x79u   /* microcode update trigger */
 #define MSR_IA32_VMX_FIRST         0x480u  /* IA32_VMX_BASIC */
 #define MSR_IA32_VMX_LAST          0x493u  /* IA32_VMX_EXIT_CTLS2 */
 #define MSR_X2APIC_ICR_WRITE       0x830u  /* x2APIC ICR: writes only */
@@ -21,20 +25,19 @@
 #define MSR_HIGH_LAST   0xC0001FFFu
 
 enum msr_action {
-	MSR_ACT_PASS,       /* execute RDMSR/WRMSR for the guest */
-	MSR_ACT_EMULATE,    /* use *value (read) / drop the write */
+	MSR_ACT_PASS,       /* the CPU executes it for the guest (bitmap bit clear) */
+	MSR_ACT_EMULATE,    /* read: *value; write: dropped */
 	MSR_ACT_INJECT_GP,  /* inject #GP(0), as a CPU without the MSR would */
 	MSR_ACT_IPI,        /* an x2APIC ICR write: INIT/SIPI go to vmm/vipi.c */
+	MSR_ACT_APIC_BASE,  /* an IA32_APIC_BASE write: msr_policy_apic_base() */
 };
 
 /* True if the MSR is intercepted (its bitmap bits are set) for reads
- * or writes. The x2APIC ICR (0x830) is intercepted for writes only, so
- * that INIT and start-up IPIs in x2APIC mode reach vmm/vipi.c as xAPIC
- * ones do through EPT. */
+ * or writes. */
 bool msr_policy_intercepts(uint32_t msr);
 
 /* Fills a 4 KiB MSR bitmap: read-low, read-high, write-low, write-high
- * (1 KiB each), bits set for every intercepted MSR, all others clear. */
+ * (1 KiB each), bits set for every intercepted access, all others clear. */
 void msr_bitmap_build(uint8_t bitmap[MSR_BITMAP_SIZE]);
 
 /* RDMSR policy. host_value is what the MSR holds (only read for
@@ -45,8 +48,31 @@ void msr_bitmap_build(uint8_t bitmap[MSR_BITMAP_SIZE]);
 enum msr_action msr_policy_read(uint32_t msr, uint64_t host_value, uint64_t *value);
 
 /* WRMSR policy: IA32_FEATURE_CONTROL (locked), IA32_VMX_* (read-only) and
- * MSRs outside the bitmap ranges give #GP; the x2APIC ICR is MSR_ACT_IPI.
- * Other MSRs pass. */
+ * MSRs outside the bitmap ranges give #GP; the x2APIC ICR is MSR_ACT_IPI,
+ * IA32_APIC_BASE is MSR_ACT_APIC_BASE, a microcode update is dropped
+ * (MSR_ACT_EMULATE). Other MSRs pass. */
 enum msr_action msr_policy_write(uint32_t msr, uint64_t value);
+
+/* Why the table intercepts this MSR, for the log ("" if it does not). */
+const char *msr_policy_reason(uint32_t msr);
+
+enum apic_base_verdict {
+	APIC_BASE_OK,
+	APIC_BASE_RESERVED,    /* a reserved bit set: the CPU's own #GP */
+	APIC_BASE_BAD_MODE,    /* a transition 11.12.5 forbids: the CPU's own #GP */
+	APIC_BASE_MOVED,       /* a new base: refused by Pillbox with #GP */
+};
+
+/* A guest WRMSR of want to IA32_APIC_BASE, which holds cur. The base
+ * stays where the VMM found it at launch: every VMM access to the local
+ * APIC and the page's EPT protection use that address, so a move is
+ * refused (a moved base could sit on VMM memory, security review C1). The
+ * enable and x2APIC bits may change as 11.12.5 allows (has_x2apic:
+ * CPUID.1:ECX.x2APIC, else EXTD is reserved). The BSP flag is the CPU's:
+ * *to_write is want with cur's BSP flag, what the VMM then writes. */
+enum apic_base_verdict msr_policy_apic_base(uint64_t cur, uint64_t want,
+					    unsigned maxphyaddr, bool has_x2apic,
+					    uint64_t *to_write);
+const char *apic_base_verdict_text(enum apic_base_verdict v);
 
 #endif

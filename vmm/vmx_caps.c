@@ -20,8 +20,13 @@
 /* Controls that must be available as 1. */
 #define PROC_REQUIRED   (PROC_USE_MSR_BITMAPS | PROC_SECONDARY_CTLS)
 #define PROC2_REQUIRED  (PROC2_ENABLE_EPT | PROC2_UNRESTRICTED_GUEST)
-#define EXIT_REQUIRED   (EXIT_HOST_ADDR_SPACE_64 | EXIT_SAVE_EFER | EXIT_LOAD_EFER)
-#define ENTRY_REQUIRED  (ENTRY_IA32E_MODE_GUEST | ENTRY_LOAD_EFER)
+/* Save/load debug controls: every VM exit sets DR7 to 400H and clears
+ * IA32_DEBUGCTL (SDM Vol. 3C, 28.5.1 "Loading Host Control Registers,
+ * Debug Registers, MSRs"); the guest's values survive only when the exit
+ * saves them and the entry loads them back (28.3.1, 27.3.2.1). */
+#define EXIT_REQUIRED   (EXIT_HOST_ADDR_SPACE_64 | EXIT_SAVE_EFER | EXIT_LOAD_EFER | \
+			 EXIT_SAVE_DEBUG_CTLS)
+#define ENTRY_REQUIRED  (ENTRY_IA32E_MODE_GUEST | ENTRY_LOAD_EFER | ENTRY_LOAD_DEBUG_CTLS)
 /* Enabled when available: without them the guest's RDTSCP, INVPCID,
  * XSAVES and UMWAIT/TPAUSE would raise #UD under us. */
 #define PROC2_OPTIONAL  (PROC2_ENABLE_RDTSCP | PROC2_ENABLE_INVPCID | \
@@ -94,6 +99,10 @@ unsigned vmx_caps_missing(const struct vmx_cap_msrs *m, const char **names,
 		note(names, max_names, &n, "64-bit host (exit control)");
 	if (!may_be_1(m->exit, EXIT_SAVE_EFER | EXIT_LOAD_EFER))
 		note(names, max_names, &n, "save/load IA32_EFER on VM exit");
+	if (!may_be_1(m->exit, EXIT_SAVE_DEBUG_CTLS))
+		note(names, max_names, &n, "save debug controls on VM exit");
+	if (!may_be_1(m->entry, ENTRY_LOAD_DEBUG_CTLS))
+		note(names, max_names, &n, "load debug controls on VM entry");
 	if (!may_be_1(m->entry, ENTRY_IA32E_MODE_GUEST))
 		note(names, max_names, &n, "IA-32e mode guest (entry control)");
 	if (!may_be_1(m->entry, ENTRY_LOAD_EFER))

@@ -21,6 +21,10 @@ struct hc vmcall(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3);
 /* The same at CPL `ring`, through the cage. */
 struct hc vmcall_at(int ring, uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3);
 
+/* RDMSR (write false) or WRMSR of *value at CPL `ring` in the cage:
+ * NO_FAULT or the vector raised; a read stores the value. */
+int try_msr(int ring, bool write, uint32_t msr, uint64_t *value);
+
 /* result() with a formatted reason. */
 void resultf(const char *name, bool ok, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -33,9 +37,20 @@ const char *vector_name(int vector);
 void attack_vmm_region(uint64_t base, uint64_t size);
 void attack_vmx_instructions(void);
 void attack_msrs(void);
+/* IA32_APIC_BASE moved onto the VMM region (security review C1): in the
+ * cage. */
+void attack_apic_base(uint64_t region_base);
+/* After the caged groups: this CPU into x2APIC mode, then stores to the
+ * old xAPIC page; and on an AP (if any) the APIC globally disabled, then
+ * stores over the whole page. Leaves the APICs so (Bochs cannot enable a
+ * disabled APIC again): run last. */
+void attack_apic_modes(void);
 void attack_xsetbv(void);
 void attack_control_registers(void);
 void attack_misc_instructions(void);
+/* DR7 and breakpoints across exits, single step over an emulated
+ * instruction, RF in the frame of an injected fault. */
+void attack_debug_state(void);
 void attack_hypercalls(void);
 /* Out-of-range buffers and sizes for the calls that write guest memory. */
 void attack_hypercall_buffers(uint64_t region_base, uint64_t region_size);

@@ -31,8 +31,11 @@
 /* What the last exception recorded (valid when cage_call returned a
  * vector). */
 struct cage_fault {
-	uint64_t vector, error, rip, cs, cr2;
+	uint64_t vector, error, rip, cs, cr2, rflags;
 };
+/* cage_entry.S stores the frame at these offsets. */
+_Static_assert(__builtin_offsetof(struct cage_fault, cr2) == 32, "cage_entry.S: cr2 at 32");
+_Static_assert(__builtin_offsetof(struct cage_fault, rflags) == 40, "cage_entry.S: rflags at 40");
 extern struct cage_fault cage_fault_info;
 
 /* Builds the tables (first call) and switches to them; false with the

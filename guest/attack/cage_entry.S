@@ -103,6 +103,8 @@ cage_fault:
 	mov %rax, 24(%rcx)
 	mov %cr2, %rax
 	mov %rax, 32(%rcx)
+	mov 32(%rsp), %rax
+	mov %rax, 40(%rcx)
 	mov 0(%rcx), %eax
 	jmp cage_unwind
 2:	/* An exception outside cage_call: report it and stop. */
@@ -138,7 +140,7 @@ cage_user_stack_top:
 	.globl cage_fault_info
 	.hidden cage_fault_info
 cage_fault_info:
-	.quad 0, 0, 0, 0, 0
+	.quad 0, 0, 0, 0, 0, 0
 cage_saved_rsp:
 	.quad 0
 cage_active:

@@ -35,7 +35,7 @@ static void do_wrmsr(void *arg)
 			 : "memory");
 }
 
-static int try_msr(int ring, bool write, uint32_t msr, uint64_t *value)
+int try_msr(int ring, bool write, uint32_t msr, uint64_t *value)
 {
 	struct msr_probe p = { msr, value ? *value : 0 };
 	int vec = cage_call(ring, write ? do_wrmsr : do_rdmsr, &p);

@@ -20,7 +20,7 @@
 #  4. footprint: HC_FOOTPRINT (pillbox-info footprint) and the VMM's own
 #     footprint and EPT lines, for the Linux boot (2 CPUs, 512 MiB) and for
 #     a 1-CPU guest of BENCH_BIG_MEMORY MiB (guest/vmminfo.efi; 2048, the
-#     most Bochs 2.7 accepts: it does not start with 4096).
+#     most Bochs accepts, 2.7 and 3.0 alike: "memory: host=" 1 to 2048).
 #
 # Environment: BENCH_IDLE (s, 3), BENCH_BIG_MEMORY (MiB, 2048; 0 skips
 # that boot), BENCH_PARTS ("efi linux big", the default: which parts run;
@@ -108,7 +108,9 @@ by_reason() {
 
 {
 echo "Pillbox make bench, $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -n)"
-echo "host: $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1), $(nproc) cores; Bochs $(dpkg-query -W -f='${Version}' bochs 2>/dev/null)"
+bochs=$(tests/boot/bochs-bin.sh 2>/dev/null)
+echo "host: $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1), $(nproc) cores; Bochs $(
+	"${bochs:-false}" --help 2>&1 | sed -n 's/.*Bochs x86 Emulator \([^ ]*\).*/\1/p' | head -n 1) (${bochs:-none})"
 echo "guest: Bochs model ${BOCHS_MODEL:-corei7_skylake_x}, $(sed -nE 's/^\[INFO cpu0 bench\] BENCH mode=pillbox cpu=(.*) tsc_overhead=.*/\1/p' "$out/bench-pillbox.serial.txt" 2>/dev/null)"
 echo "commit: $(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet 2>/dev/null || echo ' (tree with local changes)')"
 echo

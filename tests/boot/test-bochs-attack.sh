@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Boot test of the hostile-guest attack suite (guest/attack.c,
-# docs/security.md) in Bochs, 1 CPU, log_level = debug
+# docs/security.md) in Bochs, 2 CPUs, log_level = debug
 # (tests/boot/attack.cfg). One PASS/FAIL line per assertion:
 #  - every attack check passed, each listed by name (a check that did not
 #    run fails), and the summary says fail=0;
@@ -33,7 +33,7 @@ refuse() { # log, name, regex that must not occur
 }
 
 boot suite "$(esp_with_cfg tests/boot/attack.cfg)" \
-	'fatal\] resetting the platform|VMM halted|FAIL cage-unexpected-exception'
+	'fatal\] resetting the platform|VMM halted|FAIL cage-unexpected-exception' --cpus 2
 A='^\[INFO cpu0 attack\]'
 
 vmx="vmxon vmxoff vmclear vmptrld vmptrst vmread vmwrite vmlaunch vmresume invept invvpid vmfunc"
@@ -45,6 +45,9 @@ checks="$checks rdmsr-vmx-capabilities-gp wrmsr-vmx-capabilities-gp rdmsr-featur
 	wrmsr-feature-control-enable-vmx-gp wrmsr-feature-control-same-value-gp
 	wrmsr-feature-control-unlock-gp rdmsr-nonexistent-gp wrmsr-nonexistent-gp rdmsr-ring3-gp
 	wrmsr-ring3-gp
+	apic-base-move-onto-vmm-gp apic-base-move-onto-vmm-x2apic-gp
+	apic-base-move-onto-vmm-disabled-gp apic-base-move-next-page-gp apic-base-reserved-bit-gp
+	apic-base-extd-without-en-gp apic-registers-after-refused-moves apic-write-forms-xapic
 	xsetbv-osxsave-off-ud xsetbv-reserved-bit10-gp xsetbv-reserved-bit63-gp xsetbv-unsupported-gp
 	xsetbv-no-x87-gp xsetbv-zero-gp xsetbv-avx-without-sse-gp xsetbv-avx512-partial-gp
 	xsetbv-index1-gp xsetbv-index-high-gp xsetbv-ring3-gp xsetbv-current-value-runs
@@ -54,13 +57,16 @@ checks="$checks rdmsr-vmx-capabilities-gp wrmsr-vmx-capabilities-gp rdmsr-featur
 	cr0-nw-without-cd-exit-gp cr0-high-bit-gp cr0-high-bit-exit-gp cr0-clear-pg-64bit-gp
 	cr0-clear-pg-64bit-exit-gp cr0-write-ring3-gp cr0-read-ring3-gp cr-unchanged
 	invd-runs invd-ring3-gp getsec-smxe-clear getsec-ring0-ud getsec-ring3-ud rdrand-runs
+	dr7-survives-exit single-step-after-emulated-cpuid
+	injected-gp-frame-has-rf
 	vmcall-unknown-enosys vmcall-preserves-registers vmcall-devirtualize-refused
 	vmcall-seal-again-still-sealed vmcall-ring3-eperm
 	hc-exit-stats-bad-buffer-efault hc-log-read-bad-buffer-efault
 	hc-exit-stats-bad-size-index-einval hc-log-read-bad-size-einval hc-log-read-size-zero
 	hc-buffers-untouched hc-exit-stats-huge-size-record-only
 	cpuid-basic-leaves cpuid-hypervisor-leaves cpuid-extended-and-out-of-range cpuid-ring3
-	nmi-self-delivered init-self-shorthand-ignored integrity-unchanged vmm-alive"
+	nmi-self-delivered init-self-shorthand-ignored apic-disabled-ap-stores-run
+	apic-x2apic-stores-run integrity-unchanged vmm-alive"
 for check in $checks; do
 	expect "$log" "guest-$check" "$A PASS $check\$"
 done
@@ -78,6 +84,7 @@ done
 expect "$log" vmm-rdmsr-vmx-gp "$D msr\] RDMSR 480: #GP\$"
 expect "$log" vmm-wrmsr-vmx-gp "$D msr\] WRMSR 493 = 0: #GP\$"
 expect "$log" vmm-wrmsr-feature-control-gp "$D msr\] WRMSR 3a = [0-9a-f]+: #GP\$"
+expect "$log" vmm-apic-base-move-refused '^\[WARN cpu0 msr\] WRMSR IA32_APIC_BASE = [0-9a-f]+ \(was fee00[0-9a-f]{3}\) at RIP [0-9a-f]+: moving the APIC base is not supported under Pillbox; #GP$'
 expect "$log" vmm-rdmsr-nonexistent-gp "$D msr\] RDMSR ffffffff: #GP\$"
 expect "$log" vmm-xsetbv-index-gp "$D exit\] XSETBV XCR1 = 1 refused: #GP\$"
 expect "$log" vmm-xsetbv-no-x87-gp "$D exit\] XSETBV XCR0 = 0 refused: #GP\$"

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/msr.h"
 #include "arch/x86_64/vmx.h"
 #include "ept/ept.h"
 #include "ept/mtrr.h"
@@ -21,16 +22,18 @@
 #define RFLAGS_IF  (1ull << 9)
 #define INIT_RIP   0xFFF0ull         /* vmm/init_sipi.c: the reset vector */
 #define SIPI_RIP   0ull
+#define INSN_LEN_MAX 15u
 
 static const uint8_t *bitmap;
 static uint8_t *ept_arena, *ept_snapshot;
-static size_t ept_bytes;
+static size_t ept_bytes, ept_arena_bytes;
 static uint8_t mem_before[FAKE_MEM_SIZE];
 
-void checks_init(const uint8_t *msr_bitmap, uint8_t *arena, size_t bytes)
+void checks_init(const uint8_t *msr_bitmap, uint8_t *arena, size_t arena_bytes, size_t bytes)
 {
 	bitmap = msr_bitmap;
 	ept_arena = arena;
+	ept_arena_bytes = arena_bytes;
 	ept_bytes = bytes;
 	ept_snapshot = malloc(bytes);
 	if (!ept_snapshot)
@@ -38,7 +41,8 @@ void checks_init(const uint8_t *msr_bitmap, uint8_t *arena, size_t bytes)
 	memcpy(ept_snapshot, arena, bytes);
 }
 
-/* A new input starts from the EPT that ept_build() made. */
+/* A new input starts from the EPT that ept_build() made (pages the VMM
+ * took later are the arena allocator's to take back). */
 void checks_reset_ept(void)
 {
 	memcpy(ept_arena, ept_snapshot, ept_bytes);
@@ -136,14 +140,28 @@ static void check_entry_event(void)
 		fuzz_bug("external interrupt injected while blocked");
 }
 
-/* RIP moves only by the dispatcher's advance (old RIP + instruction
- * length, once, for an instruction the VMM emulated) or to the INIT or
- * SIPI start (vmm/init_sipi.c); never advanced after such a reset or
- * with an exception injected (faults leave RIP on the instruction). */
-static bool check_rip(unsigned basic, bool failed, uint64_t rip0, uint64_t len, bool *reset)
+/* Is w RIP prev moved past an instruction of len bytes (0: the length the
+ * VMM decoded, 1 to 15)? EIP wraps at 4 GiB outside 64-bit mode. */
+static bool advance_of(uint64_t prev, uint64_t w, uint64_t len, bool wide)
 {
-	uint64_t prev = rip0;
-	bool advanced = false;
+	uint64_t mask = wide ? ~0ull : 0xFFFFFFFFull, d = (w - prev) & mask;
+
+	if (w & ~mask)
+		return false;
+	return len ? d == len : d - 1 < INSN_LEN_MAX;
+}
+
+/* RIP moves only by the dispatcher's advance (old RIP + instruction
+ * length, once, for an instruction the VMM emulated; for an EPT violation
+ * the decoded length, as the exit's length field is undefined there: SDM
+ * Vol. 3C, 28.2.5) or to the INIT or SIPI start (vmm/init_sipi.c); never
+ * advanced after such a reset or with an exception injected (faults leave
+ * RIP on the instruction). */
+static bool check_rip(const struct exit_before *b, bool *reset)
+{
+	unsigned basic = b->reason & EXIT_REASON_BASIC_MASK;
+	bool failed = b->reason & EXIT_REASON_FAILED_VMENTRY, advanced = false;
+	uint64_t prev = b->rip, len = basic == EXIT_REASON_EPT_VIOLATION ? 0 : b->len;
 	uint32_t info = (uint32_t)fake_vmcs_get(VMCS_ENTRY_INTR_INFO);
 
 	*reset = false;
@@ -152,7 +170,7 @@ static bool check_rip(unsigned basic, bool failed, uint64_t rip0, uint64_t len, 
 
 		if (w == INIT_RIP || w == SIPI_RIP) {
 			*reset = true;
-		} else if (w == prev + len) {
+		} else if (advance_of(prev, w, len, b->wide)) {
 			if (advanced || failed || !may_advance(basic) || *reset)
 				fuzz_bug("RIP advanced %llx -> %llx (reason %u, %s)",
 					 (unsigned long long)prev, (unsigned long long)w, basic,
@@ -162,7 +180,7 @@ static bool check_rip(unsigned basic, bool failed, uint64_t rip0, uint64_t len, 
 		} else {
 			fuzz_bug("RIP %llx -> %llx: neither + instruction length %llu nor a "
 				 "reset vector", (unsigned long long)prev, (unsigned long long)w,
-				 (unsigned long long)len);
+				 (unsigned long long)b->len);
 		}
 		prev = w;
 	}
@@ -230,14 +248,54 @@ static bool written_by_vmm(uint32_t off)
 	return false;
 }
 
-/* The region never changes; guest memory changes only where the VMM wrote
- * through guest_mem_write() in this exit; EPT differs from the one
- * ept_build() made only by VMM-region pages mapped to the sink page,
- * read/write (over the whole sequence). */
+static bool in_region(uint64_t start, uint64_t size)
+{
+	return start < REGION_BASE + REGION_SIZE && start + size > REGION_BASE;
+}
+
+/* A leaf maps its guest-physical range onto itself or (a 4 KiB page)
+ * onto the sink; a VMM-region page only onto the sink, read/write. */
+static void check_ept_leaf(uint64_t gpa, uint64_t size, uint64_t e)
+{
+	uint64_t hpa = e & EPT_ADDR_MASK & ~(size - 1);
+	uint64_t sink_rw = vmm.sink_page | EPT_READ | EPT_WRITE |
+			   ((uint64_t)MEMTYPE_WB << EPT_MEMTYPE_SHIFT);
+
+	if (in_region(gpa, size) && (size != EPT_PAGE_4K || e != sink_rw))
+		fuzz_bug("EPT entry %llx for VMM page %llx (%llx bytes): not the sink, RW",
+			 (unsigned long long)e, (unsigned long long)gpa, (unsigned long long)size);
+	if (hpa != gpa && !(size == EPT_PAGE_4K && hpa == vmm.sink_page))
+		fuzz_bug("EPT maps GPA %llx (%llx bytes) onto %llx: neither itself nor the sink",
+			 (unsigned long long)gpa, (unsigned long long)size, (unsigned long long)hpa);
+}
+
+/* Every table the walk reaches is one of the VMM's EPT pages. */
+static void check_ept_table(uint64_t table, unsigned level, uint64_t gpa_base)
+{
+	unsigned shift = 12 + 9 * (level - 1);
+	const uint64_t *e = (const uint64_t *)(uintptr_t)table;
+
+	if (table < (uint64_t)(uintptr_t)ept_arena ||
+	    table - (uint64_t)(uintptr_t)ept_arena >= ept_arena_bytes)
+		fuzz_bug("EPT table %llx at level %u: not one of the VMM's EPT pages",
+			 (unsigned long long)table, level);
+	for (unsigned i = 0; i < EPT_ENTRIES; i++) {
+		uint64_t gpa = gpa_base + ((uint64_t)i << shift);
+
+		if (!(e[i] & EPT_RWX))
+			continue;
+		if (level > 1 && !(level < 4 && (e[i] & EPT_LARGE)))
+			check_ept_table(e[i] & EPT_ADDR_MASK, level - 1, gpa);
+		else
+			check_ept_leaf(gpa, 1ull << shift, e[i]);
+	}
+}
+
+/* The region's first page keeps its canary; guest memory changes only
+ * where the VMM wrote through guest_mem_write() in this exit; EPT maps
+ * nothing onto VMM memory. */
 void check_memory(void)
 {
-	unsigned changed = 0, sink_ptes = 0;
-
 	if (!fake_region_intact())
 		fuzz_bug("the VMM region changed");
 	if (memcmp(fake_mem, mem_before, FAKE_MEM_SIZE))
@@ -245,24 +303,7 @@ void check_memory(void)
 			if (fake_mem[off] != mem_before[off] && !written_by_vmm(off))
 				fuzz_bug("guest memory at offset %x changed outside "
 					 "guest_mem_write()", off);
-	for (uint64_t gpa = REGION_BASE; gpa < REGION_BASE + REGION_SIZE; gpa += PAGE) {
-		unsigned level;
-		uint64_t e = ept_lookup(&vmm.pages, vmm.ept_pml4, gpa, &level);
-
-		if (!e)
-			continue;
-		if (level != 1 || e != (vmm.sink_page | EPT_READ | EPT_WRITE |
-					((uint64_t)MEMTYPE_WB << EPT_MEMTYPE_SHIFT)))
-			fuzz_bug("EPT entry %llx (level %u) for VMM page %llx: not the sink, RW",
-				 (unsigned long long)e, level, (unsigned long long)gpa);
-		sink_ptes++;
-	}
-	if (memcmp(ept_arena, ept_snapshot, ept_bytes))
-		for (size_t i = 0; i < ept_bytes / 8; i++)
-			changed += ((uint64_t *)ept_arena)[i] != ((uint64_t *)ept_snapshot)[i];
-	if (changed != sink_ptes)
-		fuzz_bug("%u EPT entries changed, %u of them VMM pages mapped to the sink", changed,
-			 sink_ptes);
+	check_ept_table(vmm.ept_pml4, 4, 0);
 }
 
 void checks_snapshot(const struct vcpu *v, uint32_t reason, bool sealed, struct exit_before *b)
@@ -271,6 +312,8 @@ void checks_snapshot(const struct vcpu *v, uint32_t reason, bool sealed, struct 
 	b->rip = fake_vmcs_get(VMCS_GUEST_RIP);
 	b->len = fake_vmcs_get(VMCS_EXIT_INSN_LEN);
 	b->sealed = sealed;
+	b->wide = (fake_vmcs_get(VMCS_GUEST_EFER) & EFER_LMA) &&
+		  (fake_vmcs_get(VMCS_GUEST_CS_AR) & AR_L);
 	memcpy(b->gpr, v->gpr, sizeof(b->gpr));
 	checks_memory_before();
 }
@@ -280,7 +323,7 @@ void check_returned(const struct vcpu *v, const struct exit_before *b)
 	unsigned basic = b->reason & EXIT_REASON_BASIC_MASK;
 	bool reset, advanced;
 
-	advanced = check_rip(basic, b->reason & EXIT_REASON_FAILED_VMENTRY, b->rip, b->len, &reset);
+	advanced = check_rip(b, &reset);
 	check_entry_event();
 	if (!reset)
 		check_gprs(basic, v, b->gpr);

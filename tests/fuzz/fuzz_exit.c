@@ -50,7 +50,7 @@ void vmexit_dispatch(struct vcpu *v);
 /* ---- the VMM's state, built once ------------------------------------- */
 
 static uint8_t *ept_arena;
-static unsigned ept_pages_used;
+static unsigned ept_pages_used, ept_pages_built;
 static uint8_t *sink;
 static uint8_t msr_bitmap[MSR_BITMAP_SIZE] __attribute__((aligned(PAGE)));
 static uint8_t host_tables[PAGE];
@@ -78,7 +78,7 @@ static void *arena_virt(void *ctx, uint64_t phys)
 }
 
 /* As core_init() builds it (vmm/core.c): holes at the VMM region and the
- * APIC page, which is then mapped read-only. */
+ * APIC page, which is then mapped readable and executable, uncacheable. */
 static void build_ept(void)
 {
 	static struct mtrr_state mtrr = { .enabled = true, .default_type = MEMTYPE_WB,
@@ -96,7 +96,7 @@ static void build_ept(void)
 		abort();
 	vmm.pages = (struct page_alloc){ .alloc_page = arena_alloc, .to_virt = arena_virt };
 	if (ept_build(&cfg, &vmm.pages, &pml4, &stats) != EPT_OK ||
-	    ept_set_4k(&vmm.pages, pml4, APIC_PAGE, APIC_PAGE, EPT_READ, MEMTYPE_UC))
+	    ept_set_4k(&vmm.pages, pml4, APIC_PAGE, APIC_PAGE, EPT_READ | EPT_EXEC, MEMTYPE_UC))
 		fuzz_bug("ept_build failed for the fake machine");
 	vmm.ept_pml4 = pml4;
 	vmm.eptp = ept_eptp(pml4);
@@ -155,7 +155,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	vmm.sink_page = (uint64_t)(uintptr_t)sink;
 	msr_bitmap_build(msr_bitmap);
 	vmm.msr_bitmap_phys = (uint64_t)(uintptr_t)msr_bitmap;
-	checks_init(msr_bitmap, ept_arena, (size_t)ept_pages_used * PAGE);
+	ept_pages_built = ept_pages_used;
+	checks_init(msr_bitmap, ept_arena, EPT_ARENA_PAGES * PAGE, (size_t)ept_pages_used * PAGE);
 	vcpus = aligned_alloc(PAGE, MAX_CPUS * sizeof(struct vcpu));
 	if (!vcpus)
 		abort();
@@ -316,8 +317,10 @@ static struct vcpu *machine_reset(const struct exit_input *in, uint32_t reason)
 	struct vcpu *v;
 
 	checks_reset_ept();
+	ept_pages_used = ept_pages_built;
 	fake_apic_page_reset(in->icr_high);
 	setup_vcpus(in, reason, &v);
+	lapic_base_init(); /* core_init() reads the APIC base at launch */
 	setup_vmcs(in, reason);
 	fuzz_devirtualize_set_sealed((in->flags & F_SEALED) != 0);
 	return v;

@@ -137,6 +137,7 @@ struct exit_before {
 	uint64_t rip, len;
 	uint64_t gpr[16];
 	bool sealed;
+	bool wide;           /* 64-bit mode: RIP does not wrap at 4 GiB */
 };
 
 void checks_snapshot(const struct vcpu *v, uint32_t reason, bool sealed,
@@ -148,8 +149,10 @@ void check_memory(void);
 /* An RDMSR/WRMSR of this MSR exits (bitmap bit set, or outside both of
  * the bitmap's ranges). */
 bool msr_exits(uint32_t msr, bool write);
-/* The MSR bitmap and the EPT pages as ept_build() made them. */
-void checks_init(const uint8_t *msr_bitmap, uint8_t *ept_arena, size_t ept_bytes);
+/* The MSR bitmap, and the EPT arena with its first bytes as ept_build()
+ * made them. */
+void checks_init(const uint8_t *msr_bitmap, uint8_t *ept_arena, size_t arena_bytes,
+		 size_t built_bytes);
 /* A new input starts from that EPT. */
 void checks_reset_ept(void);
 

@@ -1,5 +1,7 @@
 /* Unit tests for ept/ept.c: exact table and leaf counts, identity and
- * memory type of every page, holes, limit, NOMEM, set_4k. */
+ * memory type of every page, holes, limit, NOMEM, set_4k; after launch:
+ * retyping from new MTRRs (SDM Vol. 3C, 29.3.7.2) and mappings made on
+ * first access (29.3.2), with their fallbacks. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -121,7 +123,8 @@ static uint64_t level_size(unsigned level)
 }
 
 /* Every 4 KiB page of [0, limit): holes absent at level 1, everything else
- * identity mapped, RWX, IPAT clear, with the MTRR type of that page. */
+ * identity mapped, RWX, IPAT clear, with the MTRR type of that page; and
+ * (levels not NULL) as many pages at each level as levels[] says. */
 static void check_every_page(const struct fixture *f, const unsigned *levels)
 {
 	unsigned count[4] = { 0 };
@@ -152,6 +155,8 @@ static void check_every_page(const struct fixture *f, const unsigned *levels)
 		count[lv]++;
 	}
 	/* Pages seen at each level, from the expected leaf counts. */
+	if (!levels)
+		return;
 	assert_int_equal(count[1], levels[1]);
 	assert_int_equal(count[2], levels[2] * 512);
 	assert_int_equal(count[3], levels[3] * 512 * 512);
@@ -519,6 +524,288 @@ static void test_set_4k_refused(void **state)
 	assert_int_equal(lv, 2);
 }
 
+static uint64_t mt(uint8_t t)
+{
+	return (uint64_t)t << EPT_MEMTYPE_SHIFT;
+}
+
+/* A 4 KiB variable range of type t at base, added to the fixture's MTRRs. */
+static void add_var_4k(struct mtrr_state *s, uint64_t base, uint8_t t)
+{
+	struct mtrr_var *v = &s->var[s->var_count++];
+
+	v->base = base | t;
+	v->mask = (((1ull << s->maxphyaddr) - 1) & ~(PAGE - 1)) | MTRR_PHYSMASK_VALID;
+}
+
+/* 46 address bits, as on a machine with MMIO far above its RAM: the UC
+ * range is [2G, 4G) only, not repeated every 512 GiB. */
+static void wide_phys(struct mtrr_state *s)
+{
+	s->maxphyaddr = 46;
+	s->var[0].mask = (~(2 * GiB - 1) & ((1ull << 46) - 1)) | MTRR_PHYSMASK_VALID;
+}
+
+/* 29.3.7.2: with IPAT clear the EPT type replaces the MTRR type, so new
+ * MTRRs must reach the leaves: [2G, 4G) goes from UC to WT; its two 1G
+ * leaves change, no table is made. */
+static void test_sdm_29_3_7_2_retype_takes_the_new_types(void **state)
+{
+	struct fixture *f = *state;
+	unsigned tables;
+	unsigned lv;
+
+	assert_int_equal(ept_build(&f->cfg, &f->pa, &f->pml4, &f->st), EPT_OK);
+	tables = f->tp.count;
+	memset(&f->st, 0, sizeof(f->st));
+	f->mtrr.var[0].base = 0x80000000ull | MEMTYPE_WT;
+	assert_int_equal(ept_retype(&f->cfg, &f->pa, f->pml4, &f->st), EPT_OK);
+	assert_int_equal(f->st.retyped, 2);
+	assert_int_equal(f->st.splits, 0);
+	assert_int_equal(f->tp.count, tables);
+	assert_int_equal(ept_lookup(&f->pa, f->pml4, 0xC0000000, &lv),
+			 0xC0000000 | EPT_RWX | EPT_LARGE | mt(MEMTYPE_WT));
+	assert_int_equal(lv, 3);
+	check_every_page(f, (const unsigned[4]){ 0, 1022, 509, 3 });
+	/* Again with nothing new: nothing changes. */
+	memset(&f->st, 0, sizeof(f->st));
+	assert_int_equal(ept_retype(&f->cfg, &f->pa, f->pml4, &f->st), EPT_OK);
+	assert_int_equal(f->st.retyped, 0);
+}
+
+/* 29.3.7.2: a large leaf has one type, so one over a range that is no
+ * longer uniform is split: a WC page at 1G+2M+12K turns the WB 1G leaf
+ * into a PD, and its 2M range into a PT. Back to WB, the types follow
+ * and the tables stay. */
+static void test_sdm_29_3_7_2_retype_splits_mixed_large_leaves(void **state)
+{
+	struct fixture *f = *state;
+	const uint64_t wc = GiB + 2 * MiB + 3 * PAGE;
+	unsigned tables;
+	unsigned lv;
+
+	assert_int_equal(ept_build(&f->cfg, &f->pa, &f->pml4, &f->st), EPT_OK);
+	tables = f->tp.count;
+	memset(&f->st, 0, sizeof(f->st));
+	add_var_4k(&f->mtrr, wc, MEMTYPE_WC);
+	assert_int_equal(ept_retype(&f->cfg, &f->pa, f->pml4, &f->st), EPT_OK);
+	assert_int_equal(f->st.splits, 1);
+	assert_int_equal(f->st.tables, 2);
+	assert_int_equal(f->tp.count, tables + 2);
+	assert_int_equal(f->st.uc_fallbacks, 0);
+	assert_int_equal(ept_lookup(&f->pa, f->pml4, wc, &lv), wc | EPT_RWX | mt(MEMTYPE_WC));
+	assert_int_equal(lv, 1);
+	assert_int_equal(ept_lookup(&f->pa, f->pml4, wc + PAGE, &lv),
+			 (wc + PAGE) | EPT_RWX | mt(MEMTYPE_WB));
+	assert_int_equal(ept_lookup(&f->pa, f->pml4, GiB + 0x1000, &lv),
+			 GiB | EPT_RWX | EPT_LARGE | mt(MEMTYPE_WB));
+	assert_int_equal(lv, 2);
+	check_every_page(f, (const unsigned[4]){ 0, 1022 + 512, 509 + 511, 2 });
+
+	f->mtrr.var_count = 1;
+	memset(&f->st, 0, sizeof(f->st));
+	assert_int_equal(ept_retype(&f->cfg, &f->pa, f->pml4, &f->st), EPT_OK);
+	assert_int_equal(f->st.retyped, 1);
+	assert_int_equal(f->tp.count, tables + 2);
+	assert_int_equal(ept_lookup(&f->pa, f->pml4, wc, &lv), wc | EPT_RWX | mt(MEMTYPE_WB));
+	check_every_page(f, NULL);
+}
+
+/* The VMM's entries are not the guest's memory: a hole page mapped to a
+ * sink, a read/execute-only UC page (the APIC's) and the not-present
+ * hole pages keep what they are when every type becomes UC. */
+static void test_retype_keeps_the_vmm_entries(void **state)
+{
+	struct fixture *f = *state;
+	const uint64_t sink = 0x5000000;
+	unsigned lv;
+
+	assert_int_equal(ept_build(&f->cfg, &f->pa, &f->pml4, &f->st), EPT_OK);
+	assert_int_equal(ept_set_4k(&f->pa, f->pml4, HOLE_START, sink, EPT_READ | EPT_WRITE,
+				    MEMTYPE_WB), 0);
+	assert_int_equal(ept_set_4k(&f->pa, f->pml4, HOLE_END, HOLE_END, EPT_READ | EPT_EXEC,
+				    MEMTYPE_WB), 0);
+	f->mtrr.enabled = false;
+	assert_int_equal(ept_retype(&f->cfg, &f->pa, f->pml4, &f->st), EPT_OK);
+	assert_int_equal(ept_lookup(&f->pa, f->pml4, HOLE_START, &lv),
+			 sink | EPT_READ | EPT_WRITE | mt(MEMTYPE_WB));
+	assert_int_equal(ept_lookup(&f->pa, f->pml4, HOLE_END, &lv),
+			 HOLE_END | EPT_READ | EPT_EXEC | mt(MEMTYPE_WB));
+	assert_int_equal(ept_lookup(&f->pa, f->pml4, HOLE_START + PAGE, &lv), 0);
+	assert_int_equal(ept_lookup(&f->pa, f->pml4, HOLE_END + PAGE, &lv),
+			 (HOLE_END + PAGE) | EPT_RWX | mt(MEMTYPE_UC));
+	assert_int_equal(ept_lookup(&f->pa, f->pml4, 0x100000, &lv), 0x100000 | EPT_RWX);
+	assert_int_equal(ept_lookup(&f->pa, f->pml4, 0x40000000, &lv),
+			 0x40000000 | EPT_RWX | EPT_LARGE);
+}
+
+/* Builds with a pool of `pages`, then retypes with a WC page at wc. */
+static void retype_with_pages(struct fixture *f, unsigned pages, uint64_t wc)
+{
+	fixture_init(f, true, pages);
+	assert_int_equal(ept_build(&f->cfg, &f->pa, &f->pml4, &f->st), EPT_OK);
+	add_var_4k(&f->mtrr, wc, MEMTYPE_WC);
+	memset(&f->st, 0, sizeof(f->st));
+	assert_int_equal(ept_retype(&f->cfg, &f->pa, f->pml4, &f->st), EPT_OK);
+}
+
+/* No page left for a split: the 1G leaf becomes UC; one page (a PD but
+ * no PT): the PD is made and only the mixed 2M leaf is UC. */
+static void test_retype_without_pages_falls_back_to_uc(void **state)
+{
+	const uint64_t wc = GiB + 2 * MiB + 3 * PAGE;
+	struct fixture f;
+	unsigned lv;
+
+	(void)state;
+	retype_with_pages(&f, 6, wc);
+	assert_int_equal(f.st.uc_fallbacks, 1);
+	assert_int_equal(f.st.splits, 0);
+	assert_int_equal(ept_lookup(&f.pa, f.pml4, wc, &lv), GiB | EPT_RWX | EPT_LARGE);
+	assert_int_equal(lv, 3);
+	test_pages_fini(&f.tp);
+
+	retype_with_pages(&f, 7, wc);
+	assert_int_equal(f.st.splits, 1);
+	assert_int_equal(f.st.uc_fallbacks, 1);
+	assert_int_equal(ept_lookup(&f.pa, f.pml4, wc, &lv),
+			 (GiB + 2 * MiB) | EPT_RWX | EPT_LARGE);
+	assert_int_equal(lv, 2);
+	assert_int_equal(ept_lookup(&f.pa, f.pml4, GiB, &lv),
+			 GiB | EPT_RWX | EPT_LARGE | mt(MEMTYPE_WB));
+	assert_int_equal(lv, 2);
+	test_pages_fini(&f.tp);
+}
+
+/* 29.3.2: an address above the limit is mapped on first access, identity,
+ * in a 1G leaf of the MTRR type (WB here: the default); a second call
+ * finds it; PML4[0]'s PDPT takes [4G, 5G) without a new table. */
+static void test_sdm_29_3_2_on_demand_1g(void **state)
+{
+	struct fixture *f = *state;
+	struct ept_mapping m;
+	unsigned tables, lv;
+
+	wide_phys(&f->mtrr);
+	assert_int_equal(ept_build(&f->cfg, &f->pa, &f->pml4, &f->st), EPT_OK);
+	tables = f->tp.count;
+	assert_int_equal(ept_map_on_demand(&f->cfg, &f->pa, f->pml4, 600 * GiB + 0x1234, &m, NULL),
+			 EPT_OK);
+	assert_int_equal(m.start, 600 * GiB);
+	assert_int_equal(m.size, GiB);
+	assert_int_equal(m.level, 3);
+	assert_int_equal(m.type, MEMTYPE_WB);
+	assert_false(m.was_present);
+	assert_false(m.sink);
+	assert_int_equal(f->tp.count, tables + 1);
+	assert_int_equal(ept_lookup(&f->pa, f->pml4, 600 * GiB + 5, &lv),
+			 600 * GiB | EPT_RWX | EPT_LARGE | mt(MEMTYPE_WB));
+	assert_int_equal(ept_lookup(&f->pa, f->pml4, 601 * GiB, &lv), 0);
+	assert_int_equal(lv, 3);
+	assert_int_equal(ept_map_on_demand(&f->cfg, &f->pa, f->pml4, 600 * GiB + 0x9000, &m, NULL),
+			 EPT_OK);
+	assert_true(m.was_present);
+	assert_int_equal(m.start, 600 * GiB);
+	assert_int_equal(ept_map_on_demand(&f->cfg, &f->pa, f->pml4, 4 * GiB + 5, &m, NULL), EPT_OK);
+	assert_int_equal(m.level, 3);
+	assert_int_equal(f->tp.count, tables + 1);
+	/* Beyond a 4-level walk, and in a hole: refused. */
+	assert_int_equal(ept_map_on_demand(&f->cfg, &f->pa, f->pml4, 1ull << 48, &m, NULL),
+			 EPT_ERR_INVALID);
+	assert_int_equal(ept_map_on_demand(&f->cfg, &f->pa, f->pml4, HOLE_START, &m, NULL),
+			 EPT_ERR_INVALID);
+	check_every_page(f, NULL);
+}
+
+/* Without 1G pages the GiB gets a PD of 2M leaves; a WC page makes its
+ * 2M range a PT of 4K leaves. */
+static void test_sdm_29_3_2_on_demand_2m_and_mixed(void **state)
+{
+	struct fixture *f = *state;
+	const uint64_t wc = 700 * GiB + 4 * MiB;
+	struct ept_mapping m;
+	unsigned tables, lv;
+
+	wide_phys(&f->mtrr);
+	assert_int_equal(ept_build(&f->cfg, &f->pa, &f->pml4, &f->st), EPT_OK);
+	tables = f->tp.count;
+	add_var_4k(&f->mtrr, wc, MEMTYPE_WC);
+	assert_int_equal(ept_map_on_demand(&f->cfg, &f->pa, f->pml4, 600 * GiB, &m, NULL), EPT_OK);
+	assert_int_equal(m.level, 2);
+	assert_int_equal(m.size, 2 * MiB);
+	assert_int_equal(f->tp.count, tables + 2);   /* PDPT, PD */
+	assert_int_equal(ept_lookup(&f->pa, f->pml4, 601 * GiB - 1, &lv),
+			 (601 * GiB - 2 * MiB) | EPT_RWX | EPT_LARGE | mt(MEMTYPE_WB));
+	assert_int_equal(lv, 2);
+	assert_int_equal(ept_map_on_demand(&f->cfg, &f->pa, f->pml4, wc + PAGE, &m, NULL), EPT_OK);
+	assert_int_equal(m.level, 1);
+	assert_int_equal(m.start, wc + PAGE);
+	assert_int_equal(m.type, MEMTYPE_WB);
+	assert_int_equal(f->tp.count, tables + 4);   /* PD, PT */
+	assert_int_equal(ept_lookup(&f->pa, f->pml4, wc, &lv), wc | EPT_RWX | mt(MEMTYPE_WC));
+	assert_int_equal(lv, 1);
+	assert_int_equal(ept_lookup(&f->pa, f->pml4, 700 * GiB, &lv),
+			 700 * GiB | EPT_RWX | EPT_LARGE | mt(MEMTYPE_WB));
+}
+
+/* Out of pages: where a leaf can stand in it is UC; where none can, the
+ * entry points at the shared sink tables, and the range reads as
+ * unbacked memory. Without those tables: NOMEM. ept_retype() leaves the
+ * shared tables alone. */
+static void test_on_demand_without_pages(void **state)
+{
+	struct ept_sink_tables sink;
+	const uint64_t sink_page = 0x5000000;
+	struct ept_mapping m;
+	struct fixture f;
+	unsigned lv;
+
+	(void)state;
+	fixture_init(&f, false, 9 + 3);
+	wide_phys(&f.mtrr);
+	assert_int_equal(ept_build(&f.cfg, &f.pa, &f.pml4, &f.st), EPT_OK);
+	assert_non_null(f.pa.alloc_page(f.pa.ctx, &sink.pdpt));
+	assert_non_null(f.pa.alloc_page(f.pa.ctx, &sink.pd));
+	assert_non_null(f.pa.alloc_page(f.pa.ctx, &sink.pt));
+	ept_sink_tables_fill(&f.pa, &sink, sink_page);
+	assert_int_equal(ept_map_on_demand(&f.cfg, &f.pa, f.pml4, 600 * GiB, &m, NULL),
+			 EPT_ERR_NOMEM);
+	f.cfg.sink = &sink;
+	assert_int_equal(ept_map_on_demand(&f.cfg, &f.pa, f.pml4, 600 * GiB + 0x1000, &m, NULL),
+			 EPT_OK);
+	assert_true(m.sink);
+	assert_int_equal(m.level, 4);
+	assert_int_equal(m.start, 512 * GiB);
+	assert_int_equal(m.size, 512 * GiB);
+	assert_int_equal(ept_lookup(&f.pa, f.pml4, 600 * GiB + 0x1000, &lv),
+			 sink_page | EPT_READ | EPT_WRITE | mt(MEMTYPE_WB));
+	assert_int_equal(lv, 1);
+	assert_int_equal(ept_lookup(&f.pa, f.pml4, 1023 * GiB, &lv),
+			 sink_page | EPT_READ | EPT_WRITE | mt(MEMTYPE_WB));
+	assert_int_equal(ept_map_on_demand(&f.cfg, &f.pa, f.pml4, 700 * GiB, &m, NULL), EPT_OK);
+	assert_true(m.was_present);
+	assert_true(m.sink);
+	/* A PDPTE without 1G pages needs a PD: the shared one. */
+	assert_int_equal(ept_map_on_demand(&f.cfg, &f.pa, f.pml4, 5 * GiB, &m, NULL), EPT_OK);
+	assert_true(m.sink);
+	assert_int_equal(m.level, 3);
+	assert_int_equal(m.start, 5 * GiB);
+	assert_int_equal(m.size, GiB);
+	/* With 1G pages a UC 1G leaf stands in (the same PDPT, uniform or not). */
+	f.cfg.use_1g = true;
+	add_var_4k(&f.mtrr, 6 * GiB, MEMTYPE_WC);
+	assert_int_equal(ept_map_on_demand(&f.cfg, &f.pa, f.pml4, 6 * GiB + PAGE, &m, NULL), EPT_OK);
+	assert_false(m.sink);
+	assert_int_equal(m.type, MEMTYPE_UC);
+	assert_int_equal(ept_lookup(&f.pa, f.pml4, 6 * GiB, &lv), 6 * GiB | EPT_RWX | EPT_LARGE);
+	/* Retyping walks past the shared tables. */
+	memset(&f.st, 0, sizeof(f.st));
+	assert_int_equal(ept_retype(&f.cfg, &f.pa, f.pml4, &f.st), EPT_OK);
+	assert_int_equal(ept_lookup(&f.pa, f.pml4, 600 * GiB, &lv),
+			 sink_page | EPT_READ | EPT_WRITE | mt(MEMTYPE_WB));
+	test_pages_fini(&f.tp);
+}
+
 static void test_eptp(void **state)
 {
 	(void)state;
@@ -552,6 +839,17 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_set_4k_refused, setup_1g,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_sdm_29_3_7_2_retype_takes_the_new_types,
+						setup_1g, teardown),
+		cmocka_unit_test_setup_teardown(test_sdm_29_3_7_2_retype_splits_mixed_large_leaves,
+						setup_1g, teardown),
+		cmocka_unit_test_setup_teardown(test_retype_keeps_the_vmm_entries, setup_1g,
+						teardown),
+		cmocka_unit_test(test_retype_without_pages_falls_back_to_uc),
+		cmocka_unit_test_setup_teardown(test_sdm_29_3_2_on_demand_1g, setup_1g, teardown),
+		cmocka_unit_test_setup_teardown(test_sdm_29_3_2_on_demand_2m_and_mixed, setup_2m,
+						teardown),
+		cmocka_unit_test(test_on_demand_without_pages),
 		cmocka_unit_test(test_eptp),
 	};
 

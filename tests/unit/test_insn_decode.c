@@ -675,17 +675,24 @@ static const struct bad_case bad_cases[] = {
 	BAD(INSN_MODE_64, INSN_ERR_REG_OPERAND, 0x86, 0xe1),
 	/* f0 87 ca = lock xchg %ecx,%edx (hand-encoded; #UD on a CPU) */
 	BAD(INSN_MODE_64, INSN_ERR_REG_OPERAND, 0xf0, 0x87, 0xca),
-	/* 01 0a = add %ecx,(%rdx) */
-	BAD(INSN_MODE_64, INSN_ERR_UNSUPPORTED, 0x01, 0x0a),
-	/* 09 82 00 03 00 00 = or %eax,0x300(%rdx) */
-	BAD(INSN_MODE_64, INSN_ERR_UNSUPPORTED, 0x09, 0x82, 0x00, 0x03, 0x00,
-	    0x00),
+	/* 11 0a = adc %ecx,(%rdx): ADC and SBB are not emulated */
+	BAD(INSN_MODE_64, INSN_ERR_UNSUPPORTED, 0x11, 0x0a),
+	/* 83 12 01 = adcl $0x1,(%rdx) */
+	BAD(INSN_MODE_64, INSN_ERR_UNSUPPORTED, 0x83, 0x12, 0x01),
+	/* 83 3a 01 = cmpl $0x1,(%rdx): writes nothing */
+	BAD(INSN_MODE_64, INSN_ERR_UNSUPPORTED, 0x83, 0x3a, 0x01),
+	/* 0f ba 22 08 = btl $0x8,(%rdx): writes nothing */
+	BAD(INSN_MODE_64, INSN_ERR_UNSUPPORTED, 0x0f, 0xba, 0x22, 0x08),
+	/* f0 ab = lock stos %eax,%es:(%rdi) (hand-encoded; #UD on a CPU) */
+	BAD(INSN_MODE_64, INSN_ERR_INVALID, 0xf0, 0xab),
+	/* f3 09 0a = repz or %ecx,(%rdx) (hand-encoded) */
+	BAD(INSN_MODE_64, INSN_ERR_UNSUPPORTED, 0xf3, 0x09, 0x0a),
 	/* 0f b7 02 = movzwl (%rdx),%eax */
 	BAD(INSN_MODE_64, INSN_ERR_UNSUPPORTED, 0x0f, 0xb7, 0x02),
 	/* 0f c3 0a = movnti %ecx,(%rdx) */
 	BAD(INSN_MODE_64, INSN_ERR_UNSUPPORTED, 0x0f, 0xc3, 0x0a),
 	/* 0f = the two-byte opcode escape alone (hand-encoded) */
-	BAD(INSN_MODE_64, INSN_ERR_UNSUPPORTED, 0x0f),
+	BAD(INSN_MODE_64, INSN_ERR_TRUNCATED, 0x0f),
 	/* 8c 1a = mov %ds,(%rdx) */
 	BAD(INSN_MODE_64, INSN_ERR_UNSUPPORTED, 0x8c, 0x1a),
 	/* 8e 1a = mov (%rdx),%ds */
@@ -700,10 +707,6 @@ static const struct bad_case bad_cases[] = {
 	    0x00),
 	/* c6 f8 01 = xabort $0x1 (hand-encoded) */
 	BAD(INSN_MODE_64, INSN_ERR_UNSUPPORTED, 0xc6, 0xf8, 0x01),
-	/* a5 = movsl %ds:(%rsi),%es:(%rdi) */
-	BAD(INSN_MODE_64, INSN_ERR_UNSUPPORTED, 0xa5),
-	/* ab = stos %eax,%es:(%rdi) */
-	BAD(INSN_MODE_64, INSN_ERR_UNSUPPORTED, 0xab),
 	/* 90 = nop */
 	BAD(INSN_MODE_64, INSN_ERR_UNSUPPORTED, 0x90),
 	/* c5 f9 7e 02 = vmovd %xmm0,(%rdx) */
@@ -719,12 +722,6 @@ static const struct bad_case bad_cases[] = {
 	    0x00, 0x00),
 	/* f3 48 89 0a = xrelease mov %rcx,(%rdx) (hand-encoded) */
 	BAD(INSN_MODE_64, INSN_ERR_UNSUPPORTED, 0xf3, 0x48, 0x89, 0x0a),
-	/* f3 a5 = rep movsl %ds:(%rsi),%es:(%rdi) */
-	BAD(INSN_MODE_64, INSN_ERR_UNSUPPORTED, 0xf3, 0xa5),
-	/* f3 ab = rep stos %eax,%es:(%rdi) */
-	BAD(INSN_MODE_64, INSN_ERR_UNSUPPORTED, 0xf3, 0xab),
-	/* f0 01 0a = lock add %ecx,(%rdx) */
-	BAD(INSN_MODE_64, INSN_ERR_UNSUPPORTED, 0xf0, 0x01, 0x0a),
 	/* f0 89 0a = lock mov %ecx,(%rdx) (hand-encoded) */
 	BAD(INSN_MODE_64, INSN_ERR_INVALID, 0xf0, 0x89, 0x0a),
 	/* f0 88 02 = lock mov %al,(%rdx) (hand-encoded) */
@@ -754,8 +751,8 @@ static const struct bad_case bad_cases[] = {
 	BAD(INSN_MODE_16, INSN_ERR_REG_OPERAND, 0x89, 0xca),
 	/* f0 89 0a = lock mov %ecx,(%edx) (hand-encoded) */
 	BAD(INSN_MODE_32, INSN_ERR_INVALID, 0xf0, 0x89, 0x0a),
-	/* 01 0f = add %cx,(%bx) */
-	BAD(INSN_MODE_16, INSN_ERR_UNSUPPORTED, 0x01, 0x0f),
+	/* 11 0f = adc %cx,(%bx) */
+	BAD(INSN_MODE_16, INSN_ERR_UNSUPPORTED, 0x11, 0x0f),
 };
 
 /* Decodes bytes[0..avail) from a heap copy of exactly avail bytes. */
@@ -936,6 +933,128 @@ static void test_apic_writers(void **state)
 	assert_int_equal(a.length, 10);
 	assert_int_equal(a.size, 4);
 	assert_int_equal(a.imm, 0);
+}
+
+/* The read-modify-write and string forms (Windows HAL-style
+ * "and dword ptr [m], 0", OR/AND of LVT mask bits, BTS/BTR, memset and
+ * memcpy over the page). Encodings from GNU as 2.40, as above. */
+struct rmw_case {
+	enum insn_kind kind;
+	enum insn_alu alu;
+	bool src_imm;
+	uint64_t imm;   /* or the register, when !src_imm */
+	unsigned size, len;
+	uint8_t bytes[INSN_MAX_LENGTH];
+};
+
+#define RMW(k, op, is_imm, v, sz, ...) \
+	{ .kind = k, .alu = op, .src_imm = is_imm, .imm = v, .size = sz, BYTES(__VA_ARGS__) }
+
+static const struct rmw_case rmw_cases[] = {
+	/* 83 a0 b0 00 00 00 00 = andl $0x0,0xb0(%rax) */
+	RMW(INSN_ALU_RMW, INSN_ALU_AND, true, 0, 4, 0x83, 0xa0, 0xb0, 0x00, 0x00, 0x00, 0x00),
+	/* 81 8a f0 00 00 00 00 01 00 00 = orl $0x100,0xf0(%rdx) */
+	RMW(INSN_ALU_RMW, INSN_ALU_OR, true, 0x100, 4,
+	    0x81, 0x8a, 0xf0, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00),
+	/* f0 81 8a f0 00 00 00 00 01 00 00 = lock orl $0x100,0xf0(%rdx) */
+	RMW(INSN_ALU_RMW, INSN_ALU_OR, true, 0x100, 4,
+	    0xf0, 0x81, 0x8a, 0xf0, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00),
+	/* 81 a2 f0 00 00 00 ff fe ff ff = andl $0xfffffeff,0xf0(%rdx) */
+	RMW(INSN_ALU_RMW, INSN_ALU_AND, true, 0xfffffeff, 4,
+	    0x81, 0xa2, 0xf0, 0x00, 0x00, 0x00, 0xff, 0xfe, 0xff, 0xff),
+	/* 09 8a 00 03 00 00 = or %ecx,0x300(%rdx) */
+	RMW(INSN_ALU_RMW, INSN_ALU_OR, false, GPR_RCX, 4, 0x09, 0x8a, 0x00, 0x03, 0x00, 0x00),
+	/* 01 0a = add %ecx,(%rdx) */
+	RMW(INSN_ALU_RMW, INSN_ALU_ADD, false, GPR_RCX, 4, 0x01, 0x0a),
+	/* f0 01 0a = lock add %ecx,(%rdx) */
+	RMW(INSN_ALU_RMW, INSN_ALU_ADD, false, GPR_RCX, 4, 0xf0, 0x01, 0x0a),
+	/* 29 02 = sub %eax,(%rdx) */
+	RMW(INSN_ALU_RMW, INSN_ALU_SUB, false, GPR_RAX, 4, 0x29, 0x02),
+	/* 44 31 0a = xor %r9d,(%rdx) */
+	RMW(INSN_ALU_RMW, INSN_ALU_XOR, false, GPR_R9, 4, 0x44, 0x31, 0x0a),
+	/* 0f ba aa f0 00 00 00 08 = btsl $0x8,0xf0(%rdx) */
+	RMW(INSN_ALU_RMW, INSN_ALU_BTS, true, 8, 4, 0x0f, 0xba, 0xaa, 0xf0, 0x00, 0x00, 0x00, 0x08),
+	/* 0f ba b2 f0 00 00 00 08 = btrl $0x8,0xf0(%rdx) */
+	RMW(INSN_ALU_RMW, INSN_ALU_BTR, true, 8, 4, 0x0f, 0xba, 0xb2, 0xf0, 0x00, 0x00, 0x00, 0x08),
+	/* 0f ba ba f0 00 00 00 08 = btcl $0x8,0xf0(%rdx) */
+	RMW(INSN_ALU_RMW, INSN_ALU_BTC, true, 8, 4, 0x0f, 0xba, 0xba, 0xf0, 0x00, 0x00, 0x00, 0x08),
+	/* 0f ab 8a f0 00 00 00 = bts %ecx,0xf0(%rdx) */
+	RMW(INSN_ALU_RMW, INSN_ALU_BTS, false, GPR_RCX, 4, 0x0f, 0xab, 0x8a, 0xf0, 0x00, 0x00, 0x00),
+	/* 0f b3 0a = btr %ecx,(%rdx) */
+	RMW(INSN_ALU_RMW, INSN_ALU_BTR, false, GPR_RCX, 4, 0x0f, 0xb3, 0x0a),
+	/* 80 0a 01 = orb $0x1,(%rdx) */
+	RMW(INSN_ALU_RMW, INSN_ALU_OR, true, 1, 1, 0x80, 0x0a, 0x01),
+	/* 48 83 0a ff = orq $0xffffffffffffffff,(%rdx): imm8 sign-extended */
+	RMW(INSN_ALU_RMW, INSN_ALU_OR, true, ~0ull, 8, 0x48, 0x83, 0x0a, 0xff),
+	/* 83 0a ff = orl $0xffffffff,(%rdx) (hand-encoded): to 32 bits */
+	RMW(INSN_ALU_RMW, INSN_ALU_OR, true, 0xffffffffull, 4, 0x83, 0x0a, 0xff),
+	/* 48 81 0a 78 56 34 12 = orq $0x12345678,(%rdx) */
+	RMW(INSN_ALU_RMW, INSN_ALU_OR, true, 0x12345678, 8, 0x48, 0x81, 0x0a, 0x78, 0x56, 0x34, 0x12),
+};
+
+static void test_read_modify_write(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(rmw_cases); i++) {
+		const struct rmw_case *c = &rmw_cases[i];
+		struct insn_mem_access a;
+
+		assert_int_equal(decode_exact(c->bytes, c->len, INSN_MODE_64, &a), 0);
+		assert_int_equal(a.kind, c->kind);
+		assert_int_equal(a.alu, c->alu);
+		assert_int_equal(a.src_imm, c->src_imm);
+		if (c->src_imm)
+			assert_int_equal(a.imm, c->imm);
+		else
+			assert_int_equal(a.reg, c->imm);
+		assert_int_equal(a.size, c->size);
+		assert_int_equal(a.length, c->len);
+		for (unsigned n = 0; n < c->len; n++)
+			assert_int_equal(decode_exact(c->bytes, n, INSN_MODE_64, &a), INSN_ERR_TRUNCATED);
+	}
+}
+
+static void test_strings(void **state)
+{
+	/* f3 ab = rep stos %eax,%es:(%rdi) */
+	static const uint8_t rep_stosl[] = { 0xf3, 0xab };
+	/* aa = stos %al,%es:(%rdi) */
+	static const uint8_t stosb[] = { 0xaa };
+	/* 48 a5 = movsq %ds:(%rsi),%es:(%rdi) */
+	static const uint8_t movsq[] = { 0x48, 0xa5 };
+	/* 64 a4 = movsb %fs:(%rsi),%es:(%rdi) */
+	static const uint8_t movsb_fs[] = { 0x64, 0xa4 };
+	/* 67 f3 ab = rep stos %eax,%es:(%edi) */
+	static const uint8_t rep_stosl32[] = { 0x67, 0xf3, 0xab };
+	struct insn_mem_access a;
+
+	(void)state;
+	assert_int_equal(decode_exact(rep_stosl, sizeof(rep_stosl), INSN_MODE_64, &a), 0);
+	assert_int_equal(a.kind, INSN_STOS);
+	assert_true(a.rep);
+	assert_int_equal(a.size, 4);
+	assert_int_equal(a.addr_size, 8);
+	assert_int_equal(a.reg, GPR_RAX);
+	assert_int_equal(a.length, 2);
+	assert_int_equal(decode_exact(stosb, sizeof(stosb), INSN_MODE_64, &a), 0);
+	assert_int_equal(a.kind, INSN_STOS);
+	assert_false(a.rep);
+	assert_int_equal(a.size, 1);
+	assert_int_equal(decode_exact(movsq, sizeof(movsq), INSN_MODE_64, &a), 0);
+	assert_int_equal(a.kind, INSN_MOVS);
+	assert_int_equal(a.size, 8);
+	assert_int_equal(a.src_seg, INSN_SEG_DS);
+	assert_int_equal(decode_exact(movsb_fs, sizeof(movsb_fs), INSN_MODE_64, &a), 0);
+	assert_int_equal(a.kind, INSN_MOVS);
+	assert_int_equal(a.size, 1);
+	assert_int_equal(a.src_seg, INSN_SEG_FS);
+	assert_int_equal(decode_exact(rep_stosl32, sizeof(rep_stosl32), INSN_MODE_64, &a), 0);
+	assert_int_equal(a.addr_size, 4);
+	assert_int_equal(a.length, 3);
+	/* 16-bit code: rep stosw with DI and CX. */
+	assert_int_equal(decode_exact(rep_stosl, sizeof(rep_stosl), INSN_MODE_16, &a), 0);
+	assert_int_equal(a.size, 2);
+	assert_int_equal(a.addr_size, 2);
 }
 
 /* The 15-byte limit (SDM Vol. 2A, 2.2.1): a 16th byte is never needed;
@@ -1135,6 +1254,8 @@ int main(void)
 		cmocka_unit_test(test_mode32),
 		cmocka_unit_test(test_mode16),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_read_modify_write),
+		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_length_limit),
 		cmocka_unit_test(test_empty_and_bad_mode),
 		cmocka_unit_test(test_error_clears_output),

@@ -8,10 +8,17 @@
 
 #include "vmm/msr_policy.h"
 
-/* Independent statement of the intercept set: 0x3A and 0x480-0x493. */
+/* Independent statement of the intercept set: reads and writes of 0x3A
+ * and 0x480-0x493; writes only of 0x1B (APIC base), 0x79 (microcode
+ * update) and 0x830 (x2APIC ICR). */
 static bool expected_intercept(uint32_t msr)
 {
 	return msr == 0x3A || (msr >= 0x480 && msr <= 0x493);
+}
+
+static bool expected_write_intercept(uint32_t msr)
+{
+	return expected_intercept(msr) || msr == 0x1B || msr == 0x79 || msr == 0x830;
 }
 
 static bool bit(const uint8_t *bm, unsigned off, uint32_t n)
@@ -30,11 +37,11 @@ static void test_bitmap_exact(void **state)
 	msr_bitmap_build(bm);
 	for (i = 0; i < MSR_BITMAP_SIZE * 8; i++)
 		set += (bm[i / 8] >> (i % 8)) & 1;
-	/* (1 + 20 MSRs) x (read + write), and the x2APIC ICR's write */
-	assert_int_equal(set, 43);
+	/* (1 + 20 MSRs) x (read + write), and three write-only ones */
+	assert_int_equal(set, 45);
 	for (n = 0; n <= 0x1FFF; n++) {
 		assert_int_equal(bit(bm, 0, n), expected_intercept(n));
-		assert_int_equal(bit(bm, 2048, n), expected_intercept(n) || n == 0x830);
+		assert_int_equal(bit(bm, 2048, n), expected_write_intercept(n));
 		assert_false(bit(bm, 1024, n));
 		assert_false(bit(bm, 3072, n));
 	}
@@ -55,8 +62,7 @@ static void test_intercepts(void **state)
 
 	(void)state;
 	for (msr = 0; msr < 0x2000; msr++)
-		assert_int_equal(msr_policy_intercepts(msr),
-				 expected_intercept(msr) || msr == 0x830);
+		assert_int_equal(msr_policy_intercepts(msr), expected_write_intercept(msr));
 	for (msr = 0xC0000000; msr <= 0xC0001FFF; msr++)
 		assert_false(msr_policy_intercepts(msr));
 	assert_false(msr_policy_intercepts(0xFFFFFFFF));
@@ -119,6 +125,13 @@ static void test_write_policy(void **state)
 		assert_int_equal(msr_policy_write(pass[i], ~0ull),
 				 MSR_ACT_PASS);
 	assert_int_equal(msr_policy_write(0x830, 0x4500), MSR_ACT_IPI);
+	assert_int_equal(msr_policy_write(0x1B, 0xFEE00900), MSR_ACT_APIC_BASE);
+	assert_int_equal(msr_policy_read(0x1B, 0, NULL), MSR_ACT_PASS);
+	/* Microcode updates are dropped (SDM Vol. 3C, "Microcode Update
+	 * Facility" in "Virtualization of System Resources"). */
+	assert_int_equal(msr_policy_write(0x79, 0x12345000), MSR_ACT_EMULATE);
+	assert_string_not_equal(msr_policy_reason(0x79), "");
+	assert_string_equal(msr_policy_reason(0x10), "");
 	assert_int_equal(msr_policy_read(0x830, 0, NULL), MSR_ACT_PASS);
 	/* Even a write that would not change FEATURE_CONTROL faults. */
 	assert_int_equal(msr_policy_write(0x3A, FEATURE_CONTROL_LOCK),
@@ -147,6 +160,88 @@ static void test_bitmap_agrees_with_policy(void **state)
 	}
 }
 
+/* IA32_APIC_BASE writes: SDM Vol. 3A, 11.4.4 "Local APIC Status and
+ * Location" (reserved bits) and 11.12.5 "x2APIC State Transitions". */
+#define BASE   0xFEE00000ull
+#define BSP    0x100ull
+#define EXTD   0x400ull
+#define EN     0x800ull
+
+static enum apic_base_verdict apic(uint64_t cur, uint64_t want, uint64_t *w)
+{
+	return msr_policy_apic_base(cur, want, 39, true, w);
+}
+
+static void test_apic_base_sdm_11_12_5_transitions(void **state)
+{
+	uint64_t w = 0;
+
+	(void)state;
+	/* xAPIC <-> x2APIC only upwards; x2APIC -> disabled -> xAPIC. */
+	assert_int_equal(apic(BASE | EN, BASE | EN | EXTD, &w), APIC_BASE_OK);
+	assert_int_equal(w, BASE | EN | EXTD);
+	assert_int_equal(apic(BASE | EN | EXTD, BASE | EN, &w), APIC_BASE_BAD_MODE);
+	assert_int_equal(apic(BASE | EN | EXTD, BASE, &w), APIC_BASE_OK);
+	assert_int_equal(apic(BASE, BASE | EN, &w), APIC_BASE_OK);
+	assert_int_equal(apic(BASE, BASE | EN | EXTD, &w), APIC_BASE_BAD_MODE);
+	assert_int_equal(apic(BASE | EN, BASE | EXTD, &w), APIC_BASE_BAD_MODE);
+	assert_int_equal(apic(BASE | EN, BASE, &w), APIC_BASE_OK);
+	/* Writing the same value is always fine. */
+	assert_int_equal(apic(BASE | EN | EXTD, BASE | EN | EXTD, &w), APIC_BASE_OK);
+	/* EXTD on a CPU without x2APIC is a reserved bit. */
+	assert_int_equal(msr_policy_apic_base(BASE | EN, BASE | EN | EXTD, 39, false, &w),
+			 APIC_BASE_RESERVED);
+}
+
+static void test_apic_base_sdm_11_4_4_reserved_bits(void **state)
+{
+	uint64_t w = 0;
+
+	(void)state;
+	for (unsigned b = 0; b < 8; b++)
+		assert_int_equal(apic(BASE | EN, BASE | EN | (1ull << b), &w), APIC_BASE_RESERVED);
+	assert_int_equal(apic(BASE | EN, BASE | EN | 0x200, &w), APIC_BASE_RESERVED);
+	/* Above MAXPHYADDR (39 here). */
+	assert_int_equal(apic(BASE | EN, BASE | EN | (1ull << 39), &w), APIC_BASE_RESERVED);
+	assert_int_equal(apic(BASE | EN, BASE | EN | (1ull << 63), &w), APIC_BASE_RESERVED);
+	assert_int_equal(msr_policy_apic_base(BASE | EN, (1ull << 45) | BASE | EN, 52, true, &w),
+			 APIC_BASE_MOVED);
+}
+
+/* Security review C1: the guest must not move the page the VMM writes
+ * to, whatever the mode it asks for. */
+static void test_apic_base_move_refused(void **state)
+{
+	static const uint64_t modes[] = { 0, EN, EN | EXTD };
+	static const uint64_t bases[] = { 0x40000000ull, 0x1000ull, 0xFEE01000ull,
+					  0x7FFFFFF000ull, 0 };
+	uint64_t w = 0x5555;
+
+	(void)state;
+	for (unsigned m = 0; m < 3; m++)
+		for (unsigned b = 0; b < 5; b++)
+			assert_int_not_equal(apic(BASE | EN, bases[b] | modes[m], &w),
+					     APIC_BASE_OK);
+	assert_int_equal(w, 0x5555);
+	assert_int_equal(apic(BASE | EN, 0x40000000ull | EN, &w), APIC_BASE_MOVED);
+	assert_int_equal(apic(BASE | EN, 0x40000000ull | EN | EXTD, &w), APIC_BASE_MOVED);
+	assert_int_equal(apic(BASE | EN, 0x40000000ull, &w), APIC_BASE_MOVED);
+}
+
+/* The BSP flag stays the CPU's. */
+static void test_apic_base_bsp_kept(void **state)
+{
+	uint64_t w = 0;
+
+	(void)state;
+	assert_int_equal(apic(BASE | EN | BSP, BASE | EN | EXTD, &w), APIC_BASE_OK);
+	assert_int_equal(w, BASE | EN | EXTD | BSP);
+	assert_int_equal(apic(BASE | EN, BASE | EN | BSP, &w), APIC_BASE_OK);
+	assert_int_equal(w, BASE | EN);
+	assert_string_equal(apic_base_verdict_text(APIC_BASE_MOVED),
+			    "moving the APIC base is not supported under Pillbox");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -156,6 +251,10 @@ int main(void)
 		cmocka_unit_test(test_read_policy),
 		cmocka_unit_test(test_write_policy),
 		cmocka_unit_test(test_bitmap_agrees_with_policy),
+		cmocka_unit_test(test_apic_base_sdm_11_12_5_transitions),
+		cmocka_unit_test(test_apic_base_sdm_11_4_4_reserved_bits),
+		cmocka_unit_test(test_apic_base_move_refused),
+		cmocka_unit_test(test_apic_base_bsp_kept),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

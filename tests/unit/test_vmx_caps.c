@@ -38,8 +38,8 @@
 /* What Pillbox needs as 1 in each control. */
 #define PROC_NEED  (PROC_USE_MSR_BITMAPS | PROC_SECONDARY_CTLS)
 #define PROC2_NEED (PROC2_ENABLE_EPT | PROC2_UNRESTRICTED_GUEST)
-#define EXIT_NEED  (EXIT_HOST_ADDR_SPACE_64 | EXIT_SAVE_EFER | EXIT_LOAD_EFER)
-#define ENTRY_NEED (ENTRY_IA32E_MODE_GUEST | ENTRY_LOAD_EFER)
+#define EXIT_NEED  (EXIT_HOST_ADDR_SPACE_64 | EXIT_SAVE_EFER | EXIT_LOAD_EFER | EXIT_SAVE_DEBUG_CTLS)
+#define ENTRY_NEED (ENTRY_IA32E_MODE_GUEST | ENTRY_LOAD_EFER | ENTRY_LOAD_DEBUG_CTLS)
 #define PROC2_OPT  (PROC2_ENABLE_RDTSCP | PROC2_ENABLE_INVPCID | PROC2_ENABLE_XSAVES | \
 		    PROC2_ENABLE_USER_WAIT_PAUSE)
 /* Exiting controls that a pass-through guest must not get. */
@@ -301,6 +301,11 @@ static void test_each_required_missing(void **state)
 	expect_one_missing(&m, "no IA-32e guest", "IA-32e mode guest (entry control)");
 	m = full(); clear_may1(&m.entry, ENTRY_LOAD_EFER);
 	expect_one_missing(&m, "no entry load EFER", "load IA32_EFER on VM entry");
+	/* SDM 28.5.1: without these DR7 and IA32_DEBUGCTL die at every exit. */
+	m = full(); clear_may1(&m.exit, EXIT_SAVE_DEBUG_CTLS);
+	expect_one_missing(&m, "no save debug controls", "save debug controls on VM exit");
+	m = full(); clear_may1(&m.entry, ENTRY_LOAD_DEBUG_CTLS);
+	expect_one_missing(&m, "no load debug controls", "load debug controls on VM entry");
 }
 
 static void test_one_invept_type_is_enough(void **state)

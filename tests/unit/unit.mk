@@ -10,13 +10,14 @@ HOST_LDLIBS := -lcmocka
 
 UNIT_DIR := tests/unit
 UNIT_NAMES := mtrr ept host_paging config cpuid_policy msr_policy cr_policy \
-	exit_table vmx_caps fmt init_sipi guest_paging insn_decode apic_icr log_ring
+	exit_table vmx_caps fmt init_sipi guest_paging insn_decode insn_alu apic_icr log_ring \
+	memtype_msr
 UNIT_TESTS := $(addprefix $(BUILD)/$(UNIT_DIR)/test_,$(UNIT_NAMES))
 
 # Sources linked into each test besides tests/unit/test_<name>.c.
 UNIT_SRCS_mtrr := ept/mtrr.c
 UNIT_SRCS_ept := ept/ept.c ept/mtrr.c $(UNIT_DIR)/test_pages.c
-UNIT_SRCS_host_paging := arch/x86_64/host_paging.c $(UNIT_DIR)/test_pages.c
+UNIT_SRCS_host_paging := arch/x86_64/host_paging.c ept/mtrr.c $(UNIT_DIR)/test_pages.c
 UNIT_SRCS_config := boot/config.c
 UNIT_SRCS_cpuid_policy := vmm/cpuid_policy.c
 UNIT_SRCS_msr_policy := vmm/msr_policy.c
@@ -26,9 +27,11 @@ UNIT_SRCS_vmx_caps := vmm/vmx_caps.c
 UNIT_SRCS_fmt := vmm/fmt.c
 UNIT_SRCS_init_sipi := vmm/init_sipi.c
 UNIT_SRCS_insn_decode := vmm/insn_decode.c
+UNIT_SRCS_insn_alu := vmm/insn_alu.c
 UNIT_SRCS_apic_icr := vmm/apic_icr.c
 UNIT_SRCS_guest_paging := vmm/guest_paging.c
 UNIT_SRCS_log_ring := vmm/log_ring.c
+UNIT_SRCS_memtype_msr := vmm/memtype_msr.c ept/mtrr.c
 
 unit_host_obj = $(patsubst %.c,$(BUILD)/host/%.o,$(1))
 unit_test_srcs = $(UNIT_DIR)/test_$(1).c $(UNIT_SRCS_$(1))

@@ -1,0 +1,100 @@
+/* Debug state a guest must keep across VM exits, as on the bare CPU.
+ *  - DR7 survives an exit (CPUID always exits): VM exits set DR7 to 400H
+ *    (Intel SDM Vol. 3C, 28.5.1), so the VMM must save and load the debug
+ *    controls.
+ *  - TF set over CPUID: the single-step trap comes right after CPUID (the
+ *    VMM completes it), not one instruction later (Vol. 3A, 18.3.1.4
+ *    "Single-Step Exception Condition").
+ *  - A #GP the VMM injects is a fault: its frame has RFLAGS.RF = 1 (Vol.
+ *    3A, 18.3.1.1). */
+#include <stddef.h>
+#include "guest/attack/attack.h"
+#include "arch/x86_64/cpu.h"
+#include "vmm/msr_policy.h"
+
+#define VEC_DB 1
+#define DR7_RESERVED_1 0x400ull
+#define DR7_L0 0x1ull           /* DR0 enabled, execute, 1 byte */
+#define RFLAGS_RF (1ull << 16)
+
+void debug_bp_target(void);
+void debug_step_over_cpuid(void);
+extern const char debug_after_cpuid[];
+
+/* debug_bp_target: a function to break on. debug_step_over_cpuid: sets TF,
+ * runs CPUID, and the trap must name debug_after_cpuid. */
+__asm__(".text\n"
+	"debug_bp_target:\n"
+	"	ret\n"
+	"debug_step_over_cpuid:\n"
+	"	push %rbx\n"
+	"	xor %eax, %eax\n"
+	"	pushfq\n"
+	"	orq $0x100, (%rsp)\n"
+	"	popfq\n"
+	"	cpuid\n"
+	"debug_after_cpuid:\n"
+	"	nop\n"
+	"	pushfq\n"
+	"	andq $~0x100, (%rsp)\n"
+	"	popfq\n"
+	"	pop %rbx\n"
+	"	ret\n");
+
+static void write_dr(unsigned n, uint64_t v)
+{
+	if (n == 0)
+		__asm__ volatile("mov %0, %%dr0" ::"r"(v));
+	else
+		__asm__ volatile("mov %0, %%dr7" ::"r"(v));
+}
+
+static void step_over_cpuid(void *arg) { (void)arg; debug_step_over_cpuid(); }
+
+static void dr7_survives(void)
+{
+	const uint64_t dr7 = DR7_RESERVED_1 | DR7_L0;
+	struct cpuid_regs r;
+	uint64_t after;
+
+	write_dr(0, (uint64_t)(uintptr_t)debug_bp_target);
+	write_dr(7, dr7);
+	cpuid_count(0, 0, &r);
+	after = read_dr7();
+	resultf("dr7-survives-exit", after == dr7, "DR7 = %llx, then CPUID: DR7 reads %llx",
+		(unsigned long long)dr7, (unsigned long long)after);
+	write_dr(7, DR7_RESERVED_1);
+}
+
+static void single_step(void)
+{
+	int vec = cage_call(RING0, step_over_cpuid, NULL);
+
+	resultf("single-step-after-emulated-cpuid",
+		vec == VEC_DB && cage_fault_info.rip == (uint64_t)(uintptr_t)debug_after_cpuid,
+		"TF over CPUID: %s at %llx, expected #DB at %llx", vector_name(vec),
+		(unsigned long long)cage_fault_info.rip,
+		(unsigned long long)(uintptr_t)debug_after_cpuid);
+}
+
+static void write_feature_control(void *arg)
+{
+	(void)arg;
+	__asm__ volatile("wrmsr" ::"c"(MSR_IA32_FEATURE_CONTROL), "a"(0), "d"(0) : "memory");
+}
+
+static void injected_fault_rf(void)
+{
+	int vec = cage_call(RING0, write_feature_control, NULL);
+
+	resultf("injected-gp-frame-has-rf", vec == VEC_GP && (cage_fault_info.rflags & RFLAGS_RF),
+		"WRMSR 3AH: %s with RFLAGS %llx in the frame (RF must be 1)", vector_name(vec),
+		(unsigned long long)cage_fault_info.rflags);
+}
+
+void attack_debug_state(void)
+{
+	dr7_survives();
+	single_step();
+	injected_fault_rf();
+}
