@@ -47,9 +47,9 @@ static bool find_mapping(uint64_t addr, bool *reserved)
 		int path = 0;
 
 		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %*s %*s %*s %n", &start, &end,
-			   perms, &path) < 3)
+			   perms, &path) < 3 || addr < start || addr >= end)
 			continue;
-		found = addr >= start && addr < end;
+		found = true;
 		*reserved = !strcmp(perms, "---p") && (!path || line[path] == '\n' ||
 							 line[path] == '\0');
 	}
