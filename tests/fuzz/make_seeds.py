@@ -33,7 +33,7 @@ F_GPA_APIC, F_GPA_REGION, F_X2APIC, F_BSP = 1 << 3, 1 << 4, 1 << 5, 1 << 6
 F_ENTRY_FAIL = 3
 F2_LAUNCHED, F2_ALL_LAUNCHED, F2_RIP_IN_MEM = 1 << 3, 1 << 4, 1 << 6
 S_RIP, S_GPR_A, S_GPR_B = 1 << 2, 1 << 5, 1 << 6
-CPUID, RDMSR, WRMSR, EPT_VIOLATION = 10, 31, 32, 48
+INIT, SIPI, CPUID, RDMSR, WRMSR, EPT_VIOLATION = 3, 4, 10, 31, 32, 48
 EPT_WRITE = 2                         # qualification: a data write
 IA32_APIC_BASE = 0x1B
 APIC_EN, APIC_EXTD = 1 << 11, 1 << 10
@@ -154,6 +154,12 @@ SEEDS = {
     # Two CPUIDs: the second exit starts from the first one's state.
     "cpuid-twice": exit_input(CPUID, 2, {RAX: 1}, steps=[step(CPUID, 2, gprs={RAX: 0})],
                               **LONG_MODE),
+    # An AP (CPU index 1 of 2) started by SIPI 10H, then INIT four times
+    # before its first instruction, as a guest sending INITs in a loop can
+    # make it happen: vmm/exit_init_sipi.c takes them for Bochs 2.7's echo.
+    "sipi-then-four-inits": exit_input(SIPI, qual=0x10, activity=3, cpus=1 | 1 << 2,
+                                       flags2=F2_LAUNCHED | F2_ALL_LAUNCHED,
+                                       steps=[step(INIT) for _ in range(4)], **LONG_MODE),
 }
 
 CONFIGS = {
