@@ -1,9 +1,11 @@
 /* The fuzz build's CPU: every instruction the VMM executes in its exit
  * handlers, as a function over in-memory state (tests/fuzz/fake_hw.h).
- * A host model close to the Bochs Skylake-X CPU the boot tests use. What
- * would fault on real hardware in VMX root operation (an unknown MSR, an
- * invalid XCR0, a VMWRITE to a read-only field) is a VMM bug: fuzz_bug().
- * Also stands in for the few symbols of vmm/core.c the handlers use. */
+ * A host model close to the Bochs Skylake-X CPU the boot tests use. A
+ * #GP that the CPU raises for a value (an MSR write it refuses, an
+ * invalid XCR0) goes to the VMM's own host_exception(), as on hardware,
+ * which halts: the harness then judges the halt. An MSR the model lacks
+ * or a failed VMREAD/VMWRITE is a VMM bug: fuzz_bug(). Also stands in for
+ * the few symbols of vmm/core.c the handlers use. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,11 +18,13 @@
 #include "vmm/apic_icr.h"
 #include "vmm/cr_policy.h"
 #include "vmm/devirtualize.h"
+#include "vmm/fatal.h"
 #include "vmm/msr_policy.h"
 #include "vmm/vcpu.h"
 #include "vmm/vipi.h"
 #include "vmm/vmm.h"
 #include "tests/fuzz/fake_state.h"
+#include "tests/fuzz/fuzz_exit.h"
 
 #define VMCS_ENCODINGS      0x8000u
 #define VMCS_TYPE_SHIFT     10
@@ -39,6 +43,12 @@
 #define HANG_SPINS          2000000ul
 #define FAKE_HOST_CR0       0x80050033ull
 #define FAKE_HOST_CR4       0x003726E0ull
+#define VECTOR_GP           13u
+/* IA32_APIC_BASE bits 0-7 and 9 are reserved (SDM Vol. 3A, Figure 11-5). */
+#define APIC_BASE_RESERVED_LOW 0x2FFull
+/* x2APIC ICR bits 12-13, 16-17, 20-31 are reserved (SDM Vol. 3A, Figure
+ * 11-28); writing them is #GP (11.12.1.3 "Reserved Bit Checking"). */
+#define X2APIC_ICR_RESERVED 0xFFF33000ull
 
 struct fake_hw fake;
 struct vmm vmm;
@@ -65,7 +75,8 @@ void fake_run_begin(void)
 	fake.rip_write_count = 0;
 	fake.mem_write_count = 0;
 	fake.spins = fake.wait_spins = 0;
-	fake.nmis_sent = fake.icr_writes = fake.invepts = fake.xsetbvs = 0;
+	fake.invepts = fake.xsetbvs = 0;
+	fake.host_fault[0] = '\0';
 	fake.serial_len = 0;
 }
 
@@ -93,6 +104,18 @@ static __attribute__((noreturn)) void stop(enum fake_stop how)
 	if (!fake.stop)
 		fuzz_bug("stop %d outside a run", (int)how);
 	longjmp(*fake.stop, (int)how);
+}
+
+/* A #GP in VMX root operation: the host IDT calls host_exception(),
+ * which logs, dumps and halts (vmm/dump.c). */
+static __attribute__((noreturn, format(printf, 1, 2))) void host_gp(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(fake.host_fault, sizeof(fake.host_fault), fmt, ap);
+	va_end(ap);
+	host_exception(VECTOR_GP, 0, 0, 0, 0);
 }
 
 /* ---- VMX: SDM Vol. 3D, Appendix B "Field Encoding in VMCS" ---------- */
@@ -220,8 +243,23 @@ void cpuid_count(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
 
 static uint64_t fs_base, gs_base, efer = 0xD01, pat = 0x0007040600070406ull;
 
+#define X2APIC_MSR_LAST 0x8FFu
+
+static bool is_x2apic_msr(uint32_t msr)
+{
+	return msr >= X2APIC_MSR_BASE && msr <= X2APIC_MSR_LAST;
+}
+
 uint64_t rdmsr(uint32_t msr)
 {
+	uint64_t v = 0;
+
+	/* x2APIC MSRs #GP outside x2APIC mode (SDM Vol. 3A, 11.12.1.2). */
+	if (is_x2apic_msr(msr)) {
+		if (!(fake.apic_base_msr & APIC_BASE_X2APIC) || !fake_x2apic_access(msr, false, &v))
+			host_gp("RDMSR %xH: no such readable x2APIC register in this mode", msr);
+		return v;
+	}
 	switch (msr) {
 	case MSR_IA32_APIC_BASE:
 		return fake.apic_base_msr;
@@ -243,15 +281,26 @@ uint64_t rdmsr(uint32_t msr)
 
 void wrmsr(uint32_t msr, uint64_t v)
 {
+	if (is_x2apic_msr(msr) && msr != MSR_X2APIC_ICR) {
+		if (!(fake.apic_base_msr & APIC_BASE_X2APIC) || !fake_x2apic_access(msr, true, &v))
+			host_gp("WRMSR %xH = %llx: no such writable x2APIC register in this mode, "
+				"or reserved bits", msr, (unsigned long long)v);
+		return;
+	}
 	switch (msr) {
 	case MSR_X2APIC_ICR:
-		/* x2APIC MSRs #GP in xAPIC mode (SDM Vol. 3A, 11.12.1.2). */
+		/* x2APIC MSRs #GP outside x2APIC mode (SDM Vol. 3A, 11.12.1.2). */
 		if (!(fake.apic_base_msr & APIC_BASE_X2APIC))
-			fuzz_bug("host #GP: WRMSR %x (x2APIC ICR) = %llx with the APIC in "
-				 "xAPIC mode", msr, (unsigned long long)v);
-		fake.icr_writes++;
-		if (((uint32_t)v & ICR_DM_MASK) == ICR_DM_NMI)
-			fake.nmis_sent++;
+			host_gp("WRMSR %xH = %llx with the APIC not in x2APIC mode", msr,
+				(unsigned long long)v);
+		if (v & X2APIC_ICR_RESERVED)
+			host_gp("WRMSR %xH = %llx: reserved bits of the x2APIC ICR", msr,
+				(unsigned long long)v);
+		return;
+	case MSR_IA32_APIC_BASE:
+		if (!fake_apic_base_write(v))
+			host_gp("WRMSR %xH = %llx: a value IA32_APIC_BASE refuses (was %llx)", msr,
+				(unsigned long long)v, (unsigned long long)fake.apic_base_msr);
 		return;
 	case MSR_IA32_EFER:
 		efer = v;
@@ -276,6 +325,25 @@ void wrmsr(uint32_t msr, uint64_t v)
 	}
 }
 
+/* The modes are disabled (EN 0), xAPIC (EN), x2APIC (EN, EXTD); EXTD
+ * without EN is invalid, and x2APIC -> xAPIC and disabled -> x2APIC are
+ * forbidden (SDM Vol. 3A, 11.12.5, Figure 11-27). The base may change in
+ * any mode; the BSP flag is the CPU's. */
+bool fake_apic_base_write(uint64_t want)
+{
+	uint64_t cur = fake.apic_base_msr;
+	bool en = want & APIC_BASE_ENABLE, extd = want & APIC_BASE_X2APIC;
+
+	if ((want & APIC_BASE_RESERVED_LOW) || (want >> vmm.maxphyaddr) || (extd && !en))
+		return false;
+	if (en && !extd && (cur & APIC_BASE_X2APIC))
+		return false;
+	if (extd && !(cur & APIC_BASE_ENABLE))
+		return false;
+	fake.apic_base_msr = (want & ~APIC_BASE_BSP) | (cur & APIC_BASE_BSP);
+	return true;
+}
+
 uint64_t xgetbv(uint32_t index)
 {
 	if (index)
@@ -289,8 +357,8 @@ void xsetbv(uint32_t index, uint64_t v)
 {
 	if (index != 0 || (v & ~vmm.xcr0_supported) || !(v & XCR0_X87) ||
 	    ((v & XCR0_AVX) && !(v & XCR0_SSE)))
-		fuzz_bug("host #GP: XSETBV XCR%u = %llx (supported %llx)", index,
-			 (unsigned long long)v, (unsigned long long)vmm.xcr0_supported);
+		host_gp("XSETBV XCR%u = %llx (supported %llx)", index, (unsigned long long)v,
+			(unsigned long long)vmm.xcr0_supported);
 	fake.xcr0 = v;
 	fake.xsetbvs++;
 }

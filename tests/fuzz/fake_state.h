@@ -1,6 +1,6 @@
-/* What the fakes of tests/fuzz/fake_hw.c, fake_guest_mem.c and
- * fake_lapic.c record, for the harness (tests/fuzz/fuzz_exit.c) to set up
- * before a run and check after it. One CPU thread, one run at a time. */
+/* What the fakes of tests/fuzz/fake_hw.c and fake_guest_mem.c record,
+ * for the harness (tests/fuzz/fuzz_exit.c) to set up before a run and
+ * check after it. One CPU thread, one run at a time. */
 #ifndef PILLBOX_TESTS_FUZZ_FAKE_STATE_H
 #define PILLBOX_TESTS_FUZZ_FAKE_STATE_H
 
@@ -15,6 +15,8 @@ enum fake_stop {
 	FAKE_HALTED,        /* cpu_halt_forever(): vmm_fatal() and friends */
 	FAKE_RESET,         /* a reset through port 0xCF9 or the keyboard controller */
 	FAKE_DEVIRTUALIZED, /* vmx_devirtualize_jump(): HC_DEVIRTUALIZE done */
+	FAKE_FAULTED,       /* the VMM touched a physical address it does not own
+			     * (tests/fuzz/fake_phys.c, FUZZ_EXIT_FINDINGS only) */
 };
 
 #define FAKE_RIP_WRITES_MAX 8u
@@ -28,7 +30,7 @@ struct fake_mem_write {
 struct fake_hw {
 	jmp_buf *stop;                  /* longjmp target for the stops */
 	struct vcpu *current;           /* vcpu_current() */
-	uint64_t apic_base_msr;         /* IA32_APIC_BASE: BSP, x2APIC bits */
+	uint64_t apic_base_msr;         /* IA32_APIC_BASE: base, EN, EXTD, BSP */
 	uint32_t apic_id;               /* CPUID.1:EBX[31:24] */
 	uint64_t xcr0;
 	uint8_t sipi_vector;            /* what "another CPU" sends a waiting AP */
@@ -38,7 +40,9 @@ struct fake_hw {
 	struct fake_mem_write mem_writes[FAKE_MEM_WRITES_MAX];
 	unsigned mem_write_count;
 	unsigned long spins, wait_spins;
-	unsigned nmis_sent, icr_writes, invepts, xsetbvs;
+	unsigned invepts, xsetbvs;
+	char host_fault[160];           /* the VMM's host #GP, "" if none */
+	uint64_t fault_addr;            /* FAKE_FAULTED: the physical address */
 	char serial[FAKE_SERIAL_TAIL];  /* the last bytes of COM1 output */
 	size_t serial_len;              /* bytes ever written */
 };
@@ -57,17 +61,20 @@ void fake_vmcs_set(uint32_t field, uint64_t v);
 #define FAKE_MEM_SIZE 0x10000u
 extern uint8_t fake_mem[FAKE_MEM_SIZE];
 
-/* The local APIC's registers (tests/fuzz/fake_lapic.c). */
-#define FAKE_APIC_REGS 0x400u
-extern uint32_t fake_apic[FAKE_APIC_REGS];
+/* A write of IA32_APIC_BASE as the CPU checks it (SDM Vol. 3A, 11.4.4,
+ * 11.12.5): false for one that raises #GP (reserved bits, a forbidden
+ * mode transition), which changes nothing. */
+bool fake_apic_base_write(uint64_t want);
 
 /* Resets what a run records (not the set-up fields). */
 void fake_run_begin(void);
 /* The serial tail as a C string, oldest byte first, into buf. */
 void fake_serial_tail(char *buf, size_t size);
 
-/* tests/fuzz/devirtualize_fuzz.c: HC_SEAL's latch, set or cleared. */
+/* tests/fuzz/devirtualize_fuzz.c: HC_SEAL's latch, set or cleared, and
+ * read. */
 void fuzz_devirtualize_set_sealed(bool on);
+bool fuzz_devirtualize_sealed(void);
 
 /* Reports a broken invariant found inside a fake (a host fault the VMM
  * would take, an impossible instruction) and aborts: the harness prints

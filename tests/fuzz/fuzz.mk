@@ -4,7 +4,8 @@
 #   tests/fuzz/test-fuzz.sh   the short run of make test
 # The VMM sources are built with -DPILLBOX_FAKE_HW: arch/x86_64/cpu.h,
 # arch/x86_64/vmx.h and vmm/vcpu.h then use tests/fuzz/fake_hw.h instead of
-# their instructions; guest_mem.c and lapic.c are replaced by fakes.
+# their instructions; guest_mem.c is replaced by a fake. arch/x86_64/lapic.c
+# is the real one: its MMIO lands on the pages of tests/fuzz/fake_phys.c.
 
 DEB_PACKAGES += clang libclang-rt-14-dev
 
@@ -24,9 +25,10 @@ FUZZ_NAMES := exit config
 # files faked here; devirtualize.c is compiled through a wrapper.
 FUZZ_VMM_SRCS := $(filter-out vmm/core.c vmm/pool.c vmm/vmcs_setup.c vmm/lib.c \
 	vmm/guest_mem.c vmm/devirtualize.c,$(wildcard vmm/*.c)) \
-	ept/ept.c ept/mtrr.c arch/x86_64/serial.c
-FUZZ_SRCS_exit := tests/fuzz/fuzz_exit.c tests/fuzz/fake_hw.c tests/fuzz/fake_guest_mem.c \
-	tests/fuzz/fake_lapic.c tests/fuzz/devirtualize_fuzz.c $(FUZZ_VMM_SRCS)
+	ept/ept.c ept/mtrr.c arch/x86_64/serial.c arch/x86_64/lapic.c
+FUZZ_SRCS_exit := tests/fuzz/fuzz_exit.c tests/fuzz/exit_input.c tests/fuzz/exit_checks.c \
+	tests/fuzz/exit_halts.c tests/fuzz/fake_phys.c tests/fuzz/fake_hw.c \
+	tests/fuzz/fake_guest_mem.c tests/fuzz/devirtualize_fuzz.c $(FUZZ_VMM_SRCS)
 FUZZ_SRCS_config := tests/fuzz/fuzz_config.c boot/config.c
 
 FUZZ_BINS := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_NAMES))

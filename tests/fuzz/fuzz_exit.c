@@ -1,25 +1,27 @@
-/* libFuzzer harness: one VM exit through vmexit_dispatch() (vmm/
- * exit_dispatch.c), the exit table and every handler, on the fake
- * hardware of tests/fuzz/fake_hw.c. The input sets the exit information,
- * the guest state, the vCPU's bookkeeping and guest memory (layout in
- * struct exit_input below; short inputs read as zeros). After the exit the
- * harness checks the invariants of docs/fuzzing.md and aborts on the first
- * broken one, with the VMM's log tail. */
+/* libFuzzer harness: a sequence of up to eight VM exits on one vCPU
+ * through vmexit_dispatch() (vmm/exit_dispatch.c), the exit table and
+ * every handler, on the fake hardware of tests/fuzz/fake_hw.c. The input
+ * (tests/fuzz/exit_input.c) sets the first exit with the machine state,
+ * then what the guest changes before each further exit; the fake state
+ * (MSRs, IA32_APIC_BASE included, guest memory, the VMCS, the vCPU's
+ * bookkeeping, EPT, the APIC page) carries over from one exit to the next.
+ * After each exit the harness checks the invariants of docs/fuzzing.md
+ * (exit_checks.c, exit_halts.c) and aborts on the first broken one, with
+ * the VMM's log tail. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sanitizer/asan_interface.h>
-#include <sys/mman.h>
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/msr.h"
 #include "arch/x86_64/vmx.h"
 #include "ept/ept.h"
-#include "vmm/apic_icr.h"
+#include "ept/mtrr.h"
 #include "vmm/cr_policy.h"
 #include "vmm/exit_table.h"
-#include "vmm/hypercall.h"
+#include "vmm/guest_state.h"
 #include "vmm/init_sipi.h"
 #include "vmm/log.h"
 #include "vmm/msr_policy.h"
@@ -28,128 +30,36 @@
 #include "vmm/vmm.h"
 #include "tests/fuzz/fake_state.h"
 #include "tests/fuzz/fuzz_abort.h"
+#include "tests/fuzz/fuzz_exit.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 void vmexit_dispatch(struct vcpu *v);
 
-/* The VMM region: read-only host memory at a fixed address, so that its
- * guest-physical and host addresses agree as in the VMM's identity map; a
- * write through it faults at once, and its bytes are compared after every
- * run as well. */
-#define REGION_BASE    0x40000000ull
-#define REGION_SIZE    0x40000ull
-#define REGION_CANARY  0xA5u
-#define MAP_LIMIT      0x100000000ull
-#define APIC_PAGE      0xFEE00000ull
-#define MAX_CPUS       4u
 #define EPT_ARENA_PAGES 64u
-#define PAGE           4096u
 #define XCR0_SUPPORTED 0xE7ull       /* x87, SSE, AVX, AVX-512 state */
-#define INSN_LEN_MAX   15u
 #define RFLAGS_FIXED1  0x2ull
 #define RFLAGS_IF      (1ull << 9)
 #define INTERRUPTIBILITY_BITS 0x1Fu
-#define EFER_LME_LMA   (EFER_LME | EFER_LMA)
-#define REASON_TABLE_SIZE (EXIT_REASON_MAX + 1u)
-#define REASON_RAW_SELECTOR 0xF8u    /* selector bytes at or above: any number */
-#define INIT_RIP 0xFFF0ull           /* vmm/init_sipi.c: the reset vector */
-#define SIPI_RIP 0ull
-
-/* Input flags. */
-#define F_ENTRY_FAIL   0x03u  /* both bits: reason bit 31 (entry failure) */
-#define F_CR3_IN_MEM   (1u << 2)
-#define F_GPA_APIC     (1u << 3)
-#define F_GPA_REGION   (1u << 4)
-#define F_X2APIC       (1u << 5)
-#define F_BSP          (1u << 6)
-#define F_SEALED       (1u << 7)
-#define F2_NMI_PENDING (1u << 0)
-#define F2_WAIT_SIPI   (1u << 1)
-#define F2_SIPI_STARTED (1u << 2)
-#define F2_LAUNCHED    (1u << 3)
-#define F2_ALL_LAUNCHED (1u << 4)
-#define F2_KICK        (1u << 5)
-#define F2_RIP_IN_MEM  (1u << 6)
-#define F2_RSP_IN_MEM  (1u << 7)
-
-/* The input, field by field in this order, little-endian; then guest
- * memory as chunks of (u16 offset, u8 length, bytes) to the end. */
-struct exit_input {
-	uint8_t reason_sel, flags, flags2, cpus, boot_flags;
-	uint8_t ipi_pending, ipi_vector, last_sipi_vector, init_echoes, sipi_vector;
-	uint16_t raw_reason;
-	uint64_t qual;
-	uint8_t insn_len;
-	uint32_t insn_info;
-	uint64_t gpa, linear;
-	uint32_t exit_intr_info, idt_vectoring;
-	uint64_t rip, rsp, rflags, cr0, cr3, cr4, efer, cs_base;
-	uint32_t cs_ar, ss_ar, interruptibility, activity;
-	uint64_t cr0_shadow, cr4_shadow;
-	uint64_t pdpte[4];
-	uint32_t icr_high;
-	uint64_t gpr[16];
-};
-
-struct reader {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint64_t take(struct reader *r, unsigned bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < bytes; i++) {
-		uint64_t b = 0;
-
-		if (r->n) {
-			b = *r->p++;
-			r->n--;
-		}
-		v |= b << (8 * i);
-	}
-	return v;
-}
-
-#define TAKE(r, field) ((field) = (__typeof__(field))take(r, sizeof(field)))
-
-static void read_input(struct reader *r, struct exit_input *in)
-{
-	TAKE(r, in->reason_sel); TAKE(r, in->flags); TAKE(r, in->flags2);
-	TAKE(r, in->cpus); TAKE(r, in->boot_flags); TAKE(r, in->ipi_pending);
-	TAKE(r, in->ipi_vector); TAKE(r, in->last_sipi_vector);
-	TAKE(r, in->init_echoes); TAKE(r, in->sipi_vector); TAKE(r, in->raw_reason);
-	TAKE(r, in->qual); TAKE(r, in->insn_len); TAKE(r, in->insn_info);
-	TAKE(r, in->gpa); TAKE(r, in->linear); TAKE(r, in->exit_intr_info);
-	TAKE(r, in->idt_vectoring); TAKE(r, in->rip); TAKE(r, in->rsp);
-	TAKE(r, in->rflags); TAKE(r, in->cr0); TAKE(r, in->cr3); TAKE(r, in->cr4);
-	TAKE(r, in->efer); TAKE(r, in->cs_base); TAKE(r, in->cs_ar); TAKE(r, in->ss_ar);
-	TAKE(r, in->interruptibility); TAKE(r, in->activity); TAKE(r, in->cr0_shadow);
-	TAKE(r, in->cr4_shadow);
-	for (unsigned i = 0; i < 4; i++)
-		TAKE(r, in->pdpte[i]);
-	TAKE(r, in->icr_high);
-	for (unsigned i = 0; i < 16; i++)
-		TAKE(r, in->gpr[i]);
-}
+#define AR_BITS        0x1F0FFu
+/* The controls vmx_controls_compute() gives on the model (no CR3 exiting:
+ * it has the TRUE capability MSRs). */
+#define FAKE_PROC      (PROC_USE_MSR_BITMAPS | PROC_SECONDARY_CTLS)
+#define FAKE_PROC2     (PROC2_ENABLE_EPT | PROC2_UNRESTRICTED_GUEST | PROC2_ENABLE_RDTSCP | \
+			PROC2_ENABLE_INVPCID | PROC2_ENABLE_XSAVES | PROC2_ENABLE_USER_WAIT_PAUSE)
 
 /* ---- the VMM's state, built once ------------------------------------- */
 
-static uint8_t *region;
-static uint8_t *ept_arena, *ept_snapshot;
-static unsigned ept_pages_used;
-static unsigned ept_pages_built;    /* ept_build()'s pages, the rest made by exits */
+static uint8_t *ept_arena;
+static unsigned ept_pages_used, ept_pages_built;
 /* The guest's MTRRs at launch: eight variable ranges, no fixed ones. They
- * are the VMM's copy (vmm/memtype_msr.c), reset before every exit like EPT. */
+ * are the VMM's copy (vmm/memtype_msr.c), reset for every input like EPT. */
 #define FUZZ_MTRRCAP 8u
 static struct mtrr_msrs mtrr_built;
 static uint8_t *sink;
 static uint8_t msr_bitmap[MSR_BITMAP_SIZE] __attribute__((aligned(PAGE)));
 static uint8_t host_tables[PAGE];
 static struct vcpu *vcpus;
-static uint8_t mem_before[FAKE_MEM_SIZE];
 
 /* EPT pages from one arena, host address = physical address as in the
  * VMM (vmm/pool.c), so that integrity_hash() can read them as a range. */
@@ -172,67 +82,45 @@ static void *arena_virt(void *ctx, uint64_t phys)
 	return (void *)(uintptr_t)phys;
 }
 
+/* As core_init() builds it (vmm/core.c): holes at the VMM region and the
+ * APIC page, which is then mapped readable and executable, uncacheable. */
 static void build_ept(void)
 {
 	static struct mtrr_state mtrr = { .enabled = true, .default_type = MEMTYPE_WB,
-					  .maxphyaddr = 39 };
-	static const struct phys_range hole = { REGION_BASE, REGION_BASE + REGION_SIZE };
+					  .maxphyaddr = MAXPHYADDR };
+	static const struct phys_range holes[] = {
+		{ REGION_BASE, REGION_BASE + REGION_SIZE }, { APIC_PAGE, APIC_PAGE + PAGE },
+	};
 	struct ept_config cfg = { .mtrr = &mtrr, .limit = MAP_LIMIT, .use_1g = true,
-				  .holes = &hole, .hole_count = 1 };
+				  .holes = holes, .hole_count = 2 };
 	struct ept_stats stats;
 	uint64_t pml4;
 
 	ept_arena = aligned_alloc(PAGE, EPT_ARENA_PAGES * PAGE);
-	ept_snapshot = malloc(EPT_ARENA_PAGES * PAGE);
-	if (!ept_arena || !ept_snapshot)
+	if (!ept_arena)
 		abort();
 	vmm.pages = (struct page_alloc){ .alloc_page = arena_alloc, .to_virt = arena_virt };
-	if (ept_build(&cfg, &vmm.pages, &pml4, &stats) != EPT_OK)
+	if (ept_build(&cfg, &vmm.pages, &pml4, &stats) != EPT_OK ||
+	    ept_set_4k(&vmm.pages, pml4, APIC_PAGE, APIC_PAGE, EPT_READ | EPT_EXEC, MEMTYPE_UC))
 		fuzz_bug("ept_build failed for the fake machine");
-	ept_pages_built = ept_pages_used;
 	mtrr_msrs_init(&mtrr_built, &mtrr, FUZZ_MTRRCAP, MTRR_DEF_TYPE_E | MEMTYPE_WB);
 	vmm.ept_pml4 = pml4;
 	vmm.eptp = ept_eptp(pml4);
 	vmm.ept_tables_start = (uint64_t)(uintptr_t)ept_arena;
 	vmm.ept_tables_end = vmm.ept_tables_start + (uint64_t)ept_pages_used * PAGE;
-	memcpy(ept_snapshot, ept_arena, (size_t)ept_pages_used * PAGE);
+	vmm.apic_page = APIC_PAGE;
 }
 
-static void reset_memory_types(void)
-{
-	ept_pages_used = ept_pages_built;
-	memcpy(ept_arena, ept_snapshot, (size_t)ept_pages_built * PAGE);
-	vmm.guest_mtrr = mtrr_built;
-	vmm.ept_gen = 0;
-	memset(vmm.ept_gen_seen, 0, sizeof(vmm.ept_gen_seen));
-}
-
-static void map_region(void)
-{
-	region = mmap((void *)(uintptr_t)REGION_BASE, REGION_SIZE, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-	if (region != (uint8_t *)(uintptr_t)REGION_BASE) {
-		perror("fuzz_exit: mmap of the fake VMM region at 0x40000000");
-		abort();
-	}
-	memset(region, REGION_CANARY, REGION_SIZE);
-	if (mprotect(region, REGION_SIZE, PROT_READ))
-		abort();
-}
-
-/* FUZZ_EXIT_SHOW_LOG=1: print each run's outcome and VMM log (replay). */
+/* FUZZ_EXIT_SHOW_LOG=1: print each exit's outcome and VMM log (replay). */
 static bool show_log;
 static const char *const stop_names[] = {
 	[FAKE_RETURNED] = "returned", [FAKE_HALTED] = "VMM halted",
 	[FAKE_RESET] = "platform reset", [FAKE_DEVIRTUALIZED] = "devirtualized",
+	[FAKE_FAULTED] = "host fault",
 };
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+static void init_vmm(void)
 {
-	(void)argc;
-	(void)argv;
-	show_log = getenv("FUZZ_EXIT_SHOW_LOG") != NULL;
-	map_region();
 	vmm.bi = (struct boot_info){
 		.magic = BOOT_INFO_MAGIC, .version = BOOT_INFO_VERSION,
 		.size = sizeof(struct boot_info), .region_base = REGION_BASE,
@@ -249,12 +137,22 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 					  .cr0_fixed1 = 0xFFFFFFFFull,
 					  .cr4_fixed0 = CR4_VMXE, .cr4_fixed1 = 0x3727FFull,
 					  .unrestricted = true };
-	vmm.ctl = (struct vmx_controls){ .pin = PIN_NMI_EXITING, .exit = EXIT_LOAD_PAT,
-					 .entry = 0, .ept_1g = true, .invept_single = true };
+	vmm.ctl = (struct vmx_controls){ .pin = PIN_NMI_EXITING | PIN_VIRTUAL_NMIS, .proc = FAKE_PROC,
+					 .proc2 = FAKE_PROC2, .exit = EXIT_LOAD_PAT, .entry = 0,
+					 .ept_1g = true, .invept_single = true };
 	vmm.has_xsave = true;
 	vmm.xcr0_supported = XCR0_SUPPORTED;
-	vmm.maxphyaddr = 39;
-	vmm.apic_page = APIC_PAGE;
+	vmm.maxphyaddr = MAXPHYADDR;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	show_log = getenv("FUZZ_EXIT_SHOW_LOG") != NULL;
+	findings_init();
+	fake_phys_init();
+	init_vmm();
 	build_ept();
 	sink = aligned_alloc(PAGE, PAGE);
 	if (!sink)
@@ -263,6 +161,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	vmm.sink_page = (uint64_t)(uintptr_t)sink;
 	msr_bitmap_build(msr_bitmap);
 	vmm.msr_bitmap_phys = (uint64_t)(uintptr_t)msr_bitmap;
+	ept_pages_built = ept_pages_used;
+	checks_init(msr_bitmap, ept_arena, EPT_ARENA_PAGES * PAGE, (size_t)ept_pages_used * PAGE);
 	vcpus = aligned_alloc(PAGE, MAX_CPUS * sizeof(struct vcpu));
 	if (!vcpus)
 		abort();
@@ -276,119 +176,46 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 /* ---- failure report -------------------------------------------------- */
 
-static const struct exit_input *cur_in;
-static uint32_t cur_reason;
+static const uint8_t *cur_data;
+static size_t cur_size;
+static unsigned cur_exit, cur_exits;
+static struct exit_before before;   /* of the exit being run */
 
-void fuzz_bug(const char *fmt, ...)
+void fuzz_current_input(const uint8_t **data, size_t *size)
+{
+	*data = cur_data;
+	*size = cur_size;
+}
+
+void fuzz_report_context(void)
 {
 	static char tail[FAKE_SERIAL_TAIL + 1];
-	va_list ap;
 
 	fake_serial_tail(tail, sizeof(tail));
 	fprintf(stderr, "==== fuzz_exit: VMM log tail ====\n%s\n", tail);
-	if (cur_in)
-		fprintf(stderr, "==== exit reason %#x, qualification %#llx, RIP %#llx, "
-			"instruction length %llu\n", cur_reason, (unsigned long long)cur_in->qual,
-			(unsigned long long)cur_in->rip,
-			(unsigned long long)fake_vmcs_get(VMCS_EXIT_INSN_LEN));
+	if (!cur_data)
+		return;
+	fprintf(stderr, "==== exit %u of %u: reason %#llx, qualification %#llx, GPA %#llx, "
+		"RIP %#llx, instruction length %llu, IA32_APIC_BASE %#llx\n", cur_exit + 1,
+		cur_exits, (unsigned long long)before.reason,
+		(unsigned long long)fake_vmcs_get(VMCS_EXIT_QUALIFICATION),
+		(unsigned long long)fake_vmcs_get(VMCS_GUEST_PHYS_ADDR),
+		(unsigned long long)before.rip, (unsigned long long)before.len,
+		(unsigned long long)fake.apic_base_msr);
+}
+
+void fuzz_bug(const char *fmt, ...)
+{
+	va_list ap;
+
+	fuzz_report_context();
 	va_start(ap, fmt);
 	fuzz_vabort(fmt, ap);
 }
 
-/* ---- the exit table's contract (vmm/exit_table.h, docs/architecture.md) */
+/* ---- the machine at the first exit ------------------------------------ */
 
-static bool always_fatal_handler(exit_handler_fn fn)
-{
-	return fn == handle_unexpected || fn == handle_reserved || fn == handle_entry_failure;
-}
-
-/* Reasons whose documented outcome includes "fatal" besides the handlers
- * above: EPT violations outside the region and the APIC page (or an APIC
- * write that cannot be emulated), EPT misconfigurations, CR accesses the
- * controls should not produce, exceptions that are not NMIs, an INIT that
- * stays pending (Bochs 2.7). A triple fault resets the platform. */
-static bool may_be_fatal(unsigned basic)
-{
-	switch (basic) {
-	case EXIT_REASON_EPT_VIOLATION:
-	case EXIT_REASON_EPT_MISCONFIG:
-	case EXIT_REASON_CR_ACCESS:
-	case EXIT_REASON_EXCEPTION_NMI:
-	case EXIT_REASON_INIT_SIGNAL:
-		return true;
-	default:
-		return false;
-	}
-}
-
-/* Exits caused by an instruction the VMM may emulate (EXIT_NEXT_INSN). */
-static bool may_advance(unsigned basic)
-{
-	switch (basic) {
-	case EXIT_REASON_CPUID:
-	case EXIT_REASON_INVD:
-	case EXIT_REASON_VMCALL:
-	case EXIT_REASON_CR_ACCESS:
-	case EXIT_REASON_RDMSR:
-	case EXIT_REASON_WRMSR:
-	case EXIT_REASON_EPT_VIOLATION:
-	case EXIT_REASON_XSETBV:
-	case EXIT_REASON_IO_INSTRUCTION: /* IN/OUT done for the guest (vmm/exit_io.c) */
-		return true;
-	default:
-		return false;
-	}
-}
-
-/* Exits caused by the guest executing an instruction: the guest was
- * active (SDM Vol. 3C, 26.1 "Instructions That Cause VM Exits"). */
-static bool is_instruction_exit(unsigned basic)
-{
-	switch (basic) {
-	case EXIT_REASON_EXCEPTION_NMI:
-	case EXIT_REASON_EXTERNAL_INTERRUPT:
-	case EXIT_REASON_TRIPLE_FAULT:
-	case EXIT_REASON_INIT_SIGNAL:
-	case EXIT_REASON_SIPI:
-	case EXIT_REASON_IO_SMI:
-	case EXIT_REASON_OTHER_SMI:
-	case EXIT_REASON_INTERRUPT_WINDOW:
-	case EXIT_REASON_NMI_WINDOW:
-	case EXIT_REASON_EPT_MISCONFIG:
-	case EXIT_REASON_PREEMPTION_TIMER:
-		return false;
-	default:
-		return basic < REASON_TABLE_SIZE;
-	}
-}
-
-/* ---- setting up one run ---------------------------------------------- */
-
-/* An RDMSR/WRMSR exit happens only for an MSR whose bitmap bit is set or
- * that lies outside both bitmap ranges (SDM Vol. 3C, 26.1.3). */
-static bool msr_exits(uint32_t msr, bool write)
-{
-	unsigned base = write ? 2048u : 0u;
-
-	if (msr <= MSR_LOW_LAST)
-		return msr_bitmap[base + msr / 8] & (1u << (msr % 8));
-	if (msr >= MSR_HIGH_FIRST && msr <= MSR_HIGH_LAST)
-		return msr_bitmap[base + 1024u + (msr - MSR_HIGH_FIRST) / 8] &
-		       (1u << ((msr - MSR_HIGH_FIRST) % 8));
-	return true;
-}
-
-static uint32_t pick_reason(const struct exit_input *in)
-{
-	uint32_t basic = in->reason_sel < REASON_RAW_SELECTOR
-			 ? in->reason_sel % REASON_TABLE_SIZE : in->raw_reason;
-
-	if ((in->flags & F_ENTRY_FAIL) == F_ENTRY_FAIL)
-		basic |= EXIT_REASON_FAILED_VMENTRY;
-	return basic;
-}
-
-static void setup_vcpus(const struct exit_input *in, struct vcpu **cur)
+static void setup_vcpus(const struct exit_input *in, uint32_t reason, struct vcpu **cur)
 {
 	unsigned count = 1 + in->cpus % MAX_CPUS;
 	unsigned idx = (in->cpus >> 2) % count;
@@ -415,13 +242,14 @@ static void setup_vcpus(const struct exit_input *in, struct vcpu **cur)
 	/* A vCPU waiting for its SIPI stays in HLT with interrupts off and
 	 * NMIs dropped (vmm/vipi.c): it executes no instruction. */
 	(*cur)->wait_sipi = (in->flags2 & F2_WAIT_SIPI) &&
-			    !is_instruction_exit(pick_reason(in) & EXIT_REASON_BASIC_MASK);
+			    !is_instruction_exit(reason & EXIT_REASON_BASIC_MASK);
 	(*cur)->ipi_pending = (in->ipi_pending & (VIPI_INIT | VIPI_SIPI)) |
 			      ((uint32_t)in->ipi_vector << VIPI_VECTOR_SHIFT);
 	(*cur)->kick_pending = (in->flags2 & F2_KICK) != 0;
 	memcpy((*cur)->gpr, in->gpr, sizeof(in->gpr));
 	fake.current = *cur;
 	fake.apic_id = idx;
+	/* The APIC as the firmware and the VMM's launch left it. */
 	fake.apic_base_msr = APIC_PAGE | APIC_BASE_ENABLE |
 			     ((in->flags & F_BSP) ? APIC_BASE_BSP : 0) |
 			     ((in->flags & F_X2APIC) ? APIC_BASE_X2APIC : 0);
@@ -429,16 +257,30 @@ static void setup_vcpus(const struct exit_input *in, struct vcpu **cur)
 	fake.xcr0 = 0x7;
 }
 
+static void setup_controls(uint64_t efer)
+{
+	fake_vmcs_set(VMCS_CR0_GUEST_HOST_MASK, cr0_guest_host_mask(&vmm.cr_fixed));
+	fake_vmcs_set(VMCS_CR4_GUEST_HOST_MASK, cr4_guest_host_mask(&vmm.cr_fixed));
+	fake_vmcs_set(VMCS_PIN_CTLS, vmm.ctl.pin);
+	fake_vmcs_set(VMCS_PROC_CTLS, vmm.ctl.proc);
+	fake_vmcs_set(VMCS_PROC_CTLS2, vmm.ctl.proc2);
+	fake_vmcs_set(VMCS_EXIT_CTLS, vmm.ctl.exit);
+	fake_vmcs_set(VMCS_ENTRY_CTLS, (efer & EFER_LMA) ? ENTRY_IA32E_MODE_GUEST : 0);
+	fake_vmcs_set(VMCS_EPT_POINTER, vmm.eptp);
+	fake_vmcs_set(VMCS_MSR_BITMAP, vmm.msr_bitmap_phys);
+}
+
 /* The guest state as VM exit leaves it in the VMCS, made consistent where
  * the hardware guarantees it (VM entry checked it, SDM Vol. 3C, 27.3.1). */
 static void setup_vmcs(const struct exit_input *in, uint32_t reason)
 {
-	unsigned basic = reason & EXIT_REASON_BASIC_MASK;
 	uint64_t cr0 = cr0_real_value(&vmm.cr_fixed, in->cr0);
 	uint64_t cr4 = cr4_real_value(&vmm.cr_fixed, in->cr4) | CR4_VMXE;
 	uint64_t efer = in->efer;
 	uint32_t ss_ar = in->ss_ar, activity = in->activity % 4;
-	uint64_t gpa = in->gpa, cr3 = in->cr3, rip = in->rip, rsp = in->rsp;
+	uint64_t cr3 = in->cr3, rip = in->rip, rsp = in->rsp, rflags = in->rflags | RFLAGS_FIXED1;
+	uint32_t intr = in->interruptibility & INTERRUPTIBILITY_BITS;
+	uint32_t vectoring = in->idt_vectoring & (INTR_INFO_VALID | INTR_TYPE_MASK);
 
 	/* EFER.LMA = CR0.PG && EFER.LME (27.3.1.1), and the entry control. */
 	efer &= ~EFER_LMA;
@@ -446,390 +288,200 @@ static void setup_vmcs(const struct exit_input *in, uint32_t reason)
 		efer |= EFER_LMA;
 	if (!(cr0 & CR0_PE))
 		ss_ar &= ~AR_DPL_MASK; /* real mode: CPL 0 (27.3.1.2) */
-	if (is_instruction_exit(basic))
+	if (is_instruction_exit(reason & EXIT_REASON_BASIC_MASK))
 		activity = ACTIVITY_ACTIVE;
 	if (in->flags & F_CR3_IN_MEM)
 		cr3 = (cr3 % FAKE_MEM_SIZE) & ~0xFFFull;
 	if (in->flags2 & F2_RIP_IN_MEM)
 		rip %= FAKE_MEM_SIZE;
+	/* Outside 64-bit mode RIP bits 63:32 are 0 (27.3.1.4). */
+	if (!((efer & EFER_LMA) && (in->cs_ar & AR_L)))
+		rip &= 0xFFFFFFFFull;
 	if (in->flags2 & F2_RSP_IN_MEM)
 		rsp %= FAKE_MEM_SIZE;
-	if (in->flags & F_GPA_APIC)
-		gpa = APIC_PAGE | (gpa & 0xFFFu);
-	else if (in->flags & F_GPA_REGION)
-		gpa = REGION_BASE + gpa % REGION_SIZE;
+	/* An exit during delivery of an external interrupt or NMI saves the
+	 * state before delivery (SDM Vol. 3C, 28.2.4, 28.3): the CPU took the
+	 * event, so nothing blocked it then (IF set, no blocking by STI or
+	 * MOV SS for an interrupt; none by MOV SS for an NMI). */
+	if (vectoring == (INTR_INFO_VALID | INTR_TYPE_EXT_INTR)) {
+		rflags |= RFLAGS_IF;
+		intr &= ~(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS);
+	} else if (vectoring == (INTR_INFO_VALID | INTR_TYPE_NMI)) {
+		intr &= ~INTERRUPTIBILITY_MOV_SS;
+	}
 
 	fake_vmcs_clear();
-	fake_vmcs_set(VMCS_EXIT_REASON, reason);
-	fake_vmcs_set(VMCS_EXIT_QUALIFICATION, in->qual);
-	fake_vmcs_set(VMCS_EXIT_INSN_LEN, 1 + in->insn_len % INSN_LEN_MAX);
-	fake_vmcs_set(VMCS_EXIT_INSN_INFO, in->insn_info);
-	fake_vmcs_set(VMCS_GUEST_PHYS_ADDR, gpa);
-	fake_vmcs_set(VMCS_GUEST_LINEAR_ADDR, in->linear);
-	fake_vmcs_set(VMCS_EXIT_INTR_INFO, in->exit_intr_info);
-	fake_vmcs_set(VMCS_IDT_VECTORING_INFO, in->idt_vectoring);
 	fake_vmcs_set(VMCS_GUEST_RIP, rip);
 	fake_vmcs_set(VMCS_GUEST_RSP, rsp);
-	fake_vmcs_set(VMCS_GUEST_RFLAGS, in->rflags | RFLAGS_FIXED1);
+	fake_vmcs_set(VMCS_GUEST_RFLAGS, rflags);
 	fake_vmcs_set(VMCS_GUEST_CR0, cr0);
 	fake_vmcs_set(VMCS_GUEST_CR3, cr3);
 	fake_vmcs_set(VMCS_GUEST_CR4, cr4);
 	fake_vmcs_set(VMCS_GUEST_EFER, efer);
 	fake_vmcs_set(VMCS_GUEST_CS_BASE, in->cs_base);
-	fake_vmcs_set(VMCS_GUEST_CS_AR, in->cs_ar & 0x1F0FFu);
-	fake_vmcs_set(VMCS_GUEST_SS_AR, ss_ar & 0x1F0FFu);
-	fake_vmcs_set(VMCS_GUEST_INTERRUPTIBILITY, in->interruptibility & INTERRUPTIBILITY_BITS);
+	fake_vmcs_set(VMCS_GUEST_CS_AR, in->cs_ar & AR_BITS);
+	fake_vmcs_set(VMCS_GUEST_SS_AR, ss_ar & AR_BITS);
+	fake_vmcs_set(VMCS_GUEST_INTERRUPTIBILITY, intr);
 	fake_vmcs_set(VMCS_GUEST_ACTIVITY_STATE, activity);
 	fake_vmcs_set(VMCS_CR0_READ_SHADOW, in->cr0_shadow);
 	fake_vmcs_set(VMCS_CR4_READ_SHADOW, in->cr4_shadow);
-	fake_vmcs_set(VMCS_CR0_GUEST_HOST_MASK, cr0_guest_host_mask(&vmm.cr_fixed));
-	fake_vmcs_set(VMCS_CR4_GUEST_HOST_MASK, cr4_guest_host_mask(&vmm.cr_fixed));
 	for (unsigned i = 0; i < 4; i++)
 		fake_vmcs_set(VMCS_GUEST_PDPTE0 + 2 * i, in->pdpte[i]);
-	fake_vmcs_set(VMCS_PIN_CTLS, vmm.ctl.pin);
-	fake_vmcs_set(VMCS_EXIT_CTLS, vmm.ctl.exit);
-	fake_vmcs_set(VMCS_ENTRY_CTLS, (efer & EFER_LMA) ? ENTRY_IA32E_MODE_GUEST : 0);
-	fake_vmcs_set(VMCS_EPT_POINTER, vmm.eptp);
-	fake_vmcs_set(VMCS_MSR_BITMAP, vmm.msr_bitmap_phys);
+	setup_controls(efer);
+}
+
+static struct vcpu *machine_reset(const struct exit_input *in, uint32_t reason)
+{
+	struct vcpu *v;
+
+	checks_reset_ept();
+	ept_pages_used = ept_pages_built;
+	vmm.guest_mtrr = mtrr_built;
+	vmm.ept_gen = 0;
+	memset(vmm.ept_gen_seen, 0, sizeof(vmm.ept_gen_seen));
+	fake_apic_page_reset(in->icr_high);
+	setup_vcpus(in, reason, &v);
+	lapic_base_init(); /* core_init() reads the APIC base at launch */
+	setup_vmcs(in, reason);
+	fuzz_devirtualize_set_sealed((in->flags & F_SEALED) != 0);
+	return v;
+}
+
+/* ---- between exits: what the guest does ---------------------------------- */
+
+/* The guest ran from the last VM entry to this exit. An instruction's
+ * exit needs it active: HLT ends with an interrupt, but a vCPU the VMM
+ * parked for its SIPI, in wait-for-SIPI or shut down runs nothing (false:
+ * the sequence ends). It may have changed registers and RIP on the way. */
+static bool guest_runs(struct vcpu *v, const struct step_input *s, const struct exit_info *x)
+{
+	uint64_t activity = fake_vmcs_get(VMCS_GUEST_ACTIVITY_STATE);
+
+	if (x->reason & EXIT_REASON_FAILED_VMENTRY)
+		return true; /* the entry failed: the guest ran nothing */
+	if (is_instruction_exit(x->reason & EXIT_REASON_BASIC_MASK) && activity != ACTIVITY_ACTIVE) {
+		if (activity != ACTIVITY_HLT || v->wait_sipi)
+			return false;
+		fake_vmcs_set(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
+	}
+	if (s->flags & S_GPR_A)
+		guest_set_gpr(v, s->gprs & 0xF, s->val[0]);
+	if (s->flags & S_GPR_B)
+		guest_set_gpr(v, s->gprs >> 4, s->val[1]);
+	if (s->flags & S_RIP)
+		fake_vmcs_set(VMCS_GUEST_RIP, (fake_vmcs_get(VMCS_GUEST_RIP) & ~0xFFFFull) | s->rip);
+	return true;
+}
+
+/* RDMSR/WRMSR of an MSR the bitmap passes through: the CPU executes it
+ * for the guest, no VM exit. Of these the model has IA32_APIC_BASE; a
+ * fault (CPL > 0, a value the CPU refuses) is the guest's own #GP. */
+static void guest_msr_without_exit(struct vcpu *v, const struct exit_info *x)
+{
+	uint32_t msr = (uint32_t)v->gpr[GPR_RCX];
+	bool write = (x->reason & EXIT_REASON_BASIC_MASK) == EXIT_REASON_WRMSR;
+
+	if (fake_vmcs_get(VMCS_GUEST_SS_AR) & AR_DPL_MASK)
+		return;
+	if (msr == MSR_IA32_APIC_BASE && write && !fake_apic_base_write(guest_edx_eax(v)))
+		return;
+	if (msr == MSR_IA32_APIC_BASE && !write)
+		guest_set_edx_eax(v, fake.apic_base_msr);
+	fake_vmcs_set(VMCS_GUEST_RIP, fake_vmcs_get(VMCS_GUEST_RIP) + x->insn_len);
+}
+
+static bool exits(const struct vcpu *v, const struct exit_info *x)
+{
+	unsigned basic = x->reason & EXIT_REASON_BASIC_MASK;
+
+	if (x->reason & EXIT_REASON_FAILED_VMENTRY)
+		return true;
+	if (basic != EXIT_REASON_RDMSR && basic != EXIT_REASON_WRMSR)
+		return true;
+	return msr_exits((uint32_t)v->gpr[GPR_RCX], basic == EXIT_REASON_WRMSR);
+}
+
+/* ---- one exit ---------------------------------------------------------- */
+
+static void set_exit_info(const struct exit_info *x)
+{
+	fake_vmcs_set(VMCS_EXIT_REASON, x->reason);
+	fake_vmcs_set(VMCS_EXIT_QUALIFICATION, x->qual);
+	fake_vmcs_set(VMCS_EXIT_INSN_LEN, x->insn_len);
+	fake_vmcs_set(VMCS_EXIT_INSN_INFO, x->insn_info);
+	fake_vmcs_set(VMCS_GUEST_PHYS_ADDR, x->gpa);
+	fake_vmcs_set(VMCS_GUEST_LINEAR_ADDR, x->linear);
+	fake_vmcs_set(VMCS_EXIT_INTR_INFO, x->intr_info);
+	fake_vmcs_set(VMCS_IDT_VECTORING_INFO, x->idt_vectoring);
 	/* VM exit clears the valid bit of the entry interruption field
 	 * (SDM Vol. 3C, 28.2 "Recording VM-Exit Information..."). */
 	fake_vmcs_set(VMCS_ENTRY_INTR_INFO, 0);
 }
 
-static void load_memory(struct reader *r)
+static void show_exit(int how)
 {
-	memset(fake_mem, 0, sizeof(fake_mem));
-	while (r->n >= 3) {
-		uint32_t off = (uint32_t)take(r, 2);
-		uint32_t len = (uint32_t)take(r, 1);
-
-		for (uint32_t i = 0; i < len && r->n; i++)
-			fake_mem[(off + i) % FAKE_MEM_SIZE] = (uint8_t)take(r, 1);
-	}
-}
-
-/* ---- checks after the run -------------------------------------------- */
-
-/* SDM Vol. 3C, 27.2.1.3 "Checks on VM-Entry Control Fields" (event
- * injection) and 27.3.1.5 "Checks on Guest Non-Register State" (activity
- * and interruptibility against the injected event). */
-static bool vector_has_error_code(unsigned vector)
-{
-	switch (vector) {
-	case 8: case 10: case 11: case 12: case 13: case 14: case 17: case 21:
-		return true;
-	default:
-		return false;
-	}
-}
-
-static void check_entry_event(void)
-{
-	uint32_t info = (uint32_t)fake_vmcs_get(VMCS_ENTRY_INTR_INFO);
-	unsigned type = (info & INTR_TYPE_MASK) >> INTR_TYPE_SHIFT, vector = info & 0xFFu;
-	uint32_t intr = (uint32_t)fake_vmcs_get(VMCS_GUEST_INTERRUPTIBILITY);
-	uint32_t activity = (uint32_t)fake_vmcs_get(VMCS_GUEST_ACTIVITY_STATE);
-	bool pe = fake_vmcs_get(VMCS_GUEST_CR0) & CR0_PE;
-	bool code = info & INTR_INFO_DELIVER_CODE;
-
-	if (!(info & INTR_INFO_VALID))
-		return;
-	if (info & 0x7FFFF000u)
-		fuzz_bug("entry interruption info %08x: reserved bits 30:12 set", info);
-	if (type == 1 || type == 7)
-		fuzz_bug("entry interruption info %08x: type %u is reserved or needs MTF", info, type);
-	if (type == 2 && vector != 2)
-		fuzz_bug("entry interruption info %08x: NMI with vector %u", info, vector);
-	if (type == 3 && vector > 31)
-		fuzz_bug("entry interruption info %08x: hardware exception vector %u > 31", info,
-			 vector);
-	if (code && !pe)
-		fuzz_bug("entry interruption info %08x: error code delivered with CR0.PE = 0 "
-			 "(unrestricted guest, real mode): VM entry fails", info);
-	if (code != (type == 3 && pe && vector_has_error_code(vector)))
-		fuzz_bug("entry interruption info %08x: deliver-error-code %u for type %u vector %u",
-			 info, code, type, vector);
-	if (code && (fake_vmcs_get(VMCS_ENTRY_EXCEPTION_ERROR) & 0xFFFF0000u))
-		fuzz_bug("entry exception error code %llx: bits 31:16 set",
-			 (unsigned long long)fake_vmcs_get(VMCS_ENTRY_EXCEPTION_ERROR));
-	if (activity == ACTIVITY_WAIT_FOR_SIPI)
-		fuzz_bug("event %08x injected into a vCPU waiting for SIPI", info);
-	if (activity == ACTIVITY_HLT && !(type == 0 || type == 2 ||
-					  (type == 3 && (vector == 1 || vector == 18))))
-		fuzz_bug("event %08x injected in the HLT activity state", info);
-	if (activity == ACTIVITY_SHUTDOWN && !(type == 2 || (type == 3 && vector == 18)))
-		fuzz_bug("event %08x injected in the shutdown activity state", info);
-	if (type == 2 && (intr & (INTERRUPTIBILITY_MOV_SS | INTERRUPTIBILITY_NMI)))
-		fuzz_bug("NMI injected with interruptibility %x (blocking by MOV SS or NMI)", intr);
-	if (type == 0 && ((intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)) ||
-			  !(fake_vmcs_get(VMCS_GUEST_RFLAGS) & RFLAGS_IF)))
-		fuzz_bug("external interrupt injected while blocked");
-}
-
-/* RIP moves only by the dispatcher's advance (old RIP + instruction
- * length, once, for an instruction the VMM emulated; for an EPT violation
- * the decoded length, 1 to 15 bytes, as the exit's length field is
- * undefined there: SDM Vol. 3C, 28.2.5) or to the INIT or
- * SIPI start (vmm/init_sipi.c); never advanced after such a reset or
- * with an exception injected (faults leave RIP on the instruction). */
-static bool check_rip(unsigned basic, bool failed, uint64_t rip0, uint64_t len, bool *reset)
-{
-	uint64_t prev = rip0;
-	bool advanced = false;
-	uint32_t info = (uint32_t)fake_vmcs_get(VMCS_ENTRY_INTR_INFO);
-
-	*reset = false;
-	for (unsigned i = 0; i < fake.rip_write_count; i++) {
-		uint64_t w = fake.rip_writes[i];
-
-		if (w == INIT_RIP || w == SIPI_RIP) {
-			*reset = true;
-		} else if (w == prev + len ||
-			   (basic == EXIT_REASON_EPT_VIOLATION && w - prev - 1 < INSN_LEN_MAX)) {
-			if (advanced || failed || !may_advance(basic) || *reset)
-				fuzz_bug("RIP advanced %llx -> %llx (reason %u, %s)",
-					 (unsigned long long)prev, (unsigned long long)w, basic,
-					 advanced ? "twice" : *reset ? "after an INIT/SIPI reset"
-					 : "not an emulated instruction");
-			advanced = true;
-		} else {
-			fuzz_bug("RIP %llx -> %llx: neither + instruction length %llu nor a "
-				 "reset vector", (unsigned long long)prev, (unsigned long long)w,
-				 (unsigned long long)len);
-		}
-		prev = w;
-	}
-	if (fake.rip_write_count == FAKE_RIP_WRITES_MAX)
-		fuzz_bug("%u or more writes of guest RIP in one exit", FAKE_RIP_WRITES_MAX);
-	if (advanced && (info & INTR_INFO_VALID) &&
-	    (info & INTR_TYPE_MASK) == INTR_TYPE_HW_EXCEPTION)
-		fuzz_bug("exception %08x injected and RIP advanced past the instruction", info);
-	return advanced;
-}
-
-/* GPRs a handler may change (the rest are the guest's): CPUID RAX-RDX,
- * RDMSR EDX:EAX, IN AL/AX/EAX, hypercalls RAX-RDX (docs/hypercalls.md),
- * MOV from CR3 one register, an APIC XCHG one register; INIT/SIPI reset them all. */
-static void check_gprs(unsigned basic, const struct vcpu *v, const uint64_t *before)
-{
-	uint32_t allowed = 0;
-
-	switch (basic) {
-	case EXIT_REASON_CPUID:
-	case EXIT_REASON_VMCALL:
-		allowed = 0xF;
-		break;
-	case EXIT_REASON_RDMSR:
-		allowed = (1u << GPR_RAX) | (1u << GPR_RDX);
-		break;
-	case EXIT_REASON_IO_INSTRUCTION: /* IN: AL, AX or EAX */
-		allowed = 1u << GPR_RAX;
-		break;
-	case EXIT_REASON_CR_ACCESS:
-		allowed = 1u << ((fake_vmcs_get(VMCS_EXIT_QUALIFICATION) >> 8) & 0xF);
-		break;
-	case EXIT_REASON_EPT_VIOLATION:
-		allowed = 0xFFFF;
-		break;
-	default:
-		break;
-	}
-	for (unsigned i = 0; i < 16; i++)
-		if (!(allowed & (1u << i)) && v->gpr[i] != before[i])
-			fuzz_bug("GPR %u changed %llx -> %llx by exit reason %u", i,
-				 (unsigned long long)before[i], (unsigned long long)v->gpr[i], basic);
-}
-
-static void check_cpuid(const struct vcpu *v, uint32_t leaf)
-{
-	for (unsigned i = 0; i < 4; i++)
-		if (v->gpr[i] >> 32)
-			fuzz_bug("CPUID left bits 63:32 of GPR %u set: %llx", i,
-				 (unsigned long long)v->gpr[i]);
-	if (leaf == 1 && (!(v->gpr[GPR_RCX] & CPUID_1_ECX_HYPERVISOR) ||
-			  (v->gpr[GPR_RCX] & (CPUID_1_ECX_VMX | CPUID_1_ECX_SMX))))
-		fuzz_bug("CPUID.1:ECX %llx: hypervisor bit clear or VMX/SMX shown",
-			 (unsigned long long)v->gpr[GPR_RCX]);
-	if (leaf == HV_CPUID_BASE && (v->gpr[GPR_RBX] != HV_SIG_EBX ||
-				      v->gpr[GPR_RCX] != HV_SIG_ECX || v->gpr[GPR_RDX] != HV_SIG_EDX))
-		fuzz_bug("CPUID.40000000H: not the Pillbox signature");
-}
-
-static bool written_by_vmm(uint32_t off)
-{
-	for (unsigned i = 0; i < fake.mem_write_count; i++) {
-		const struct fake_mem_write *w = &fake.mem_writes[i];
-
-		if ((off - (uint32_t)(w->gpa % FAKE_MEM_SIZE)) % FAKE_MEM_SIZE < w->len)
-			return true;
-	}
-	return false;
-}
-
-/* An EPT entry the exit may change besides a VMM page's sink mapping:
- * after a WRMSR of an MTRR the type of a guest leaf, or a large leaf
- * split into a table (vmm/exit_memtype.c); after an EPT violation above
- * the map limit a new entry there (vmm/ept_live.c). */
-static bool ept_change_allowed(uint64_t old, uint64_t now, unsigned basic)
-{
-	if (basic == EXIT_REASON_WRMSR && old && now)
-		return !((old ^ now) & ~EPT_MEMTYPE_MASK) || ((old & EPT_LARGE) && !(now & EPT_LARGE));
-	return basic == EXIT_REASON_EPT_VIOLATION && !old &&
-	       fake_vmcs_get(VMCS_GUEST_PHYS_ADDR) >= MAP_LIMIT;
-}
-
-/* The region never changes; guest memory changes only where the VMM wrote
- * through guest_mem_write(); EPT changes only by mapping VMM-region pages
- * to the sink page, read/write, and as ept_change_allowed() says. */
-static void check_memory(unsigned basic)
-{
-	static uint8_t canary[REGION_SIZE];
-	unsigned changed = 0, sink_ptes = 0, allowed = 0;
-
-	if (!canary[0])
-		memset(canary, REGION_CANARY, sizeof(canary));
-	if (memcmp(region, canary, REGION_SIZE))
-		fuzz_bug("the VMM region changed");
-	if (memcmp(fake_mem, mem_before, FAKE_MEM_SIZE))
-		for (uint32_t off = 0; off < FAKE_MEM_SIZE; off++)
-			if (fake_mem[off] != mem_before[off] && !written_by_vmm(off))
-				fuzz_bug("guest memory at offset %x changed outside "
-					 "guest_mem_write()", off);
-	for (uint64_t gpa = REGION_BASE; gpa < REGION_BASE + REGION_SIZE; gpa += PAGE) {
-		unsigned level;
-		uint64_t e = ept_lookup(&vmm.pages, vmm.ept_pml4, gpa, &level);
-
-		if (!e)
-			continue;
-		if (level != 1 || e != (vmm.sink_page | EPT_READ | EPT_WRITE |
-					((uint64_t)MEMTYPE_WB << EPT_MEMTYPE_SHIFT)))
-			fuzz_bug("EPT entry %llx (level %u) for VMM page %llx: not the sink, RW",
-				 (unsigned long long)e, level, (unsigned long long)gpa);
-		sink_ptes++;
-	}
-	for (size_t i = 0; i < (size_t)ept_pages_built * PAGE / 8; i++) {
-		uint64_t old = ((uint64_t *)ept_snapshot)[i], now = ((uint64_t *)ept_arena)[i];
-
-		if (old != now) {
-			changed++;
-			allowed += ept_change_allowed(old, now, basic);
-		}
-	}
-	if (changed != sink_ptes + allowed)
-		fuzz_bug("%u EPT entries changed: %u VMM pages mapped to the sink, %u as an MTRR "
-			 "write or a first access above the map limit may", changed, sink_ptes,
-			 allowed);
-}
-
-static bool logged(const char *text)
-{
+	const struct exit_before *b = &before;
 	static char tail[FAKE_SERIAL_TAIL + 1];
 
 	fake_serial_tail(tail, sizeof(tail));
-	return strstr(tail, text) != NULL;
+	fprintf(stderr, "exit %u: reason %#x: %s, RIP %llx -> %llx, entry event %08llx, "
+		"IA32_APIC_BASE %llx\n%s", cur_exit + 1, b->reason, stop_names[how],
+		(unsigned long long)b->rip, (unsigned long long)fake_vmcs_get(VMCS_GUEST_RIP),
+		(unsigned long long)fake_vmcs_get(VMCS_ENTRY_INTR_INFO),
+		(unsigned long long)fake.apic_base_msr, tail);
 }
 
-static void check_stop(enum fake_stop how, uint32_t reason, const struct vcpu *v,
-		       uint64_t hc_nr, bool sealed)
+/* Runs the exit and checks it; false when the VMM stopped. */
+static bool run_exit(struct vcpu *v, const struct exit_info *x)
 {
-	unsigned basic = reason & EXIT_REASON_BASIC_MASK;
-	const struct exit_handler *h = exit_handler_for(basic);
-	bool failed = reason & EXIT_REASON_FAILED_VMENTRY;
-	bool must_stop = !h || failed || always_fatal_handler(h->handler);
-
-	switch (how) {
-	case FAKE_RETURNED:
-		if (must_stop)
-			fuzz_bug("exit reason %#x returned, but its outcome is fatal", reason);
-		break;
-	case FAKE_HALTED:
-		if (!must_stop && !may_be_fatal(basic))
-			fuzz_bug("exit reason %#x (%s) stopped the VMM; the exit table allows no "
-				 "fatal outcome for it", reason, h ? h->name : "?");
-		if (!logged("VMM halted"))
-			fuzz_bug("halted without the 'VMM halted' line");
-		break;
-	case FAKE_RESET:
-		/* Also an INIT to the bootstrap processor (vmm/exit_init_sipi.c)
-		 * and a fault during #DF delivery (vmm/exit_vectoring.c). */
-		if ((basic != EXIT_REASON_TRIPLE_FAULT || failed) &&
-		    !logged("INIT to the bootstrap processor") && !logged("the guest triple faults"))
-			fuzz_bug("exit reason %#x reset the platform", reason);
-		break;
-	case FAKE_DEVIRTUALIZED:
-		if (basic != EXIT_REASON_VMCALL || failed || hc_nr != HC_DEVIRTUALIZE || sealed)
-			fuzz_bug("exit reason %#x left VMX operation (RAX was %llx, sealed %d)",
-				 reason, (unsigned long long)hc_nr, sealed);
-		break;
-	}
-	(void)v;
-}
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	static struct exit_input in;
-	static uint64_t gpr_before[16];
 	static jmp_buf stop_jmp;
-	struct reader r = { data, size };
-	struct vcpu *v;
 	volatile int how;
-	uint32_t reason;
-	unsigned basic;
-	bool sealed, reset;
-	uint64_t rip0, len;
+	bool go_on;
 
-	memset(&in, 0, sizeof(in));
-	read_input(&r, &in);
-	reason = pick_reason(&in);
-	basic = reason & EXIT_REASON_BASIC_MASK;
-	/* Exits the hardware cannot produce with Pillbox's MSR bitmap. */
-	if ((basic == EXIT_REASON_RDMSR || basic == EXIT_REASON_WRMSR) &&
-	    !(reason & EXIT_REASON_FAILED_VMENTRY) &&
-	    !msr_exits((uint32_t)in.gpr[GPR_RCX], basic == EXIT_REASON_WRMSR))
-		return 0;
-	load_memory(&r);
-	memcpy(mem_before, fake_mem, sizeof(mem_before));
-	reset_memory_types();
-	memset(fake_apic, 0, sizeof(fake_apic));
-	fake_apic[APIC_REG_ICR_HIGH / 4] = in.icr_high;
+	set_exit_info(x);
 	fake_run_begin();
-	setup_vcpus(&in, &v);
-	setup_vmcs(&in, reason);
-	sealed = (in.flags & F_SEALED) != 0;
-	fuzz_devirtualize_set_sealed(sealed);
-	memcpy(gpr_before, v->gpr, sizeof(gpr_before));
-	rip0 = fake_vmcs_get(VMCS_GUEST_RIP);
-	len = fake_vmcs_get(VMCS_EXIT_INSN_LEN);
-	cur_in = &in;
-	cur_reason = reason;
-
+	checks_snapshot(v, x->reason, fuzz_devirtualize_sealed(), &before);
 	fake.stop = &stop_jmp;
 	how = setjmp(stop_jmp);
 	if (how == FAKE_RETURNED)
 		vmexit_dispatch(v);
 	fake.stop = NULL;
 
-	check_stop((enum fake_stop)how, reason, v, gpr_before[GPR_RAX], sealed);
-	check_memory(basic);
-	if (how == FAKE_RETURNED) {
-		bool advanced = check_rip(basic, reason & EXIT_REASON_FAILED_VMENTRY, rip0, len,
-					  &reset);
+	go_on = check_stop(how, &before);
+	check_memory();
+	if (how == FAKE_RETURNED)
+		check_returned(v, &before);
+	if (show_log)
+		show_exit(how);
+	fake_apic_ipi_sent();
+	return go_on;
+}
 
-		check_entry_event();
-		if (!reset)
-			check_gprs(basic, v, gpr_before);
-		if (basic == EXIT_REASON_CPUID && advanced && !reset)
-			check_cpuid(v, (uint32_t)gpr_before[GPR_RAX]);
-	}
-	if (show_log) {
-		static char tail[FAKE_SERIAL_TAIL + 1];
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct fuzz_input in;
+	struct reader r = { data, size };
+	struct exit_info x;
+	struct vcpu *v;
 
-		fake_serial_tail(tail, sizeof(tail));
-		fprintf(stderr, "exit reason %#x: %s, RIP %llx -> %llx, entry event %08llx\n%s",
-			reason, stop_names[how], (unsigned long long)rip0,
-			(unsigned long long)fake_vmcs_get(VMCS_GUEST_RIP),
-			(unsigned long long)fake_vmcs_get(VMCS_ENTRY_INTR_INFO), tail);
+	read_fuzz_input(&r, &in);
+	load_memory(&r);
+	exit_info_first(&in.first, &x);
+	v = machine_reset(&in.first, x.reason);
+	cur_data = data;
+	cur_size = size;
+	cur_exits = 1 + in.steps;
+	for (cur_exit = 0; cur_exit < cur_exits; cur_exit++) {
+		if (cur_exit) {
+			exit_info_step(&in.step[cur_exit - 1], &x);
+			if (!guest_runs(v, &in.step[cur_exit - 1], &x))
+				break;
+		}
+		if (!exits(v, &x))
+			guest_msr_without_exit(v, &x);
+		else if (!run_exit(v, &x))
+			break;
 	}
-	cur_in = NULL;
+	cur_data = NULL;
 	return 0;
 }
