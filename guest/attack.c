@@ -120,6 +120,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		return check_end() ? EFI_ABORTED : EFI_SUCCESS;
 	}
 	log_info(STAGE, "Pillbox attack suite: hostile actions from inside the guest (COM1 only)");
+	attack_memory_types();
 	before = vmcall(HC_INTEGRITY, 0, 0, 0);
 	resultf("integrity-before", before.rax == HC_OK, "HC_INTEGRITY gave status %lld",
 		(long long)before.rax);

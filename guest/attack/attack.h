@@ -48,6 +48,10 @@ void attack_apic_modes(void);
 void attack_xsetbv(void);
 void attack_control_registers(void);
 void attack_misc_instructions(void);
+/* The MTRRs and IA32_PAT as the guest's own, and MMIO above the map
+ * limit: enters the cage itself, and runs before the integrity hash is
+ * taken (it changes EPT as a guest may). */
+void attack_memory_types(void);
 /* DR7 and breakpoints across exits, single step over an emulated
  * instruction, RF in the frame of an injected fault. */
 void attack_debug_state(void);

@@ -40,6 +40,11 @@ vmx="vmxon vmxoff vmclear vmptrld vmptrst vmread vmwrite vmlaunch vmresume invep
 checks="integrity-before cage-enter vmm-region-hypercall vmm-region-read-all-pages
 	vmm-region-read-ring3 vmm-region-exec-all-pages-ud vmm-region-exec-ring3-ud
 	vmm-region-write-all-pages-sink"
+# Memory types and MMIO above the map limit (guest/attack/memtype.c).
+checks="$checks mtrr-variable-write-reads-back mtrr-wc-page-usable mtrr-variable-restored
+	mtrr-reserved-type-gp mtrr-reserved-bits-gp mtrr-absent-and-read-only-gp
+	mtrr-disable-enable-runs pat-reserved-type-gp pat-write-reads-back mmio-above-512g-unbacked
+	mmio-top-of-maxphyaddr-unbacked mmio-beyond-maxphyaddr-pf-rsvd"
 for i in $vmx; do checks="$checks $i-ring0-ud $i-ring3-ud"; done
 checks="$checks rdmsr-vmx-capabilities-gp wrmsr-vmx-capabilities-gp rdmsr-feature-control-locked
 	wrmsr-feature-control-enable-vmx-gp wrmsr-feature-control-same-value-gp
@@ -81,6 +86,13 @@ for i in VMXON VMXOFF VMCLEAR VMPTRLD VMPTRST VMREAD VMWRITE VMLAUNCH VMRESUME I
 		expect "$log" "vmm-$i-cpl$cpl-ud" "$D exit\] $i at [0-9a-f]+ \(CPL $cpl\): #UD\$"
 	done
 done
+# The EPT type the VMM gave the page a variable MTRR made WC; a reserved
+# MTRR bit and PAT type refused; the first read above the map limit mapped.
+page=$(sed -n 's/^\[INFO cpu0 attack\] memtype: variable MTRR [0-9]* over page \([0-9a-f]*\), WC$/\1/p' "$log" | head -n 1)
+expect "$log" vmm-mtrr-ept-type "$D mtrr\] WRMSR 2[0-3][13579bdf] = [0-9a-f]+: EPT retyped \([0-9]+ leaves, [0-9]+ split, 0 UC for want of a table\); GPA ${page:-unknown} is now WC in a 4 KiB leaf\$"
+expect "$log" vmm-mtrr-reserved-gp "$D mtrr\] WRMSR 2ff = [0-9a-f]+: reserved bit set; #GP\$"
+expect "$log" vmm-pat-reserved-gp "$D msr\] WRMSR IA32_PAT = [0-9a-f]+: reserved memory type \(SDM Vol. 3A, 12.12.2\); #GP\$"
+expect "$log" vmm-mmio-above-limit-mapped '^\[INFO cpu0 ept\] guest read of GPA 8000000000 above the map limit: mapped identity \[8000000000, 8040000000\) (UC|WC|WT|WP|WB)$'
 expect "$log" vmm-rdmsr-vmx-gp "$D msr\] RDMSR 480: #GP\$"
 expect "$log" vmm-wrmsr-vmx-gp "$D msr\] WRMSR 493 = 0: #GP\$"
 expect "$log" vmm-wrmsr-feature-control-gp "$D msr\] WRMSR 3a = [0-9a-f]+: #GP\$"
