@@ -53,6 +53,9 @@ checks="$checks rdmsr-vmx-capabilities-gp wrmsr-vmx-capabilities-gp rdmsr-featur
 	apic-base-move-onto-vmm-gp apic-base-move-onto-vmm-x2apic-gp
 	apic-base-move-onto-vmm-disabled-gp apic-base-move-next-page-gp apic-base-reserved-bit-gp
 	apic-base-extd-without-en-gp apic-registers-after-refused-moves apic-write-forms-xapic
+	cpuid-pt-and-debug-store-hidden rdmsr-pt-and-debug-store-gp pt-output-onto-vmm-gp pt-enable-gp
+	ds-area-onto-vmm-gp pebs-enable-gp debugctl-bts-gp
+	microcode-update-dropped
 	xsetbv-osxsave-off-ud xsetbv-reserved-bit10-gp xsetbv-reserved-bit63-gp xsetbv-unsupported-gp
 	xsetbv-no-x87-gp xsetbv-zero-gp xsetbv-avx-without-sse-gp xsetbv-avx512-partial-gp
 	xsetbv-index1-gp xsetbv-index-high-gp xsetbv-ring3-gp xsetbv-current-value-runs
@@ -71,7 +74,7 @@ checks="$checks rdmsr-vmx-capabilities-gp wrmsr-vmx-capabilities-gp rdmsr-featur
 	hc-buffers-untouched hc-exit-stats-huge-size-record-only
 	cpuid-basic-leaves cpuid-hypervisor-leaves cpuid-extended-and-out-of-range cpuid-ring3
 	nmi-self-delivered init-self-shorthand-ignored apic-disabled-ap-stores-run
-	apic-x2apic-stores-run integrity-unchanged vmm-alive"
+	x2apic-icr-reserved-bits-gp apic-x2apic-stores-run integrity-unchanged vmm-alive"
 for check in $checks; do
 	expect "$log" "guest-$check" "$A PASS $check\$"
 done
@@ -96,6 +99,7 @@ expect "$log" vmm-mmio-above-limit-mapped '^\[INFO cpu0 ept\] guest read of GPA 
 expect "$log" vmm-rdmsr-vmx-gp "$D msr\] RDMSR 480: #GP\$"
 expect "$log" vmm-wrmsr-vmx-gp "$D msr\] WRMSR 493 = 0: #GP\$"
 expect "$log" vmm-wrmsr-feature-control-gp "$D msr\] WRMSR 3a = [0-9a-f]+: #GP\$"
+expect "$log" vmm-microcode-dropped '^\[INFO cpu0 msr\] WRMSR 79 = [0-9a-f]+ dropped \(IA32_BIOS_UPDT_TRIG: no microcode update in VMX non-root operation\)$'
 expect "$log" vmm-apic-base-move-refused '^\[WARN cpu0 msr\] WRMSR IA32_APIC_BASE = [0-9a-f]+ \(was fee00[0-9a-f]{3}\) at RIP [0-9a-f]+: moving the APIC base is not supported under Pillbox; #GP$'
 expect "$log" vmm-rdmsr-nonexistent-gp "$D msr\] RDMSR ffffffff: #GP\$"
 expect "$log" vmm-xsetbv-index-gp "$D exit\] XSETBV XCR1 = 1 refused: #GP\$"

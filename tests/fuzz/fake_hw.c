@@ -241,39 +241,68 @@ uint64_t rdmsr(uint32_t msr)
 	}
 }
 
-void wrmsr(uint32_t msr, uint64_t v)
+/* The model's WRMSR: false where the CPU would #GP. */
+static bool fake_wrmsr(uint32_t msr, uint64_t v)
 {
 	switch (msr) {
 	case MSR_X2APIC_ICR:
-		/* x2APIC MSRs #GP in xAPIC mode (SDM Vol. 3A, 11.12.1.2). */
-		if (!(fake.apic_base_msr & APIC_BASE_X2APIC))
-			fuzz_bug("host #GP: WRMSR %x (x2APIC ICR) = %llx with the APIC in "
-				 "xAPIC mode", msr, (unsigned long long)v);
+		/* x2APIC MSRs #GP in xAPIC mode (SDM Vol. 3A, 11.12.1.2), and
+		 * with reserved bits set (11.12.1.3). */
+		if (!(fake.apic_base_msr & APIC_BASE_X2APIC) || x2apic_icr_reserved(v))
+			return false;
 		fake.icr_writes++;
 		if (((uint32_t)v & ICR_DM_MASK) == ICR_DM_NMI)
 			fake.nmis_sent++;
-		return;
+		return true;
+	case MSR_IA32_APIC_BASE:
+		fake.apic_base_msr = v;
+		return true;
+	case MSR_IA32_DEBUGCTL:
+		/* Skylake-X: bits 0, 1, 6-15 (a model's own set). */
+		return !(v & ~0xFFC3ull);
 	case MSR_IA32_EFER:
 		efer = v;
-		return;
+		return true;
 	case MSR_IA32_PAT:
 		pat = v;
-		return;
+		return true;
 	case MSR_FS_BASE:
 		fs_base = v;
-		return;
+		return true;
 	case MSR_GS_BASE:
 		gs_base = v;
-		return;
-	case MSR_IA32_DEBUGCTL:
+		return true;
 	case MSR_IA32_SYSENTER_CS:
 	case MSR_IA32_SYSENTER_ESP:
 	case MSR_IA32_SYSENTER_EIP:
-		return;
+		return true;
 	default:
-		fuzz_bug("host #GP: WRMSR %x = %llx, which the model does not have", msr,
-			 (unsigned long long)v);
+		return false;
 	}
+}
+
+void wrmsr(uint32_t msr, uint64_t v)
+{
+	if (!fake_wrmsr(msr, v))
+		fuzz_bug("host #GP: WRMSR %x = %llx, which the model refuses", msr,
+			 (unsigned long long)v);
+}
+
+int msr_write_safe(uint32_t msr, uint64_t v)
+{
+	return fake_wrmsr(msr, v) ? 0 : -1;
+}
+
+int msr_read_safe(uint32_t msr, uint64_t *v)
+{
+	*v = rdmsr(msr);
+	return 0;
+}
+
+_Bool msr_safe_fixup(uint64_t *rip)
+{
+	(void)rip;
+	return false;
 }
 
 uint64_t xgetbv(uint32_t index)

@@ -572,6 +572,22 @@ static void check_entry_event(void)
  * undefined there: SDM Vol. 3C, 28.2.5) or to the INIT or
  * SIPI start (vmm/init_sipi.c); never advanced after such a reset or
  * with an exception injected (faults leave RIP on the instruction). */
+/* Is w RIP prev advanced by len (0: by a decoded length, 1 to 15 bytes)?
+ * EIP wraps at 4 GiB outside 64-bit mode; the mode of the exit is not
+ * known here (an INIT after the advance changes it), so either width. */
+static bool advance_of(uint64_t prev, uint64_t w, uint64_t len)
+{
+	for (unsigned wide = 0; wide < 2; wide++) {
+		uint64_t mask = wide ? ~0ull : 0xFFFFFFFFull, d = (w - prev) & mask;
+
+		if (!wide && (w >> 32))
+			continue;
+		if (len ? d == len : d - 1 < INSN_LEN_MAX)
+			return true;
+	}
+	return false;
+}
+
 static bool check_rip(unsigned basic, bool failed, uint64_t rip0, uint64_t len, bool *reset)
 {
 	uint64_t prev = rip0;
@@ -584,8 +600,7 @@ static bool check_rip(unsigned basic, bool failed, uint64_t rip0, uint64_t len, 
 
 		if (w == INIT_RIP || w == SIPI_RIP) {
 			*reset = true;
-		} else if (w == prev + len ||
-			   (basic == EXIT_REASON_EPT_VIOLATION && w - prev - 1 < INSN_LEN_MAX)) {
+		} else if (advance_of(prev, w, basic == EXIT_REASON_EPT_VIOLATION ? 0 : len)) {
 			if (advanced || failed || !may_advance(basic) || *reset)
 				fuzz_bug("RIP advanced %llx -> %llx (reason %u, %s)",
 					 (unsigned long long)prev, (unsigned long long)w, basic,
