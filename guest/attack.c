@@ -74,8 +74,10 @@ static void run_caged_groups(void)
 		attack_vmm_region(region.rbx, region.rcx);
 	attack_vmx_instructions();
 	attack_msrs();
-	if (have_region)
+	if (have_region) {
 		attack_apic_base(region.rbx);
+		attack_processor_writers(region.rbx);
+	}
 	attack_xsetbv();
 	attack_control_registers();
 	attack_misc_instructions();
@@ -85,6 +87,7 @@ static void run_caged_groups(void)
 		attack_hypercall_buffers(region.rbx, region.rcx);
 	attack_cpuid();
 	attack_nmi_self();
+	attack_apic_x2apic();
 	cage_leave();
 }
 
@@ -120,12 +123,15 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		return check_end() ? EFI_ABORTED : EFI_SUCCESS;
 	}
 	log_info(STAGE, "Pillbox attack suite: hostile actions from inside the guest (COM1 only)");
+	attack_memory_types();
 	before = vmcall(HC_INTEGRITY, 0, 0, 0);
 	resultf("integrity-before", before.rax == HC_OK, "HC_INTEGRITY gave status %lld",
 		(long long)before.rax);
-	run_caged_groups();
+	/* INIT to self through the xAPIC ICR: before the caged groups leave
+	 * this CPU in x2APIC mode. */
 	attack_init_self();
-	attack_apic_modes();
+	run_caged_groups();
+	attack_apic_disabled_ap();
 	after = vmcall(HC_INTEGRITY, 0, 0, 0);
 	resultf("integrity-unchanged", after.rax == HC_OK && after.rbx == before.rbx,
 		"hash %llx before the attacks, %llx (status %lld) after",

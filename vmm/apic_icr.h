@@ -55,6 +55,16 @@ struct ipi {
 	uint8_t vector;     /* STARTUP: the page number of the start address */
 };
 
+/* x2APIC ICR bits that must be 0: 12, 13 (no delivery status in x2APIC
+ * mode), 16, 17 and 31:20 (11.12.9, Figure 11-28 "Interrupt Command
+ * Register (ICR) in x2APIC Mode"); a WRMSR with any set is #GP (11.12.1.3
+ * "Reserved Bit Checking"). */
+#define X2APIC_ICR_RESERVED 0xFFF33000ull
+static inline bool x2apic_icr_reserved(uint64_t icr)
+{
+	return (icr & X2APIC_ICR_RESERVED) != 0;
+}
+
 /* Decodes an ICR write: icr_low is the low 32 bits, dest the destination
  * field (xAPIC: ICR high bits 31:24; x2APIC: ICR bits 63:32). */
 void icr_decode(uint32_t icr_low, uint32_t dest, struct ipi *out);

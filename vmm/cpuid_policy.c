@@ -3,13 +3,16 @@
  * Register" (bit 31 is unused by the processor and is set by hypervisors
  * by convention). The same instruction page states that no processor
  * returns information for EAX in 40000000H-4FFFFFFFH: the hypervisor
- * range. */
+ * range. Leaf 7 EBX bit 25 (Intel PT) and leaf 14H: the same page,
+ * "Structured Extended Feature Flags" and "Intel Processor Trace
+ * Enumeration Main Leaf". */
 #include <stdbool.h>
 #include <stdint.h>
 #include "vmm/cpuid_policy.h"
 #include "vmm/hypercall.h"
 
 #define CPUID_LEAF_FEATURES  0x1u
+#define CPUID_LEAF_EXTENDED_FEATURES 0x7u
 #define CPUID_HV_RANGE_FIRST 0x40000000u
 #define CPUID_HV_RANGE_LAST  0x4FFFFFFFu
 
@@ -41,11 +44,23 @@ void cpuid_policy_synthetic(uint32_t leaf, uint32_t subleaf,
 
 void cpuid_policy_apply(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
 {
-	(void)subleaf;
-	if (leaf != CPUID_LEAF_FEATURES)
-		return;
-	r->ecx |= CPUID_1_ECX_HYPERVISOR;
-	r->ecx &= ~(CPUID_1_ECX_VMX | CPUID_1_ECX_SMX);
+	switch (leaf) {
+	case CPUID_LEAF_FEATURES:
+		r->ecx |= CPUID_1_ECX_HYPERVISOR;
+		r->ecx &= ~(CPUID_1_ECX_VMX | CPUID_1_ECX_SMX | CPUID_1_ECX_DTES64 |
+			    CPUID_1_ECX_DS_CPL);
+		r->edx &= ~CPUID_1_EDX_DS;
+		break;
+	case CPUID_LEAF_EXTENDED_FEATURES:
+		if (subleaf == 0)
+			r->ebx &= ~CPUID_7_EBX_PT;
+		break;
+	case CPUID_LEAF_PT:
+		r->eax = r->ebx = r->ecx = r->edx = 0;
+		break;
+	default:
+		break;
+	}
 }
 
 static uint32_t with_bit(uint32_t reg, uint32_t bit, bool on)

@@ -12,7 +12,12 @@ struct cpuid_regs {
 
 #define CPUID_1_ECX_VMX        (1u << 5)
 #define CPUID_1_ECX_SMX        (1u << 6)
+#define CPUID_1_ECX_DTES64     (1u << 2)
+#define CPUID_1_ECX_DS_CPL     (1u << 4)
 #define CPUID_1_ECX_X2APIC     (1u << 21)
+#define CPUID_1_EDX_DS         (1u << 21)
+#define CPUID_7_EBX_PT         (1u << 25)
+#define CPUID_LEAF_PT          0x14u
 #define CPUID_1_ECX_XSAVE      (1u << 26)
 #define CPUID_1_ECX_OSXSAVE    (1u << 27)
 #define CPUID_1_ECX_HYPERVISOR (1u << 31)
@@ -38,8 +43,14 @@ void cpuid_policy_os_bits(uint32_t leaf, uint32_t subleaf, uint64_t guest_cr4,
 			  struct cpuid_regs *r);
 
 /* Edits a host result for the guest: leaf 1 sets ECX.HYPERVISOR and clears
- * ECX.VMX and ECX.SMX (the guest cannot use VMX or GETSEC under us). All
- * other leaves pass through unchanged. */
+ * ECX.VMX and ECX.SMX (the guest cannot use VMX or GETSEC under us), and
+ * the debug store (EDX.DS, ECX.DTES64, ECX.DS-CPL): BTS and PEBS write
+ * records to the DS save area on the processor's own, which the VMM does
+ * not let a guest program (vmm/msr_policy.c). Leaf 7.0 clears EBX.PT and
+ * leaf 14H reads as zeros: Intel PT writes its output to physical
+ * addresses (without the "Intel PT uses guest physical addresses"
+ * control, which Pillbox does not use), so PT is hidden. All other leaves
+ * pass through unchanged. */
 void cpuid_policy_apply(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r);
 
 #endif

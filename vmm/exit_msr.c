@@ -5,11 +5,13 @@
 #include "vmm/exit_table.h"
 #include "vmm/guest_state.h"
 #include "vmm/log.h"
+#include "vmm/apic_icr.h"
 #include "vmm/msr_policy.h"
 #include "vmm/vipi.h"
 #include "vmm/vmm.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/lapic.h"
+#include "arch/x86_64/msr.h"
 
 enum exit_result handle_rdmsr(struct vcpu *v)
 {
@@ -61,6 +63,45 @@ static enum exit_result apic_base_write(uint64_t value)
 	return EXIT_NEXT_INSN;
 }
 
+/* The guest's IA32_DEBUGCTL lives in the VMCS (save/load debug
+ * controls). Which bits exist is model-specific: the CPU says, by a WRMSR
+ * in root operation, which must not fault (VM entry checks the same bits,
+ * SDM Vol. 3C, 27.3.1.1); root's own value is 0 after every VM exit
+ * (28.5.1), and is put back. */
+static enum exit_result debugctl_write(uint64_t value)
+{
+	bool ok = !(value & DEBUGCTL_BTS_BITS) && msr_write_safe(MSR_IA32_DEBUGCTL, value) == 0;
+
+	msr_write_safe(MSR_IA32_DEBUGCTL, 0);
+	if (!ok) {
+		log_debug("msr", "WRMSR IA32_DEBUGCTL = %llx: #GP", (unsigned long long)value);
+		inject_gp0();
+		return EXIT_RESUME;
+	}
+	vmcs_write64(VMCS_GUEST_DEBUGCTL, value);
+	return EXIT_NEXT_INSN;
+}
+
+/* An x2APIC ICR write: the CPU's own checks, then INIT/SIPI to vmm/vipi.c,
+ * any other IPI performed by the VMM. */
+static enum exit_result x2apic_icr_write(struct vcpu *v, uint64_t value)
+{
+	enum exit_result r;
+
+	/* x2APIC MSRs #GP while the APIC is in xAPIC mode (SDM Vol. 3A,
+	 * 11.12.1.2 "x2APIC Register Address Space"), as do reserved bits
+	 * (11.12.1.3); the WRMSR the VMM repeats may still fault. */
+	if (lapic_x2apic_mode() && !x2apic_icr_reserved(value)) {
+		if (vipi_icr_exit(v, (uint32_t)value, (uint32_t)(value >> 32), &r))
+			return r;
+		if (msr_write_safe(MSR_X2APIC_ICR, value) == 0)
+			return EXIT_NEXT_INSN;
+	}
+	log_debug("msr", "WRMSR %x = %llx: #GP", MSR_X2APIC_ICR, (unsigned long long)value);
+	inject_gp0();
+	return EXIT_RESUME;
+}
+
 enum exit_result handle_wrmsr(struct vcpu *v)
 {
 	uint32_t msr = (uint32_t)v->gpr[GPR_RCX];
@@ -75,22 +116,10 @@ enum exit_result handle_wrmsr(struct vcpu *v)
 		return apic_base_write(value);
 	case MSR_ACT_MEMTYPE:
 		return memtype_wrmsr(v, msr, value);
-	case MSR_ACT_IPI: {
-		enum exit_result r;
-
-		/* x2APIC MSRs #GP while the APIC is in xAPIC mode (SDM Vol. 3A,
-		 * 11.12.1.2 "x2APIC Register Address Space"); WRMSR would fault
-		 * in the VMM too. */
-		if (!lapic_x2apic_mode()) {
-			log_debug("msr", "WRMSR %x in xAPIC mode: #GP", msr);
-			inject_gp0();
-			return EXIT_RESUME;
-		}
-		if (vipi_icr_exit(v, (uint32_t)value, (uint32_t)(value >> 32), &r))
-			return r;
-		wrmsr(msr, value);
-		return EXIT_NEXT_INSN;
-	}
+	case MSR_ACT_DEBUGCTL:
+		return debugctl_write(value);
+	case MSR_ACT_IPI:
+		return x2apic_icr_write(v, value);
 	case MSR_ACT_PASS:
 		wrmsr(msr, value);
 		return EXIT_NEXT_INSN;

@@ -10,6 +10,8 @@
 #include "vmm/cr_policy.h"
 #include "arch/x86_64/vectors.h"
 
+#define RFLAGS_IF (1ull << 9)  /* SDM Vol. 1, 3.4.3 "EFLAGS Register" */
+
 bool exit_during_event_delivery(void)
 {
 	return (vmcs_read32(VMCS_IDT_VECTORING_INFO) & INTR_INFO_VALID) != 0;
@@ -32,10 +34,10 @@ static bool iret_unblocked_nmis(unsigned basic)
 	       (info & INTR_INFO_VECTOR_MASK) != VEC_DF && (info & INTR_INFO_NMI_UNBLOCK_IRET);
 }
 
-static void set_nmi_blocking(bool blocked)
+static void set_blocking(uint32_t bits, bool blocked)
 {
 	uint32_t intr = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
-	uint32_t want = blocked ? intr | INTERRUPTIBILITY_NMI : intr & ~INTERRUPTIBILITY_NMI;
+	uint32_t want = blocked ? intr | bits : intr & ~bits;
 
 	if (want != intr)
 		vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, want);
@@ -52,11 +54,23 @@ static void inject(const struct vmx_event *e)
 		vmcs_write32(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
 	else if (activity != ACTIVITY_ACTIVE)
 		return;   /* wait-for-SIPI or shutdown: nothing is delivered there */
-	/* An NMI whose delivery was cut short is delivered again, with
-	 * virtual-NMI blocking clear (27.3.1.5: no NMI injection under it);
-	 * injection sets it again. */
+	/* An external interrupt was being delivered only with RFLAGS.IF set
+	 * (the exit saves RFLAGS as it was before delivery); without it this
+	 * is no state a CPU leaves, and VM entry would refuse the injection
+	 * (27.3.1.5). */
+	if ((e->info & INTR_TYPE_MASK) == INTR_TYPE_EXT_INTR &&
+	    !(vmcs_readl(VMCS_GUEST_RFLAGS) & RFLAGS_IF)) {
+		log_warn("exit", "external interrupt %u cut short with RFLAGS.IF clear: not "
+			 "injected again", e->info & INTR_INFO_VECTOR_MASK);
+		return;
+	}
+	/* No event is delivered in an STI or MOV-SS shadow, and an NMI whose
+	 * delivery was cut short had no virtual-NMI blocking yet: the exit
+	 * can record neither, and VM entry injects under neither (27.3.1.5;
+	 * the injected NMI sets its blocking again). */
+	set_blocking(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS, false);
 	if ((e->info & INTR_TYPE_MASK) == INTR_TYPE_NMI)
-		set_nmi_blocking(false);
+		set_blocking(INTERRUPTIBILITY_NMI, false);
 	if (e->info & INTR_INFO_DELIVER_CODE)
 		vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR, e->error);
 	if (e->insn_len)
@@ -95,7 +109,7 @@ void exit_complete_events(struct vcpu *v, unsigned basic)
 		return;
 	if (!(idt & INTR_INFO_VALID)) {
 		if (iret_unblocked_nmis(basic))
-			set_nmi_blocking(true);
+			set_blocking(INTERRUPTIBILITY_NMI, true);
 		return;
 	}
 	if (!vmx_event_from_vectoring(idt, vmcs_read32(VMCS_IDT_VECTORING_ERROR),

@@ -62,6 +62,27 @@ static const struct msr_rule rules[] = {
 	  "MTRRs: the guest's own copy, which types EPT" },
 	{ MSR_IA32_PAT, MSR_IA32_PAT, MSR_ACT_PASS, MSR_ACT_MEMTYPE,
 	  "IA32_PAT: checked; the VMM's own PAT stays" },
+	/* The processor itself writes memory for these, at addresses the
+	 * guest would choose (security review C2). Intel PT writes its output
+	 * to physical addresses, past EPT; PEBS may write a record after a VM
+	 * exit, through the VMM's own page tables. Both are hidden in CPUID
+	 * (vmm/cpuid_policy.c) and their MSRs do not exist for the guest, as
+	 * on a CPU without them. BTS is refused in IA32_DEBUGCTL, whose other
+	 * bits the VMM writes into the guest's VMCS field. */
+	{ MSR_IA32_DEBUGCTL, MSR_IA32_DEBUGCTL, MSR_ACT_PASS, MSR_ACT_DEBUGCTL,
+	  "IA32_DEBUGCTL: no branch trace store" },
+	{ MSR_IA32_PEBS_ENABLE, MSR_PEBS_DATA_CFG, MSR_ACT_INJECT_GP, MSR_ACT_INJECT_GP,
+	  "PEBS: the debug store is hidden" },
+	{ MSR_PEBS_LD_LAT, MSR_PEBS_FRONTEND, MSR_ACT_INJECT_GP, MSR_ACT_INJECT_GP,
+	  "PEBS: the debug store is hidden" },
+	{ MSR_IA32_RTIT_OUTPUT_BASE, MSR_IA32_RTIT_OUTPUT_MASK, MSR_ACT_INJECT_GP,
+	  MSR_ACT_INJECT_GP, "Intel PT is hidden" },
+	{ MSR_IA32_RTIT_CTL, MSR_IA32_RTIT_CR3_MATCH, MSR_ACT_INJECT_GP, MSR_ACT_INJECT_GP,
+	  "Intel PT is hidden" },
+	{ MSR_IA32_RTIT_ADDR0_A, MSR_IA32_RTIT_ADDR3_B, MSR_ACT_INJECT_GP, MSR_ACT_INJECT_GP,
+	  "Intel PT is hidden" },
+	{ MSR_IA32_DS_AREA, MSR_IA32_DS_AREA, MSR_ACT_INJECT_GP, MSR_ACT_INJECT_GP,
+	  "IA32_DS_AREA: the debug store is hidden" },
 };
 
 #define RULE_COUNT (sizeof(rules) / sizeof(rules[0]))

@@ -18,6 +18,22 @@
 #define MSR_IA32_VMX_FIRST         0x480u  /* IA32_VMX_BASIC */
 #define MSR_IA32_VMX_LAST          0x493u  /* IA32_VMX_EXIT_CTLS2 */
 #define MSR_X2APIC_ICR_WRITE       0x830u  /* x2APIC ICR: writes only */
+/* The debug store (BTS, PEBS) and Intel PT (Vol. 4, Table 2-2). */
+#define MSR_IA32_PEBS_ENABLE       0x3F1u
+#define MSR_PEBS_DATA_CFG          0x3F2u
+#define MSR_PEBS_LD_LAT            0x3F6u
+#define MSR_PEBS_FRONTEND          0x3F7u
+#define MSR_IA32_RTIT_OUTPUT_BASE  0x560u
+#define MSR_IA32_RTIT_OUTPUT_MASK  0x561u
+#define MSR_IA32_RTIT_CTL          0x570u
+#define MSR_IA32_RTIT_CR3_MATCH    0x572u
+#define MSR_IA32_RTIT_ADDR0_A      0x580u
+#define MSR_IA32_RTIT_ADDR3_B      0x587u
+#define MSR_IA32_DS_AREA           0x600u
+/* IA32_DEBUGCTL bits that store branch records into the DS save area
+ * (Vol. 3B, 18.4.9 "BTS"; 19.4.4 "Branch Trace Store"): BTS, BTINT,
+ * BTS_OFF_OS, BTS_OFF_USR. */
+#define DEBUGCTL_BTS_BITS          (0xFull << 7)
 
 #define MSR_BITMAP_SIZE 4096u
 #define MSR_LOW_LAST    0x00001FFFu
@@ -31,6 +47,7 @@ enum msr_action {
 	MSR_ACT_IPI,        /* an x2APIC ICR write: INIT/SIPI go to vmm/vipi.c */
 	MSR_ACT_APIC_BASE,  /* an IA32_APIC_BASE write: msr_policy_apic_base() */
 	MSR_ACT_MEMTYPE,    /* an MTRR, or an IA32_PAT write: vmm/exit_memtype.c */
+	MSR_ACT_DEBUGCTL,   /* an IA32_DEBUGCTL write: no BTS; into the VMCS */
 };
 
 /* True if the MSR is intercepted (its bitmap bits are set) for reads

@@ -3,8 +3,8 @@
  * 27.2-27.3 "Checks on VMX Controls and Host-State Area" / "Checking and
  * Loading Guest State" that these values must pass. */
 #include "vmm/vmcs_setup.h"
-#include "vmm/log.h"
 #include "vmm/exit_io.h"
+#include "vmm/log.h"
 #include "vmm/vcpu.h"
 #include "vmm/vmm.h"
 #include "arch/x86_64/cpu.h"
@@ -37,6 +37,11 @@ void vmcs_setup_controls(struct vcpu *v)
 	vmcs_write32(VMCS_ENTRY_INTR_INFO, 0);
 	vmcs_write64(VMCS_MSR_BITMAP, vmm.msr_bitmap_phys);
 	vmcs_write64(VMCS_EPT_POINTER, vmm.eptp);
+	/* With XSAVES enabled, a set bit here makes XSAVES/XRSTORS of that
+	 * component exit; all fields must be written before use (SDM Vol. 3C,
+	 * 25.6.20 "XSS-Exiting Bitmap", 25.11.3): none exits. */
+	if (vmm.ctl.proc2 & PROC2_ENABLE_XSAVES)
+		vmcs_write64(VMCS_XSS_EXITING_BITMAP, 0);
 	vmcs_writel(VMCS_CR0_GUEST_HOST_MASK, cr0_guest_host_mask(&vmm.cr_fixed));
 	vmcs_writel(VMCS_CR4_GUEST_HOST_MASK, cr4_guest_host_mask(&vmm.cr_fixed));
 	io_exits_setup(); /* ACPI sleep requests (vmm/exit_io.h) */

@@ -5,6 +5,14 @@
 #include <stdint.h>
 #include "vmm/cpuid_policy.h"
 
+/* RDMSR/WRMSR that return -1 instead of faulting (arch/x86_64/msr_safe.S;
+ * only in the core, whose host IDT catches the #GP), 0 when done. */
+int msr_read_safe(uint32_t msr, uint64_t *value);
+int msr_write_safe(uint32_t msr, uint64_t value);
+/* Called by the host #GP handler: true, and *rip moved to the fault
+ * return, if the #GP came from msr_read_safe() or msr_write_safe(). */
+_Bool msr_safe_fixup(uint64_t *rip);
+
 #ifdef PILLBOX_FAKE_HW
 #include "tests/fuzz/fake_hw.h" /* the fuzz build: no instruction runs */
 #else

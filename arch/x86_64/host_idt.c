@@ -4,6 +4,7 @@
  * (vmm/vnmi.h). NMI, #DF and #MC each run on a stack of their own (IST,
  * arch/x86_64/descriptors.h). */
 #include <stdint.h>
+#include "arch/x86_64/cpu.h"
 #include "arch/x86_64/descriptors.h"
 #include "arch/x86_64/vectors.h"
 #include "vmm/fatal.h"
@@ -33,10 +34,19 @@ static struct idt_gate host_idt[IDT_VECTORS] __attribute__((aligned(16)));
 
 EXC_NOERR(0) EXC_NOERR(1) EXC_NOERR(3) EXC_NOERR(4) EXC_NOERR(5)
 EXC_NOERR(6) EXC_NOERR(7) EXC_ERR(8) EXC_NOERR(9) EXC_ERR(10) EXC_ERR(11)
-EXC_ERR(12) EXC_ERR(13) EXC_ERR(14) EXC_NOERR(15) EXC_NOERR(16) EXC_ERR(17)
+EXC_ERR(12) EXC_ERR(14) EXC_NOERR(15) EXC_NOERR(16) EXC_ERR(17)
 EXC_NOERR(18) EXC_NOERR(19) EXC_NOERR(20) EXC_ERR(21) EXC_NOERR(22)
 EXC_NOERR(23) EXC_NOERR(24) EXC_NOERR(25) EXC_NOERR(26) EXC_NOERR(27)
 EXC_NOERR(28) EXC_ERR(29) EXC_ERR(30) EXC_NOERR(31)
+
+/* #GP: one raised by msr_read_safe()/msr_write_safe() returns -1 to its
+ * caller; any other is a VMM bug. */
+__attribute__((interrupt)) static void exc_13(struct interrupt_frame *f, uint64_t err)
+{
+	if (msr_safe_fixup(&f->rip))
+		return;
+	host_exception(13, f->rip, f->rsp, f->rflags, err);
+}
 
 /* A kick from another CPU or the guest's NMI, come while this CPU is in
  * VMX root operation (vmm/vnmi.h). */

@@ -33,6 +33,7 @@
 /* 64-bit */
 #define VMCS_MSR_BITMAP                 0x2004u
 #define VMCS_EPT_POINTER                0x201Au
+#define VMCS_XSS_EXITING_BITMAP         0x202Cu
 #define VMCS_GUEST_PHYS_ADDR            0x2400u
 #define VMCS_LINK_POINTER               0x2800u
 #define VMCS_GUEST_DEBUGCTL             0x2802u

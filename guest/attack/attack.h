@@ -37,17 +37,24 @@ const char *vector_name(int vector);
 void attack_vmm_region(uint64_t base, uint64_t size);
 void attack_vmx_instructions(void);
 void attack_msrs(void);
+/* Intel PT, PEBS/BTS and the microcode update, aimed at the region. */
+void attack_processor_writers(uint64_t region_base);
 /* IA32_APIC_BASE moved onto the VMM region (security review C1): in the
  * cage. */
 void attack_apic_base(uint64_t region_base);
-/* After the caged groups: this CPU into x2APIC mode, then stores to the
- * old xAPIC page; and on an AP (if any) the APIC globally disabled, then
- * stores over the whole page. Leaves the APICs so (Bochs cannot enable a
- * disabled APIC again): run last. */
-void attack_apic_modes(void);
+/* The last caged group: this CPU into x2APIC mode (for good), stores to
+ * the old xAPIC page, x2APIC ICR writes with reserved bits. */
+void attack_apic_x2apic(void);
+/* On an AP (if any): its APIC globally disabled (for good: Bochs cannot
+ * enable it again), then stores over the page. Run last. */
+void attack_apic_disabled_ap(void);
 void attack_xsetbv(void);
 void attack_control_registers(void);
 void attack_misc_instructions(void);
+/* The MTRRs and IA32_PAT as the guest's own, and MMIO above the map
+ * limit: enters the cage itself, and runs before the integrity hash is
+ * taken (it changes EPT as a guest may). */
+void attack_memory_types(void);
 /* DR7 and breakpoints across exits, single step over an emulated
  * instruction, RF in the frame of an injected fault. */
 void attack_debug_state(void);

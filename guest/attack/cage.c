@@ -53,6 +53,9 @@ static unsigned splits_used;
 static uint8_t kernel_stack[STACK_BYTES] __attribute__((aligned(16)));
 static uint8_t user_stack[STACK_BYTES] __attribute__((aligned(16)));
 
+/* TR still holds the cage's TSS after cage_leave() (the firmware had none). */
+static bool tr_is_ours;
+
 /* The firmware's state, put back by cage_leave(). */
 static struct {
 	struct desc_ptr gdtr, idtr;
@@ -155,7 +158,10 @@ bool cage_enter(char *why, unsigned why_size)
 	fw.es = read_es();
 	fw.fs = read_fs();
 	fw.gs = read_gs();
-	fw.tr = read_tr();
+	/* After a leave with no TSS of the firmware's to restore, TR still
+	 * holds ours: nothing of the firmware's to restore this time either
+	 * (its GDT has no TSS at our selector). */
+	fw.tr = tr_is_ours ? 0 : read_tr();
 	fw.fs_base = rdmsr(MSR_FS_BASE);
 	fw.gs_base = rdmsr(MSR_GS_BASE);
 	fw.kernel_gs = rdmsr(MSR_KERNEL_GS);
@@ -208,6 +214,7 @@ void cage_leave(void)
 	 * TR: the firmware never changes privilege level or uses an IST. */
 	if (fw.tr & ~7u)
 		ltr(fw.tr);
+	tr_is_ours = !(fw.tr & ~7u);
 	wrmsr(MSR_FS_BASE, fw.fs_base);
 	wrmsr(MSR_GS_BASE, fw.gs_base);
 	wrmsr(MSR_KERNEL_GS, fw.kernel_gs);

@@ -23,7 +23,7 @@ extern const char debug_after_cpuid[];
 
 /* debug_bp_target: a function to break on. debug_step_over_cpuid: sets TF,
  * runs CPUID, and the trap must name debug_after_cpuid. */
-__asm__(".text\n"
+__asm__(".pushsection .text\n"
 	"debug_bp_target:\n"
 	"	ret\n"
 	"debug_step_over_cpuid:\n"
@@ -39,7 +39,8 @@ __asm__(".text\n"
 	"	andq $~0x100, (%rsp)\n"
 	"	popfq\n"
 	"	pop %rbx\n"
-	"	ret\n");
+	"	ret\n"
+	".popsection\n");
 
 static void write_dr(unsigned n, uint64_t v)
 {

@@ -7,6 +7,8 @@
  * instructions are #GP before any VM exit (Vol. 3C, 26.1.1 "Relative
  * Priority of Faults and VM Exits"). */
 #include "guest/attack/attack.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/msr.h"
 #include "vmm/msr_policy.h"
 
 #define MSR_TSC  0x10u
@@ -111,4 +113,70 @@ void attack_msrs(void)
 		  sizeof(ring3_msrs) / sizeof(ring3_msrs[0]));
 	expect_gp("wrmsr-ring3-gp", RING3, true, ring3_msrs,
 		  sizeof(ring3_msrs) / sizeof(ring3_msrs[0]));
+}
+
+/* What the processor writes on the guest's behalf (security review C2):
+ * Intel PT output (to physical addresses), the debug store of PEBS and
+ * BTS (records the CPU writes, for PEBS possibly after a VM exit), and a
+ * microcode update, which must not run in VMX non-root operation. PT and
+ * the debug store are hidden in CPUID and their MSRs #GP, pointed at the
+ * VMM region or not; IA32_DEBUGCTL refuses the branch trace store. (That
+ * DEBUGCTL keeps its other bits across exits needs a CPU that has them:
+ * Bochs reads the MSR as 0.) */
+#define CPUID_1_EDX_DS (1u << 21)
+#define CPUID_7_EBX_PT (1u << 25)
+#define MSR_BIOS_SIGN_ID 0x8Bu
+#define DEBUGCTL_TR_BTS 0xC0ull
+
+static uint64_t microcode_revision(void)
+{
+	struct cpuid_regs r;
+	uint64_t zero = 0, rev = 0;
+
+	try_msr(RING0, true, MSR_BIOS_SIGN_ID, &zero);
+	cpuid_count(1, 0, &r);
+	try_msr(RING0, false, MSR_BIOS_SIGN_ID, &rev);
+	return rev;
+}
+
+static void expect_write_gp(const char *name, uint32_t msr, uint64_t value)
+{
+	uint64_t v = value;
+	int vec = try_msr(RING0, true, msr, &v);
+
+	resultf(name, vec == VEC_GP, "WRMSR %x = %llx gave %s", msr, (unsigned long long)value,
+		vector_name(vec));
+}
+
+void attack_processor_writers(uint64_t region_base)
+{
+	static const uint32_t hidden[] = { MSR_IA32_RTIT_CTL, MSR_IA32_RTIT_OUTPUT_BASE,
+					   MSR_IA32_DS_AREA, MSR_IA32_PEBS_ENABLE };
+	struct cpuid_regs r1, r7, r14;
+	uint64_t rev_before, rev_after, v;
+	int vec;
+
+	cpuid_count(1, 0, &r1);
+	cpuid_count(7, 0, &r7);
+	cpuid_count(0x14, 0, &r14);
+	resultf("cpuid-pt-and-debug-store-hidden",
+		!(r1.edx & CPUID_1_EDX_DS) && !(r7.ebx & CPUID_7_EBX_PT) &&
+			!(r14.eax | r14.ebx | r14.ecx | r14.edx),
+		"CPUID.1:EDX %x, CPUID.7:EBX %x, leaf 14H %x %x %x %x", r1.edx, r7.ebx, r14.eax,
+		r14.ebx, r14.ecx, r14.edx);
+	expect_gp("rdmsr-pt-and-debug-store-gp", RING0, false, hidden,
+		  sizeof(hidden) / sizeof(hidden[0]));
+	expect_write_gp("pt-output-onto-vmm-gp", MSR_IA32_RTIT_OUTPUT_BASE, region_base);
+	expect_write_gp("pt-enable-gp", MSR_IA32_RTIT_CTL, 1);
+	expect_write_gp("ds-area-onto-vmm-gp", MSR_IA32_DS_AREA, region_base);
+	expect_write_gp("pebs-enable-gp", MSR_IA32_PEBS_ENABLE, 1);
+	expect_write_gp("debugctl-bts-gp", MSR_IA32_DEBUGCTL, DEBUGCTL_TR_BTS);
+	rev_before = microcode_revision();
+	v = region_base;
+	vec = try_msr(RING0, true, MSR_IA32_BIOS_UPDT_TRIG, &v);
+	rev_after = microcode_revision();
+	resultf("microcode-update-dropped", vec == NO_FAULT && rev_after == rev_before,
+		"WRMSR 79H = %llx gave %s; revision %llx before, %llx after",
+		(unsigned long long)region_base, vector_name(vec), (unsigned long long)rev_before,
+		(unsigned long long)rev_after);
 }

@@ -40,6 +40,11 @@ vmx="vmxon vmxoff vmclear vmptrld vmptrst vmread vmwrite vmlaunch vmresume invep
 checks="integrity-before cage-enter vmm-region-hypercall vmm-region-read-all-pages
 	vmm-region-read-ring3 vmm-region-exec-all-pages-ud vmm-region-exec-ring3-ud
 	vmm-region-write-all-pages-sink"
+# Memory types and MMIO above the map limit (guest/attack/memtype.c).
+checks="$checks mtrr-variable-write-reads-back mtrr-wc-page-usable mtrr-variable-restored
+	mtrr-reserved-type-gp mtrr-reserved-bits-gp mtrr-absent-and-read-only-gp
+	mtrr-disable-enable-runs pat-reserved-type-gp pat-write-reads-back mmio-above-512g-unbacked
+	mmio-top-of-maxphyaddr-unbacked mmio-beyond-maxphyaddr-pf-rsvd"
 for i in $vmx; do checks="$checks $i-ring0-ud $i-ring3-ud"; done
 checks="$checks rdmsr-vmx-capabilities-gp wrmsr-vmx-capabilities-gp rdmsr-feature-control-locked
 	wrmsr-feature-control-enable-vmx-gp wrmsr-feature-control-same-value-gp
@@ -48,6 +53,9 @@ checks="$checks rdmsr-vmx-capabilities-gp wrmsr-vmx-capabilities-gp rdmsr-featur
 	apic-base-move-onto-vmm-gp apic-base-move-onto-vmm-x2apic-gp
 	apic-base-move-onto-vmm-disabled-gp apic-base-move-next-page-gp apic-base-reserved-bit-gp
 	apic-base-extd-without-en-gp apic-registers-after-refused-moves apic-write-forms-xapic
+	cpuid-pt-and-debug-store-hidden rdmsr-pt-and-debug-store-gp pt-output-onto-vmm-gp pt-enable-gp
+	ds-area-onto-vmm-gp pebs-enable-gp debugctl-bts-gp
+	microcode-update-dropped
 	xsetbv-osxsave-off-ud xsetbv-reserved-bit10-gp xsetbv-reserved-bit63-gp xsetbv-unsupported-gp
 	xsetbv-no-x87-gp xsetbv-zero-gp xsetbv-avx-without-sse-gp xsetbv-avx512-partial-gp
 	xsetbv-index1-gp xsetbv-index-high-gp xsetbv-ring3-gp xsetbv-current-value-runs
@@ -66,7 +74,7 @@ checks="$checks rdmsr-vmx-capabilities-gp wrmsr-vmx-capabilities-gp rdmsr-featur
 	hc-buffers-untouched hc-exit-stats-huge-size-record-only
 	cpuid-basic-leaves cpuid-hypervisor-leaves cpuid-extended-and-out-of-range cpuid-ring3
 	nmi-self-delivered init-self-shorthand-ignored apic-disabled-ap-stores-run
-	apic-x2apic-stores-run integrity-unchanged vmm-alive"
+	x2apic-icr-reserved-bits-gp apic-x2apic-stores-run integrity-unchanged vmm-alive"
 for check in $checks; do
 	expect "$log" "guest-$check" "$A PASS $check\$"
 done
@@ -81,9 +89,17 @@ for i in VMXON VMXOFF VMCLEAR VMPTRLD VMPTRST VMREAD VMWRITE VMLAUNCH VMRESUME I
 		expect "$log" "vmm-$i-cpl$cpl-ud" "$D exit\] $i at [0-9a-f]+ \(CPL $cpl\): #UD\$"
 	done
 done
+# The EPT type the VMM gave the page a variable MTRR made WC; a reserved
+# MTRR bit and PAT type refused; the first read above the map limit mapped.
+page=$(sed -n 's/^\[INFO cpu0 attack\] memtype: variable MTRR [0-9]* over page \([0-9a-f]*\), WC$/\1/p' "$log" | head -n 1)
+expect "$log" vmm-mtrr-ept-type "$D mtrr\] WRMSR 2[0-3][13579bdf] = [0-9a-f]+: EPT retyped \([0-9]+ leaves, [0-9]+ split, 0 UC for want of a table\); GPA ${page:-unknown} is now WC in a 4 KiB leaf\$"
+expect "$log" vmm-mtrr-reserved-gp "$D mtrr\] WRMSR 2ff = [0-9a-f]+: reserved bit set; #GP\$"
+expect "$log" vmm-pat-reserved-gp "$D msr\] WRMSR IA32_PAT = [0-9a-f]+: reserved memory type \(SDM Vol. 3A, 12.12.2\); #GP\$"
+expect "$log" vmm-mmio-above-limit-mapped '^\[INFO cpu0 ept\] guest read of GPA 8000000000 above the map limit: mapped identity \[8000000000, 8040000000\) (UC|WC|WT|WP|WB)$'
 expect "$log" vmm-rdmsr-vmx-gp "$D msr\] RDMSR 480: #GP\$"
 expect "$log" vmm-wrmsr-vmx-gp "$D msr\] WRMSR 493 = 0: #GP\$"
 expect "$log" vmm-wrmsr-feature-control-gp "$D msr\] WRMSR 3a = [0-9a-f]+: #GP\$"
+expect "$log" vmm-microcode-dropped '^\[INFO cpu0 msr\] WRMSR 79 = [0-9a-f]+ dropped \(IA32_BIOS_UPDT_TRIG: no microcode update in VMX non-root operation\)$'
 expect "$log" vmm-apic-base-move-refused '^\[WARN cpu0 msr\] WRMSR IA32_APIC_BASE = [0-9a-f]+ \(was fee00[0-9a-f]{3}\) at RIP [0-9a-f]+: moving the APIC base is not supported under Pillbox; #GP$'
 expect "$log" vmm-rdmsr-nonexistent-gp "$D msr\] RDMSR ffffffff: #GP\$"
 expect "$log" vmm-xsetbv-index-gp "$D exit\] XSETBV XCR1 = 1 refused: #GP\$"

@@ -86,15 +86,16 @@ static void test_leaf1(void **state)
 	struct cpuid_regs r = garbage;
 
 	(void)state;
-	/* All ECX bits set: VMX and SMX cleared, the rest kept. */
+	/* All ECX bits set: VMX, SMX and the debug store (DTES64 bit 2,
+	 * DS-CPL bit 4; EDX.DS bit 21) cleared, the rest kept. */
 	cpuid_policy_apply(1, 0, &r);
-	assert_int_equal(r.ecx, ~(CPUID_1_ECX_VMX | CPUID_1_ECX_SMX));
+	assert_int_equal(r.ecx, ~(CPUID_1_ECX_VMX | CPUID_1_ECX_SMX | (1u << 2) | (1u << 4)));
 	assert_true(r.ecx & CPUID_1_ECX_HYPERVISOR);
 	assert_false(r.ecx & CPUID_1_ECX_VMX);
 	assert_false(r.ecx & (1u << 5));
 	assert_int_equal(r.eax, garbage.eax);
 	assert_int_equal(r.ebx, garbage.ebx);
-	assert_int_equal(r.edx, garbage.edx);
+	assert_int_equal(r.edx, garbage.edx & ~(1u << 21));
 	/* No ECX bits: only the hypervisor bit appears. */
 	r.ecx = 0;
 	cpuid_policy_apply(1, 0, &r);
@@ -106,9 +107,31 @@ static void test_leaf1(void **state)
 				CPUID_1_ECX_OSXSAVE | 1);
 }
 
+/* Intel PT is hidden (SDM Vol. 2A, CPUID, leaf 07H EBX bit 25, leaf 14H):
+ * its output goes to physical addresses, past EPT. */
+static void test_pt_hidden(void **state)
+{
+	struct cpuid_regs r = garbage;
+
+	(void)state;
+	cpuid_policy_apply(7, 0, &r);
+	assert_int_equal(r.ebx, garbage.ebx & ~(1u << 25));
+	assert_int_equal(r.eax, garbage.eax);
+	assert_int_equal(r.ecx, garbage.ecx);
+	assert_int_equal(r.edx, garbage.edx);
+	r = garbage;
+	cpuid_policy_apply(7, 1, &r);
+	assert_memory_equal(&r, &garbage, sizeof(r));
+	for (unsigned sub = 0; sub < 3; sub++) {
+		r = garbage;
+		cpuid_policy_apply(0x14, sub, &r);
+		assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
+	}
+}
+
 static void test_other_leaves_unchanged(void **state)
 {
-	static const uint32_t leaves[] = { 0, 2, 4, 7, 0xB, 0xD, 0x80000000,
+	static const uint32_t leaves[] = { 0, 2, 4, 0xB, 0xD, 0x80000000,
 					   0x80000001, 0x80000008, 0x40000000,
 					   0x01000001 };
 	unsigned i, sub;
@@ -158,6 +181,7 @@ int main(void)
 		cmocka_unit_test(test_rest_of_range_zero),
 		cmocka_unit_test(test_leaf1),
 		cmocka_unit_test(test_other_leaves_unchanged),
+		cmocka_unit_test(test_pt_hidden),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

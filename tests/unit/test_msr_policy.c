@@ -19,17 +19,23 @@ static bool mtrr_msr(uint32_t msr)
 
 #define MEMTYPE_INTERCEPTS (76 * 2 + 1)
 
-/* Independent statement of the intercept set: reads and writes of 0x3A
- * and 0x480-0x493; writes only of 0x1B (APIC base), 0x79 (microcode
- * update) and 0x830 (x2APIC ICR). */
+/* Independent statement of the intercept set: reads and writes of 0x3A,
+ * 0x480-0x493, the PEBS MSRs 0x3F1, 0x3F2, 0x3F6, 0x3F7, IA32_DS_AREA
+ * 0x600, Intel PT's 0x560-0x561, 0x570-0x572, 0x580-0x587; writes only of
+ * 0x1B (APIC base), 0x79 (microcode update), 0x1D9 (DEBUGCTL) and 0x830
+ * (x2APIC ICR). */
 static bool expected_intercept(uint32_t msr)
 {
-	return mtrr_msr(msr) || msr == 0x3A || (msr >= 0x480 && msr <= 0x493);
+	return mtrr_msr(msr) || msr == 0x3A || (msr >= 0x480 && msr <= 0x493) || msr == 0x3F1 ||
+	       msr == 0x3F2 || msr == 0x3F6 || msr == 0x3F7 || msr == 0x600 ||
+	       msr == 0x560 || msr == 0x561 || (msr >= 0x570 && msr <= 0x572) ||
+	       (msr >= 0x580 && msr <= 0x587);
 }
 
 static bool expected_write_intercept(uint32_t msr)
 {
-	return msr == 0x277 || expected_intercept(msr) || msr == 0x1B || msr == 0x79 || msr == 0x830;
+	return msr == 0x277 || expected_intercept(msr) || msr == 0x1B || msr == 0x79 || msr == 0x1D9 ||
+	       msr == 0x830;
 }
 
 static bool bit(const uint8_t *bm, unsigned off, uint32_t n)
@@ -48,8 +54,8 @@ static void test_bitmap_exact(void **state)
 	msr_bitmap_build(bm);
 	for (i = 0; i < MSR_BITMAP_SIZE * 8; i++)
 		set += (bm[i / 8] >> (i % 8)) & 1;
-	/* (1 + 20 MSRs) x (read + write), and three write-only ones */
-	assert_int_equal(set, 45 + MEMTYPE_INTERCEPTS);
+	/* (1 + 20 + 4 + 1 + 13 MSRs) x (read + write), and four write-only */
+	assert_int_equal(set, 82 + MEMTYPE_INTERCEPTS);
 	for (n = 0; n <= 0x1FFF; n++) {
 		assert_int_equal(bit(bm, 0, n), expected_intercept(n));
 		assert_int_equal(bit(bm, 2048, n), expected_write_intercept(n));
