@@ -21,7 +21,6 @@
 #include "tests/fuzz/fake_state.h"
 #include "tests/fuzz/fuzz_exit.h"
 
-#define VMCS_XSS_EXIT_BITMAP 0x202Cu
 /* Controls the VMM does not use (SDM Vol. 3C, 25.6.2, Tables 25-6 and
  * 25-7), by the exits they enable. */
 #define PROC_TERTIARY_CTLS       (1u << 17)
@@ -98,10 +97,10 @@ static const struct gate gates[] = {
 	PROC2(ENCLS, PROC2_ENCLS_EXITING, "ENCLS exiting is off"),
 	PROC2(RDSEED, PROC2_RDSEED_EXITING, "RDSEED exiting is off"),
 	PROC2(PML_FULL, PROC2_ENABLE_PML, "PML is off"),
-	/* The VMM never writes the bitmap (security review L1); the fake
+	/* vmcs_setup.c writes the bitmap 0 (security review L1); the fake
 	 * VMCS holds 0 there, so the verdict follows what it holds. */
-	{ EXIT_REASON_XSAVES, VMCS_XSS_EXIT_BITMAP, ~0ull, "the XSS-exiting bitmap is 0" },
-	{ EXIT_REASON_XRSTORS, VMCS_XSS_EXIT_BITMAP, ~0ull, "the XSS-exiting bitmap is 0" },
+	{ EXIT_REASON_XSAVES, VMCS_XSS_EXITING_BITMAP, ~0ull, "the XSS-exiting bitmap is 0" },
+	{ EXIT_REASON_XRSTORS, VMCS_XSS_EXITING_BITMAP, ~0ull, "the XSS-exiting bitmap is 0" },
 	PROC2(PCONFIG, PROC2_ENABLE_PCONFIG, "PCONFIG is not enabled"),
 	PROC2(SPP_EVENT, PROC2_SUBPAGE_WRITE, "sub-page write permissions are off"),
 	PROC(UMWAIT, PROC_RDTSC_EXITING, "UMWAIT exits only with RDTSC exiting, which is off"),
