@@ -164,6 +164,11 @@ static bool check_rip(const struct exit_before *b, bool *reset)
 	bool failed = b->reason & EXIT_REASON_FAILED_VMENTRY, advanced = false;
 	uint64_t prev = b->rip, len = basic == EXIT_REASON_EPT_VIOLATION ? 0 : b->len;
 	uint32_t info = (uint32_t)fake_vmcs_get(VMCS_ENTRY_INTR_INFO);
+	/* The VMM advances RIP after the handler, in the mode the handler
+	 * left (a MOV CR0 may have switched IA-32e mode on or off; an input
+	 * may hold CS.L = 1 outside it, which no CPU does): either width. */
+	bool wide_after = (fake_vmcs_get(VMCS_GUEST_EFER) & EFER_LMA) &&
+			  (fake_vmcs_get(VMCS_GUEST_CS_AR) & AR_L);
 
 	*reset = false;
 	for (unsigned i = 0; i < fake.rip_write_count; i++) {
@@ -171,7 +176,8 @@ static bool check_rip(const struct exit_before *b, bool *reset)
 
 		if (w == INIT_RIP || w == SIPI_RIP) {
 			*reset = true;
-		} else if (advance_of(prev, w, len, b->wide)) {
+		} else if (advance_of(prev, w, len, b->wide) ||
+			   advance_of(prev, w, len, wide_after)) {
 			if (advanced || failed || !may_advance(basic) || *reset)
 				fuzz_bug("RIP advanced %llx -> %llx (reason %u, %s)",
 					 (unsigned long long)prev, (unsigned long long)w, basic,
