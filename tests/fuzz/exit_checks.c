@@ -165,10 +165,10 @@ static bool check_rip(const struct exit_before *b, bool *reset)
 	uint64_t prev = b->rip, len = basic == EXIT_REASON_EPT_VIOLATION ? 0 : b->len;
 	uint32_t info = (uint32_t)fake_vmcs_get(VMCS_ENTRY_INTR_INFO);
 	/* The VMM advances RIP after the handler, in the mode the handler
-	 * left (a MOV CR0 may have switched IA-32e mode on or off; an input
-	 * may hold CS.L = 1 outside it, which no CPU does): either width. */
-	bool wide_after = (fake_vmcs_get(VMCS_GUEST_EFER) & EFER_LMA) &&
-			  (fake_vmcs_get(VMCS_GUEST_CS_AR) & AR_L);
+	 * left, which neither the state before the exit nor the state after
+	 * it need show (a MOV CR0 may switch IA-32e mode, an INIT after the
+	 * advance leaves real mode; inputs may hold CS.L = 1 outside IA-32e
+	 * mode, which no CPU does): either width. */
 
 	*reset = false;
 	for (unsigned i = 0; i < fake.rip_write_count; i++) {
@@ -176,8 +176,7 @@ static bool check_rip(const struct exit_before *b, bool *reset)
 
 		if (w == INIT_RIP || w == SIPI_RIP) {
 			*reset = true;
-		} else if (advance_of(prev, w, len, b->wide) ||
-			   advance_of(prev, w, len, wide_after)) {
+		} else if (advance_of(prev, w, len, true) || advance_of(prev, w, len, false)) {
 			if (advanced || failed || !may_advance(basic) || *reset)
 				fuzz_bug("RIP advanced %llx -> %llx (reason %u, %s)",
 					 (unsigned long long)prev, (unsigned long long)w, basic,
@@ -323,8 +322,6 @@ void checks_snapshot(const struct vcpu *v, uint32_t reason, bool sealed, struct 
 	b->rip = fake_vmcs_get(VMCS_GUEST_RIP);
 	b->len = fake_vmcs_get(VMCS_EXIT_INSN_LEN);
 	b->sealed = sealed;
-	b->wide = (fake_vmcs_get(VMCS_GUEST_EFER) & EFER_LMA) &&
-		  (fake_vmcs_get(VMCS_GUEST_CS_AR) & AR_L);
 	memcpy(b->gpr, v->gpr, sizeof(b->gpr));
 	checks_memory_before();
 }

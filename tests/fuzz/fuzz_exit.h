@@ -140,7 +140,6 @@ struct exit_before {
 	uint64_t rip, len;
 	uint64_t gpr[16];
 	bool sealed;
-	bool wide;           /* 64-bit mode: RIP does not wrap at 4 GiB */
 };
 
 void checks_snapshot(const struct vcpu *v, uint32_t reason, bool sealed,
