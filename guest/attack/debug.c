@@ -6,7 +6,15 @@
  *    VMM completes it), not one instruction later (Vol. 3A, 18.3.1.4
  *    "Single-Step Exception Condition").
  *  - A #GP the VMM injects is a fault: its frame has RFLAGS.RF = 1 (Vol.
- *    3A, 18.3.1.1). */
+ *    3A, 18.3.1.1).
+ *  - A data breakpoint armed before an exit fires after it: #DB right after
+ *    the store, DR6.B0 set (Vol. 3A, 18.2.4 "Debug Status Register (DR6)",
+ *    18.3.1.2 "Data Memory and I/O Breakpoint Exception Conditions"). An
+ *    instruction breakpoint is not tested: in Bochs 3.0 (built with
+ *    --enable-x86-debugger) its #DB was never delivered (the guest
+ *    triple-faulted, Bochs logging "interrupt(long mode): not accessible or
+ *    not code segment" with an RSP that was not the program's), and without
+ *    a bare run of this program we could not tell Bochs's part from ours. */
 #include <stddef.h>
 #include "guest/attack/attack.h"
 #include "arch/x86_64/cpu.h"
@@ -14,7 +22,9 @@
 
 #define VEC_DB 1
 #define DR7_RESERVED_1 0x400ull
-#define DR7_L0 0x1ull           /* DR0 enabled, execute, 1 byte */
+#define DR7_L0 0x1ull           /* DR0 enabled (execute, 1 byte unless below) */
+#define DR7_RW0_WRITE (0x1ull << 16) /* DR0: data writes */
+#define DR7_LEN0_8 (0x2ull << 18)    /* DR0: 8 bytes */
 #define RFLAGS_RF (1ull << 16)
 
 void debug_bp_target(void);
@@ -42,12 +52,25 @@ __asm__(".pushsection .text\n"
 	"	ret\n"
 	".popsection\n");
 
+#define DR6_B0 0x1ull
+#define DR6_INIT 0xFFFF0FF0ull  /* DR6 with no condition recorded */
+
 static void write_dr(unsigned n, uint64_t v)
 {
 	if (n == 0)
 		__asm__ volatile("mov %0, %%dr0" ::"r"(v));
+	else if (n == 6)
+		__asm__ volatile("mov %0, %%dr6" ::"r"(v));
 	else
 		__asm__ volatile("mov %0, %%dr7" ::"r"(v));
+}
+
+static uint64_t read_dr6(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mov %%dr6, %0" : "=r"(v));
+	return v;
 }
 
 static void step_over_cpuid(void *arg) { (void)arg; debug_step_over_cpuid(); }
@@ -65,6 +88,45 @@ static void dr7_survives(void)
 	resultf("dr7-survives-exit", after == dr7, "DR7 = %llx, then CPUID: DR7 reads %llx",
 		(unsigned long long)dr7, (unsigned long long)after);
 	write_dr(7, DR7_RESERVED_1);
+}
+
+/* The word a data breakpoint watches; stored to by store_watched. */
+static volatile uint64_t bp_watched;
+
+static void store_watched(void *arg)
+{
+	(void)arg;
+	bp_watched = 1;
+	__asm__ volatile("debug_after_store:" ::: "memory");
+}
+extern const char debug_after_store[];
+
+/* The breakpoint is armed, CPUID exits, then the program writes the
+ * watched word: #DB after the store (a data breakpoint is a trap), DR6.B0
+ * set. */
+static void breakpoint_fires(void)
+{
+	struct cpuid_regs r;
+	uint64_t dr6;
+	int vec;
+
+	write_dr(6, DR6_INIT);
+	write_dr(0, (uint64_t)(uintptr_t)&bp_watched);
+	write_dr(7, DR7_RESERVED_1 | DR7_L0 | DR7_RW0_WRITE | DR7_LEN0_8);
+	cpuid_count(0, 0, &r);
+	vec = cage_call(RING0, store_watched, NULL);
+	write_dr(7, DR7_RESERVED_1);
+	dr6 = read_dr6();
+	write_dr(6, DR6_INIT);
+	resultf("data-breakpoint-fires-after-exit",
+		vec == VEC_DB && bp_watched == 1 && (dr6 & DR6_B0) &&
+			cage_fault_info.rip == (uint64_t)(uintptr_t)debug_after_store,
+		"DR0 = %llx armed (write, 8 bytes), CPUID, store: %s at %llx, DR6 %llx "
+		"(want #DB at %llx, right after the store, DR6.B0; in Bochs, a build "
+		"without --enable-x86-debugger ignores the debug registers)",
+		(unsigned long long)(uintptr_t)&bp_watched, vector_name(vec),
+		(unsigned long long)cage_fault_info.rip, (unsigned long long)dr6,
+		(unsigned long long)(uintptr_t)debug_after_store);
 }
 
 static void single_step(void)
@@ -96,6 +158,7 @@ static void injected_fault_rf(void)
 void attack_debug_state(void)
 {
 	dr7_survives();
+	breakpoint_fires();
 	single_step();
 	injected_fault_rf();
 }

@@ -15,7 +15,10 @@ bochs_version=3.0+dfsg-1
 # Bochs itself is writing its log (every logged VM exit), the handler waits
 # for the stdio lock the interrupted code holds: Bochs hangs for good (seen
 # here: a single-threaded bochs in futex_do_wait, mid-boot).
-bochs_build=bochs-$bochs_version-b2
+# b3: configured --enable-x86-debugger as well: without it Bochs ignores
+# the debug registers' breakpoints (DR0-DR3 never fire), and a guest
+# program's hardware breakpoint is one of the things the tests check.
+bochs_build=bochs-$bochs_version-b3
 # Where that build lives: the machine's cache (make deps as root, CI), then
 # the user's (make deps without root). Outside the clone, so that a fresh
 # clone reuses it.

@@ -134,7 +134,12 @@ case $rc in
 0) ;;
 2) echo "bochs-run.sh: Bochs ended before the marker; last lines of its log:" >&2
    # No log when Bochs refused its bochsrc: then its reason is on stdout.
-   if [ -f "$work/bochs.log" ]; then tail -n 15 "$work/bochs.log"; else grep -a '>>PANIC<<' "$work/bochs.out"; fi >&2 ;;
+   # Its panic (the cause) comes first: the CPU dump that follows it is
+   # longer than the tail.
+   if [ -f "$work/bochs.log" ]; then
+	grep -a '>>PANIC<<' "$work/bochs.log" | head -n 5
+	tail -n 15 "$work/bochs.log"
+   else grep -a '>>PANIC<<' "$work/bochs.out"; fi >&2 ;;
 124) echo "bochs-run.sh: no marker after ${timeout}s (backstop timeout)" >&2
      tail -n 5 "$work/bochs.log" >&2 ;;
 esac

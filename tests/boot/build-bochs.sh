@@ -99,15 +99,16 @@ orig=$tmp/src/bochs_${bochs_version%-*}.orig.tar.xz
 
 # Debian's patches only change the sample bochsrc and the install paths:
 # the upstream tarball is built as it is. No GUI (nogui), no debugger, no
-# sound: bochs-run.sh's bochsrc matches. No show-ips: see bochs_build in
-# bochs-bin.sh.
+# sound: bochs-run.sh's bochsrc matches. No show-ips, and the x86 debug
+# registers' breakpoints (--enable-x86-debugger, not the Bochs debugger):
+# see bochs_build in bochs-bin.sh.
 mkdir "$tmp/tree" && tar -xJf "$orig" -C "$tmp/tree" --strip-components=1 || die "cannot unpack $orig"
 log=$cache/$bochs_build.build.log
 (cd "$tmp/tree" &&
 	./configure --enable-x86-64 --enable-vmx=2 --enable-smp --enable-cpu-level=6 \
 		--enable-all-optimizations --enable-avx --enable-evex --enable-pci --enable-usb \
 		--enable-usb-xhci --enable-cdrom --with-nogui --without-x11 --without-x --disable-docbook \
-		--disable-show-ips &&
+		--disable-show-ips --enable-x86-debugger &&
 	make -j"$(nproc)") >"$log" 2>&1 ||
 	die "the build failed; last lines of $log: $(tail -n 3 "$log" | paste -sd ' ' -)"
 

@@ -65,7 +65,7 @@ checks="$checks rdmsr-vmx-capabilities-gp wrmsr-vmx-capabilities-gp rdmsr-featur
 	cr0-nw-without-cd-exit-gp cr0-high-bit-gp cr0-high-bit-exit-gp cr0-clear-pg-64bit-gp
 	cr0-clear-pg-64bit-exit-gp cr0-write-ring3-gp cr0-read-ring3-gp cr-unchanged
 	invd-runs invd-ring3-gp getsec-smxe-clear getsec-ring0-ud getsec-ring3-ud rdrand-runs
-	dr7-survives-exit single-step-after-emulated-cpuid
+	dr7-survives-exit data-breakpoint-fires-after-exit single-step-after-emulated-cpuid
 	injected-gp-frame-has-rf
 	vmcall-unknown-enosys vmcall-preserves-registers vmcall-devirtualize-refused
 	vmcall-seal-again-still-sealed vmcall-ring3-eperm
