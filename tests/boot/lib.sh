@@ -27,6 +27,10 @@ refuse() { # log, name, regex that must not occur; shows the first 5 that do
 	fi
 }
 
+check() { # name, why (empty: PASS)
+	if [ -z "$2" ]; then pass "$1"; else fail "$1" "$2"; fi
+}
+
 expect_after() { # log, name, regex, regex that must occur on a later line
 	if A=$3 B=$4 awk 'seen && $0 ~ ENVIRON["B"] { ok = 1; exit }
 		$0 ~ ENVIRON["A"] { seen = 1 } END { exit !ok }' "$1"; then
