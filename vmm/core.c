@@ -23,7 +23,6 @@
 #include "ept/mtrr_cpu.h"
 
 #define SINK_FILL 0xFF /* reads of unbacked physical memory return all ones */
-#define CPUID_XSAVE_LEAF 0xDu
 
 int core_init(struct boot_info *bi);
 int core_launch_cpu(const struct guest_entry *ge);

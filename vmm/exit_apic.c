@@ -31,7 +31,6 @@
 #define APIC_OFFSET_MASK (APIC_PAGE_SIZE - 1)
 #define GUEST_PAGE 0x1000ull
 #define APIC_REG_BYTES 4u
-#define RFLAGS_DF (1ull << 10)
 #define BITS_PER_BYTE 8u
 
 static enum insn_cpu_mode guest_code_mode(void)

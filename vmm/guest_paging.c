@@ -25,7 +25,6 @@
 #define PG_PS           (1ull << 7)   /* PDE/PDPTE: maps a page; PTE: PAT */
 #define PG_XD           (1ull << 63)
 #define PG_TOP_BIT      63u
-#define RFLAGS_AC       (1ull << 18)
 
 #define PG_PAGE_SHIFT   12u
 #define PG_PAGE_SIZE    (1ull << PG_PAGE_SHIFT)

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "arch/x86_64/regs.h"
 #include "arch/x86_64/vmx.h"
 #include "vmm/vcpu.h"
 
@@ -14,8 +15,6 @@
 #define VEC_UD 6u
 #define VEC_GP 13u
 
-#define RFLAGS_TF (1ull << 8)
-#define RFLAGS_RF (1ull << 16)
 /* Pending debug exceptions field: single step (SDM Vol. 3C, Table 25-4). */
 #define PENDING_DBG_BS (1ull << 14)
 

@@ -3,7 +3,7 @@
 #define PILLBOX_ARCH_CPU_H
 
 #include <stdint.h>
-#include "vmm/cpuid_policy.h"
+#include "arch/x86_64/cpuid.h"
 
 /* RDMSR/WRMSR that return -1 instead of faulting (arch/x86_64/msr_safe.S;
  * only in the core, whose host IDT catches the #GP), 0 when done. */
@@ -169,16 +169,6 @@ static inline void hlt(void) { __asm__ volatile("hlt" ::: "memory"); }
 static inline void wbinvd(void) { __asm__ volatile("wbinvd" ::: "memory"); }
 static inline void invlpg(uint64_t va) { __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory"); }
 #endif /* PILLBOX_FAKE_HW */
-
-/* CPUID leaves that give the 32-bit x2APIC id in EDX: V2 extended
- * topology (1FH) and extended topology (0BH). A leaf is there when it is
- * within the maximum basic leaf and its subleaf 0 reports a non-zero
- * EBX[15:0] (SDM Vol. 2A, CPUID; Vol. 3A, 11.12.8.1 "Consistency of APIC
- * IDs and CPUID"). */
-#define CPUID_LEAF_TOPOLOGY_V2 0x1Fu
-#define CPUID_LEAF_TOPOLOGY    0x0Bu
-#define CPUID_TOPOLOGY_EBX_LPS 0xFFFFu
-#define CPUID_1_EBX_APIC_ID_SHIFT 24
 
 typedef void (*cpuid_fn)(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r);
 
