@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "arch/x86_64/cpu.h"
 #include "arch/x86_64/descriptors.h"
 #include "vmm/exit_reasons.h"
 #include "vmm/hypercall.h"
@@ -108,17 +109,10 @@ _Static_assert(HOST_IST_STACK_SIZE % PAGE_SIZE == 0, "the IST area ends on the g
 extern char vmx_exit_entry[];
 
 /* The calling CPU's vcpu (host mode only: reads %gs:0). */
-#ifdef PILLBOX_FAKE_HW
-#include "tests/fuzz/fake_hw.h"
-#else
 static inline struct vcpu *vcpu_current(void)
 {
-	struct vcpu *v;
-
-	__asm__ volatile("mov %%gs:0, %0" : "=r"(v));
-	return v;
+	return host_percpu();
 }
-#endif
 
 /* Host stack top: 16-byte aligned, holding the vcpu pointer. */
 static inline uint64_t vcpu_host_rsp(struct vcpu *v)

@@ -60,6 +60,15 @@ void host_gdt_init(uint64_t gdt[HOST_GDT_ENTRIES], struct tss64 *tss, uint64_t i
 void host_idt_init(void);
 uint64_t host_idt_base(void);
 
+/* What the host IDT's handlers call, implemented by the VMM: an exception
+ * in VMX root operation (vmm/dump.c: dump and stop), any other vector
+ * (logged), and an NMI (vmm/vnmi.c), given the per-CPU block at %gs:0. */
+struct vcpu;
+__attribute__((noreturn)) void host_exception(unsigned vector, uint64_t rip, uint64_t rsp,
+					      uint64_t rflags, uint64_t error_code);
+void host_spurious_interrupt(void);
+void vnmi_host_nmi(struct vcpu *v);
+
 /* Decodes a guest segment from a descriptor table (GDT) for the VMCS:
  * base, limit (scaled by G), and access rights in VMCS format, or
  * AR_UNUSABLE for a null selector. */

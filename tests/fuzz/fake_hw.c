@@ -484,7 +484,7 @@ uint8_t inb(uint16_t port)
 
 /* ---- the rest of the VMM's environment ------------------------------- */
 
-struct vcpu *vcpu_current(void)
+void *host_percpu(void)
 {
 	return fake.current;
 }

@@ -60,6 +60,8 @@ void cli(void);
 /* Ends the current fuzz run as "halted" (longjmp to the harness). */
 __attribute__((noreturn)) void hlt(void);
 void wbinvd(void);
+/* The current vcpu (the harness sets it). */
+void *host_percpu(void);
 
 /* arch/x86_64/vmx.h */
 void vmx_insn_failed(const char *insn, uint32_t field);
@@ -72,7 +74,5 @@ bool invvpid(uint64_t type, uint16_t vpid);
 uint64_t vmcs_read_raw(uint32_t field);
 bool vmcs_write_raw(uint32_t field, uint64_t v);
 
-/* vmm/vcpu.h */
-struct vcpu *vcpu_current(void);
 
 #endif
