@@ -2,29 +2,13 @@
  * region. The guest's general-purpose registers live in gpr[], indexed by
  * the register numbers the SDM uses in exit qualifications (Vol. 3C, Table
  * 28-3): 0 RAX, 1 RCX, 2 RDX, 3 RBX, 4 RSP (unused: RSP is in the VMCS),
- * 5 RBP, 6 RSI, 7 RDI, 8-15 R8-R15. arch/x86_64/vmx_entry.S reads the
- * offsets below, which the _Static_asserts tie to the struct. */
+ * 5 RBP, 6 RSI, 7 RDI, 8-15 R8-R15 (GPR_*, arch/x86_64/vmx_entry.h).
+ * arch/x86_64/vmx_entry.S reads the offsets of that header, which the
+ * _Static_asserts below tie to the struct. */
 #ifndef PILLBOX_VMM_VCPU_H
 #define PILLBOX_VMM_VCPU_H
 
-#define VCPU_GPR_OFFSET   0x10
-#define VCPU_GPR(n)       (VCPU_GPR_OFFSET + 8 * (n))
-#define GPR_RAX 0
-#define GPR_RCX 1
-#define GPR_RDX 2
-#define GPR_RBX 3
-#define GPR_RSP 4
-#define GPR_RBP 5
-#define GPR_RSI 6
-#define GPR_RDI 7
-#define GPR_R8  8
-#define GPR_R9  9
-#define GPR_R10 10
-#define GPR_R11 11
-#define GPR_R12 12
-#define GPR_R13 13
-#define GPR_R14 14
-#define GPR_R15 15
+#include "arch/x86_64/vmx_entry.h"
 
 #ifndef __ASSEMBLY__
 #include <stdbool.h>
