@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include "ept/ept.h"
 #include "ept/mtrr.h"
-#include "vmm/lib.h"
+#include "lib/lib.h"
 
 /* Levels of a 4-level walk and the GPA bits that index each one
  * (SDM 29.3.2): PML4 47:39, PDPT 38:30, PD 29:21, PT 20:12. */

@@ -3,7 +3,7 @@
  * enter VMX root operation and turn the caller into the guest. */
 #include "vmm/core_image.h"
 #include "vmm/fatal.h"
-#include "vmm/lib.h"
+#include "lib/lib.h"
 #include "vmm/log_buffer.h"
 #include "vmm/log.h"
 #include "vmm/pool.h"

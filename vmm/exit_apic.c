@@ -22,7 +22,7 @@
 #include "vmm/guest_state.h"
 #include "vmm/insn_alu.h"
 #include "vmm/insn_decode.h"
-#include "vmm/lib.h"
+#include "lib/lib.h"
 #include "vmm/log.h"
 #include "vmm/vipi.h"
 #include "vmm/vmm.h"

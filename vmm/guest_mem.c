@@ -1,5 +1,5 @@
 #include "vmm/guest_mem.h"
-#include "vmm/lib.h"
+#include "lib/lib.h"
 #include "vmm/vmm.h"
 
 bool guest_mem_allowed(uint64_t gpa, size_t len)

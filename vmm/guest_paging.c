@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "vmm/guest_paging.h"
-#include "vmm/lib.h"
+#include "lib/lib.h"
 
 /* Paging-structure entry bits common to every mode. */
 #define PG_P            (1ull << 0)

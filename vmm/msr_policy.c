@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "vmm/msr_policy.h"
-#include "vmm/lib.h"
+#include "lib/lib.h"
 #include "ept/mtrr.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/msr.h"

@@ -1,5 +1,5 @@
 #include "vmm/pool.h"
-#include "vmm/lib.h"
+#include "lib/lib.h"
 
 #define POOL_PAGE 4096ull
 

@@ -1,7 +1,7 @@
 #include "vmm/vmx_caps.h"
 #include "arch/x86_64/msr.h"
 #include "arch/x86_64/vmcs_fields.h"
-#include "vmm/lib.h"
+#include "lib/lib.h"
 
 /* IA32_VMX_BASIC bits (SDM A.1). */
 #define BASIC_REGION_SIZE_SHIFT 32

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include "arch/x86_64/host_paging.h"
 #include "ept/ept.h"
-#include "vmm/lib.h"
+#include "lib/lib.h"
 
 #define HP_ENTRIES      512u
 #define HP_PAGE_4K      0x1000ull

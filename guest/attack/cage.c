@@ -6,7 +6,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/descriptors.h"
 #include "vmm/cr_policy.h"
-#include "vmm/fmt.h"
+#include "lib/fmt.h"
 #include "vmm/log.h"
 
 #define GDT_ENTRIES     7

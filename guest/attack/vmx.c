@@ -8,7 +8,7 @@
  * Unconditionally"); the VMM injects #UD. VMFUNC does not exit: the CPU
  * raises #UD itself. */
 #include "guest/attack/attack.h"
-#include "vmm/fmt.h"
+#include "lib/fmt.h"
 
 #define NAME_MAX 48u
 
