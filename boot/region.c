@@ -6,7 +6,6 @@
 #include "boot/loader.h"
 #include "arch/x86_64/host_paging.h"
 #include "ept/mtrr_cpu.h"
-#include "vmm/vcpu.h"
 
 #define SZ_4K  0x1000ull
 #define SZ_2M  0x200000ull
@@ -183,7 +182,7 @@ EFI_STATUS region_setup(const struct cpu_facts *facts, const struct boot_config 
 	host_pages = host_table_pages(limit, facts->host_1g_pages, &mtrr);
 	ept_pages = table_pages(limit, facts->ept_1g_pages) + POOL_EPT_MIXED_PAGES;
 	ept_pages += POOL_EPT_RUNTIME_PAGES;
-	pool = (host_pages + ept_pages + POOL_MISC_PAGES) * SZ_4K + cpus * sizeof(struct vcpu);
+	pool = (host_pages + ept_pages + POOL_MISC_PAGES) * SZ_4K + cpus * BOOT_INFO_CPU_BYTES;
 	size = core_bytes + SZ_4K + pool;
 	/* One EPT page table per 2 MiB the region touches (it need not be
 	 * aligned: one more at each edge). */

@@ -10,6 +10,9 @@
 #define BOOT_INFO_MAGIC   0x4f464e49544f4f42ull /* "BOOTINFO" */
 #define BOOT_INFO_VERSION 2u
 #define BOOT_INFO_MAX_CPUS 64u
+/* The pool holds one per-CPU block of this size for each CPU (the core's
+ * struct vcpu, which vmm/vcpu.h asserts to be this size). */
+#define BOOT_INFO_CPU_BYTES 0x8000ull
 
 struct boot_info {
 	uint64_t magic;

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/descriptors.h"
+#include "vmm/boot_info.h"
 #include "vmm/exit_reasons.h"
 #include "vmm/hypercall.h"
 
@@ -83,7 +84,8 @@ struct vcpu {
 _Static_assert(offsetof(struct vcpu, gpr) == VCPU_GPR_OFFSET, "vmx_entry.S uses VCPU_GPR");
 _Static_assert(offsetof(struct vcpu, self) == 0, "%gs:0 is the vcpu");
 _Static_assert(offsetof(struct vcpu, vmxon_region) == PAGE_SIZE, "control block is one page");
-_Static_assert(sizeof(struct vcpu) == 8 * PAGE_SIZE, "per-CPU footprint");
+_Static_assert(sizeof(struct vcpu) == 8 * PAGE_SIZE && sizeof(struct vcpu) == BOOT_INFO_CPU_BYTES,
+	       "per-CPU footprint, as the loader sizes the pool");
 _Static_assert(offsetof(struct vcpu, stack_guard) % PAGE_SIZE == 0 &&
 	       offsetof(struct vcpu, host_stack) == offsetof(struct vcpu, stack_guard) + PAGE_SIZE,
 	       "the guard is one whole page right under the host stack");
