@@ -54,7 +54,7 @@ static int build_ept(void)
 	uint64_t apic = lapic_mmio_base();
 	struct phys_range holes[2] = {
 		{ vmm.bi.region_base, vmm.bi.region_base + vmm.bi.region_size },
-		{ apic, apic + EPT_PAGE_4K },  /* made read-only below */
+		{ apic, apic + PAGE_SIZE },  /* made read-only below */
 	};
 	struct ept_config cfg = {
 		.mtrr = &vmm.guest_mtrr.state,
@@ -130,7 +130,7 @@ int core_init(struct boot_info *bi)
 	 * bytes still in its FIFO. */
 	log_set_level((enum log_level)bi->log_level);
 	log_buffer_init();
-	vmm.core_base = (uint64_t)(uintptr_t)__hashed_start & ~0xFFFull;
+	vmm.core_base = (uint64_t)(uintptr_t)__hashed_start & ~(PAGE_SIZE - 1);
 	vmm.hashed_start = (uint64_t)(uintptr_t)__hashed_start;
 	vmm.hashed_end = (uint64_t)(uintptr_t)__hashed_end;
 	log_info("core", "Pillbox core at %llx, region %llx+%llx, pool %llu KiB, %u CPU(s)",
@@ -194,7 +194,7 @@ int core_init(struct boot_info *bi)
 		 "boot info 4 KiB + host page tables %llu KiB + EPT %llu KiB + %u CPU(s) x %u KiB "
 		 "+ other %llu KiB + unused %llu KiB",
 		 (unsigned long long)(bi->region_size >> 10),
-		 (unsigned long long)((bi->host_tables_start - 0x1000 - bi->region_base) >> 10),
+		 (unsigned long long)((bi->host_tables_start - PAGE_SIZE - bi->region_base) >> 10),
 		 LOG_BUFFER_SIZE >> 10,
 		 (unsigned long long)((bi->host_tables_end - bi->host_tables_start) >> 10),
 		 (unsigned long long)((vmm.ept_tables_end - vmm.ept_tables_start) >> 10),

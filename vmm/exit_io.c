@@ -16,6 +16,7 @@
 #include "vmm/log.h"
 #include "vmm/pm1_policy.h"
 #include "vmm/vmm.h"
+#include "arch/x86_64/paging.h"
 #include "arch/x86_64/port_io.h"
 #include "arch/x86_64/vmx.h"
 
@@ -28,7 +29,7 @@
 #define IOQ_PORT_SHIFT    16
 #define IOQ_PORT_MASK     0xFFFFull
 
-static uint8_t io_bitmap[IO_BITMAP_BYTES] __attribute__((aligned(4096)));
+static uint8_t io_bitmap[IO_BITMAP_BYTES] __attribute__((aligned(PAGE_SIZE)));
 /* 0: not yet decided, 1: guard on, 2: off (set by the boot CPU's launch,
  * before any other CPU launches). */
 static int guard_state;

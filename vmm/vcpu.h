@@ -16,11 +16,11 @@
 #include <stdint.h>
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/descriptors.h"
+#include "arch/x86_64/paging.h"
 #include "vmm/boot_info.h"
 #include "vmm/exit_reasons.h"
 #include "vmm/hypercall.h"
 
-#define PAGE_SIZE 4096u
 /* The deepest exit path measured (HC_EXIT_STATS with its log line) takes
  * about 2 KiB; #DF and #MC report on the IST stacks. */
 #define HOST_STACK_SIZE (2u * PAGE_SIZE)

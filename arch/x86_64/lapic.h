@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "arch/x86_64/msr.h"
+#include "arch/x86_64/paging.h"  /* the xAPIC page is one PAGE_SIZE */
 
 /* Reads this CPU's APIC base once (core_init): from then on the VMM uses
  * that address, never one derived from the live MSR, which the guest
@@ -70,7 +71,6 @@ void lapic_send_nmi(uint32_t apic_id);
 
 /* The interrupt command register (11.6.1 "Interrupt Command Register
  * (ICR)", Figure 11-12; 11.12.9 "ICR Operation in x2APIC Mode"). */
-#define APIC_PAGE_SIZE      0x1000u
 #define APIC_REG_ICR_LOW    0x300u
 #define APIC_REG_ICR_HIGH   0x310u
 #define APIC_XAPIC_DEST_SHIFT 24   /* ICR high bits 31:24 */
