@@ -6,6 +6,13 @@
 
 #include <stdint.h>
 
+/* The operand of LGDT, LIDT, SGDT and SIDT (3.5.1 "Segment Descriptor
+ * Tables", Figure 3-11). */
+struct __attribute__((packed)) desc_ptr {
+	uint16_t limit;
+	uint64_t base;
+};
+
 #define HOST_GDT_ENTRIES 5       /* null, code, data, TSS (two slots) */
 #define HOST_CS_SEL  0x08u
 #define HOST_DS_SEL  0x10u

@@ -1,5 +1,6 @@
 /* The fuzz build's CPU: every instruction the VMM executes in its exit
- * handlers, as a function over in-memory state (tests/fuzz/fake_hw.h).
+ * handlers, as a function over in-memory state (declared by the headers of
+ * tests/fuzz/include/, which the fuzz build finds first).
  * A host model close to the Bochs Skylake-X CPU the boot tests use. A
  * #GP that the CPU raises for a value (an MSR write it refuses, an
  * invalid XCR0) goes to the VMM's own host_exception(), as on hardware,
