@@ -60,8 +60,8 @@ _Static_assert(offsetof(struct boot_info, pm1a_cnt) == 96 &&
  * identity map, whatever protections the firmware's page tables put on the
  * reserved region (some firmware maps data memory types no-execute). */
 
-/* Where the loader's code continues as the guest after VM entry: the
- * trampoline in arch/x86_64/guest_continue.S fills it. */
+/* Where the loader's code continues as the guest after VM entry:
+ * launch_here() in arch/x86_64/core_call.S fills it. */
 struct guest_entry {
 	uint64_t rip;
 	uint64_t rsp;

@@ -4,6 +4,10 @@
 # and nothing else, and exits 0 (the caller counts the lines):
 #   paths       every repository path a doc or diagram names exists
 #               (guest/<name>.efi: the program of guest/<name>.c)
+#   source-paths  every file a source file names (C, assembly, linker
+#               script, Makefile; in comments or code) exists: a path
+#               under a top-level directory, or a bare name such as
+#               vmx_entry.S that some file of the repository has
 #   functions   every name() a doc or diagram names occurs in the source
 #               as a call, definition or assembly label
 #   targets T   every `make <target>` in a doc is one of the targets T
@@ -153,6 +157,34 @@ sub check_paths {
 			# guest/<name>.efi: the guest program built from guest/<name>.c
 			(my $src = $p) =~ s{^(guest/[\w-]+)\.efi$}{$1.c};
 			print "$f: names $p, which does not exist\n" unless -e $p || -e $src;
+		}
+	}
+}
+
+# Names in the sources: every path with an extension under a top-level
+# directory, and every bare file name (word.c, .h, .S, .ld, .mk, .sh,
+# .pl, .py, .md) as the basename of some file. guest/<name>.efi is the
+# program of guest/<name>.c; names with a $ or * are patterns, <name.h>
+# a system header, and a name after "KVM's" (or another project's name)
+# another project's file.
+sub check_source_paths {
+	my @files = (sources(qw(c h S ld mk)), 'Makefile');
+	my %base;
+	$base{(m{([^/]+)$})[0]} = 1 for sources(qw(c h S ld mk sh pl py md cfg dot));
+	for my $f (@files) {
+		my $s = slurp($f);
+		my %seen;
+		for my $p (path_candidates($s, 0)) {
+			next if $seen{$p}++;
+			(my $src = $p) =~ s{^(guest/[\w-]+)\.efi$}{$1.c};
+			print "$f: names $p, which does not exist\n" unless -e $p || -e $src;
+		}
+		while ($s =~ m{(?<![\w/.\$*<>-])([A-Za-z_][\w-]*\.(?:c|h|S|ld|mk|sh|pl|py|md))\b(?![\w/])}g) {
+			my $n = $1;
+			# another project's file ("KVM's vmx_ops.h")
+			next if substr($s, 0, $-[1]) =~ /\b(?:KVM|Linux|ACRN|xv6|SimpleVisor|MiniVisor|EDK2|gnu-efi)(?:'s)?[\s*]+$/;
+			next if $seen{$n}++;
+			print "$f: names $n, which no file of the repository is\n" unless $base{$n};
 		}
 	}
 }
@@ -423,6 +455,7 @@ sub svgtext {
 
 my $cmd = shift @ARGV // '';
 if ($cmd eq 'paths') { check_paths(); }
+elsif ($cmd eq 'source-paths') { check_source_paths(); }
 elsif ($cmd eq 'functions') { check_functions(); }
 elsif ($cmd eq 'targets') { check_targets($ARGV[0]); }
 elsif ($cmd eq 'config') { check_config(); }
@@ -431,4 +464,4 @@ elsif ($cmd eq 'logs') { check_logs(); }
 elsif ($cmd eq 'code') { check_code(); }
 elsif ($cmd eq 'claims') { claims($ARGV[0]); }
 elsif ($cmd eq 'svgtext') { svgtext($ARGV[0]); }
-else { die "usage: doclint.pl paths|functions|targets T|config|links|logs|code|claims F|svgtext F\n"; }
+else { die "usage: doclint.pl paths|source-paths|functions|targets T|config|links|logs|code|claims F|svgtext F\n"; }
