@@ -1,5 +1,5 @@
 /* The VMM's own GDT, TSS and IDT (Intel SDM Vol. 3A, 3.4.5 "Segment
- * Descriptors", 9.7 "Task Management in 64-bit Mode", 7.14 "Exception
+ * Descriptors", 8.7 "Task Management in 64-bit Mode", 7.14 "Exception
  * and Interrupt Handling in 64-bit Mode"). */
 #ifndef PILLBOX_ARCH_DESCRIPTORS_H
 #define PILLBOX_ARCH_DESCRIPTORS_H
@@ -17,7 +17,7 @@ struct __attribute__((packed)) desc_ptr {
 #define HOST_CS_SEL  0x08u
 #define HOST_DS_SEL  0x10u
 #define HOST_TSS_SEL 0x18u
-/* Interrupt stack table slots (9.7 "Task Management in 64-bit Mode",
+/* Interrupt stack table slots (8.7 "Task Management in 64-bit Mode",
  * 7.14.5 "Interrupt Stack Table"): NMI, #DF and #MC each switch to a
  * stack of their own, whatever the VMM was doing when they came. */
 #define HOST_IST_NMI 1u

@@ -51,7 +51,7 @@ static inline bool invept(uint64_t type, uint64_t eptp)
 	return !fail;
 }
 
-/* INVVPID (SDM Vol. 3C, 30.3 "VMX Instructions": INVVPID): drops the
+/* INVVPID (SDM Vol. 3C, 31.3 "VMX Instructions": INVVPID): drops the
  * cached linear and combined mappings of one VPID. */
 static inline bool invvpid(uint64_t type, uint16_t vpid)
 {

@@ -8,6 +8,9 @@
 #               script, Makefile; in comments or code) exists: a path
 #               under a top-level directory, or a bare name such as
 #               vmx_entry.S that some file of the repository has
+#   sdm         one SDM numbering: a section title quoted after its number
+#               ("12.11.9 \"Large Page Size Considerations\"") has the same
+#               number wherever the sources or docs cite it
 #   functions   every name() a doc or diagram names occurs in the source
 #               as a call, definition or assembly label
 #   targets T   every `make <target>` in a doc is one of the targets T
@@ -186,6 +189,29 @@ sub check_source_paths {
 			next if $seen{$n}++;
 			print "$f: names $n, which no file of the repository is\n" unless $base{$n};
 		}
+	}
+}
+
+# SDM citations: N.N[.N] "Title" (a comma may follow the number; a title
+# may run over comment lines). Other specifications (ACPI) cite their own
+# sections: only text after "SDM" or "Vol." on the same citation counts,
+# which the caller's pattern keeps simple by skipping ACPI files.
+sub check_sdm {
+	my %num_of;
+	my @files = grep { !m{acpi} } (sources(qw(c h S)), @docs, @dots);
+	for my $f (@files) {
+		my $s = slurp($f);
+		$s =~ s{\n\s*(?:\*|//|\#)?\s*}{ }g;    # comment lines joined
+		while ($s =~ m{(?<![\w.-])(\d{1,2}(?:\.\d+)+),?\s+"([A-Z][^"]{3,80})"}g) {
+			my ($n, $t) = ($1, $2);
+			$t =~ s/\s+/ /g;
+			push @{$num_of{$t}{$n}}, $f;
+		}
+	}
+	for my $t (sort keys %num_of) {
+		my @n = sort keys %{$num_of{$t}};
+		next if @n < 2;
+		print "\"$t\" is cited as " . join(', ', map { "$_ (" . join(' ', sort keys %{{ map { $_ => 1 } @{$num_of{$t}{$_}} }}) . ")" } @n) . "\n";
 	}
 }
 
@@ -456,6 +482,7 @@ sub svgtext {
 my $cmd = shift @ARGV // '';
 if ($cmd eq 'paths') { check_paths(); }
 elsif ($cmd eq 'source-paths') { check_source_paths(); }
+elsif ($cmd eq 'sdm') { check_sdm(); }
 elsif ($cmd eq 'functions') { check_functions(); }
 elsif ($cmd eq 'targets') { check_targets($ARGV[0]); }
 elsif ($cmd eq 'config') { check_config(); }
@@ -464,4 +491,4 @@ elsif ($cmd eq 'logs') { check_logs(); }
 elsif ($cmd eq 'code') { check_code(); }
 elsif ($cmd eq 'claims') { claims($ARGV[0]); }
 elsif ($cmd eq 'svgtext') { svgtext($ARGV[0]); }
-else { die "usage: doclint.pl paths|source-paths|functions|targets T|config|links|logs|code|claims F|svgtext F\n"; }
+else { die "usage: doclint.pl paths|source-paths|sdm|functions|targets T|config|links|logs|code|claims F|svgtext F\n"; }

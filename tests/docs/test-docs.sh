@@ -4,6 +4,7 @@
 #   files          every repository path they name exists
 #   source-paths   every file the C, assembly, linker and make sources name
 #                  (comments included) exists
+#   sdm            a quoted SDM section title has one number throughout
 #   functions      every name() they name is in the source
 #   make-targets   every `make <target>` they mention is a target of the
 #                  Makefiles (make's own database)
@@ -45,6 +46,7 @@ lint() {
 
 lint files paths
 lint source-paths source-paths
+lint sdm sdm
 lint functions functions
 
 # Targets from make's database (-p), without running anything (-q, and
