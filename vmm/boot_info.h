@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "arch/x86_64/core_call.h"
 
 #define BOOT_INFO_MAGIC   0x4f464e49544f4f42ull /* "BOOTINFO" */
 #define BOOT_INFO_VERSION 2u
@@ -70,6 +71,10 @@ struct guest_entry {
 };
 
 _Static_assert(sizeof(struct guest_entry) == 32, "guest_entry layout is ABI");
+_Static_assert(offsetof(struct guest_entry, rip) == GE_RIP &&
+	       offsetof(struct guest_entry, rsp) == GE_RSP &&
+	       offsetof(struct guest_entry, rflags) == GE_RFLAGS &&
+	       offsetof(struct guest_entry, cr3) == GE_CR3, "core_call.S uses GE_*");
 
 /* Status codes the core returns to the loader (negative = failure). */
 enum core_status {
