@@ -20,8 +20,6 @@
 #include "arch/x86_64/port_io.h"
 #include "arch/x86_64/vmx.h"
 
-#define VMCS_IO_BITMAP_A  0x2000u /* SDM Vol. 3D, B.2.1 "64-Bit Control Fields" */
-#define VMCS_IO_BITMAP_B  0x2002u
 #define IO_BITMAP_HALF    4096u   /* A: ports 0000h-7FFFh, B: 8000h-FFFFh */
 #define IOQ_SIZE_MASK     7ull    /* 0: 1 byte, 1: 2 bytes, 3: 4 bytes */
 #define IOQ_IN            (1ull << 3)
