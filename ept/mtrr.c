@@ -25,10 +25,6 @@
 #define FIXED_16K_FIRST_MSR 1u
 #define FIXED_4K_FIRST_MSR  3u
 
-/* MAXPHYADDR bounds (SDM Vol. 3A, 5.1.4 "Enumeration of Paging Features by
- * CPUID"): 36 when CPUID.80000008H is not reported, at most 52. */
-#define MAXPHYADDR_DEFAULT  36u
-#define MAXPHYADDR_MAX      52u
 
 /* Variable-range types seen at an address, one bit per type value. */
 #define TYPE_BIT(t)         (1u << (t))

@@ -25,10 +25,6 @@
 #define PG_PAGE_OFFSET  (PAGE_SIZE - 1)
 #define LA32_MASK       0xFFFFFFFFull
 
-/* MAXPHYADDR bounds (5.1.4 "Enumeration of Paging Features by CPUID"). */
-#define MAXPHYADDR_DEFAULT 36u
-#define MAXPHYADDR_MIN     32u
-#define MAXPHYADDR_MAX     52u
 
 /* 32-bit paging (5.3). */
 #define P32_ENTRY_SIZE     4u

@@ -8,6 +8,12 @@
 #define PAGE_SHIFT    12u
 #define PAGE_SIZE     0x1000ull     /* 4 KiB: the one name of this size */
 
+/* MAXPHYADDR bounds (5.1.4 "Enumeration of Paging Features by CPUID"):
+ * 36 when CPUID.80000008H is not reported, at least 32, at most 52. */
+#define MAXPHYADDR_DEFAULT 36u
+#define MAXPHYADDR_MIN     32u
+#define MAXPHYADDR_MAX     52u
+
 #define PTE_P         (1ull << 0)
 #define PTE_RW        (1ull << 1)
 #define PTE_US        (1ull << 2)
