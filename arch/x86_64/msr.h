@@ -92,6 +92,16 @@
 /* IA32_VMX_BASIC (A.1 "Basic VMX Information"). */
 #define VMX_BASIC_REVISION_MASK  0x7FFFFFFFull
 #define VMX_BASIC_TRUE_CTLS      (1ull << 55)
+#define VMX_BASIC_REGION_SIZE_SHIFT 32  /* bits 44:32: VMXON and VMCS region bytes */
+#define VMX_BASIC_REGION_SIZE_MASK  0x1FFFull
+#define VMX_REGION_MAX           4096ull  /* the most bits 44:32 report */
+#define VMX_BASIC_MEMTYPE_SHIFT  50
+#define VMX_BASIC_MEMTYPE_MASK   0xFull
+#define VMX_BASIC_MEMTYPE_WB     6ull
+
+/* IA32_VMX_MISC (A.6 "Miscellaneous Data"): activity states supported. */
+#define VMX_MISC_ACTIVITY_HLT       (1ull << 6)
+#define VMX_MISC_ACTIVITY_WAIT_SIPI (1ull << 8)
 
 /* IA32_VMX_EPT_VPID_CAP (A.10 "VPID and EPT Capabilities"). */
 #define EPT_CAP_WALK_4           (1ull << 6)
