@@ -3,15 +3,12 @@
 #include "boot/loader.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/msr.h"
+#include "arch/x86_64/regs.h"
 #include "arch/x86_64/vmcs_fields.h"
 #include "arch/x86_64/vmx_cap_read.h"
 #include "vmm/hypercall.h"
 #include "vmm/vmx_caps.h"
-#include "vmm/cr_policy.h"
 
-#define VENDOR_INTEL_EBX 0x756e6547u /* "Genu" */
-#define VENDOR_INTEL_EDX 0x49656e69u /* "ineI" */
-#define VENDOR_INTEL_ECX 0x6c65746eu /* "ntel" */
 
 static int check_vendor(void)
 {

@@ -21,6 +21,11 @@ struct cpuid_regs {
 #define CPUID_ADDR_SIZES       0x80000008u  /* EAX[7:0] = MAXPHYADDR */
 #define CPUID_MAXPHYADDR_MASK  0xFFu
 
+/* Leaf 0: the vendor string in EBX, EDX, ECX. */
+#define VENDOR_INTEL_EBX 0x756e6547u /* "Genu" */
+#define VENDOR_INTEL_EDX 0x49656e69u /* "ineI" */
+#define VENDOR_INTEL_ECX 0x6c65746eu /* "ntel" */
+
 #define CPUID_1_ECX_DTES64     (1u << 2)
 #define CPUID_1_ECX_DS_CPL     (1u << 4)
 #define CPUID_1_ECX_VMX        (1u << 5)
