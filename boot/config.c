@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "boot/config.h"
-#include "vmm/lib.h"
+#include "lib/lib.h"
 
 #define BOM_LEN         3u
 #define LINE_BYTES_MAX  (CONFIG_LINE_MAX - 1)  /* CR and LF not counted */

@@ -3,21 +3,12 @@
 #include "boot/loader.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/msr.h"
+#include "arch/x86_64/regs.h"
 #include "arch/x86_64/vmcs_fields.h"
 #include "arch/x86_64/vmx_cap_read.h"
 #include "vmm/hypercall.h"
 #include "vmm/vmx_caps.h"
-#include "vmm/cr_policy.h"
 
-#define CPUID_VENDOR 0u
-#define CPUID_FEATURES 1u
-#define CPUID_EXT_FEATURES 0x80000001u
-#define CPUID_EXT_EDX_1G_PAGES (1u << 26)
-#define CPUID_ADDR_SIZES 0x80000008u
-#define VENDOR_INTEL_EBX 0x756e6547u /* "Genu" */
-#define VENDOR_INTEL_EDX 0x49656e69u /* "ineI" */
-#define VENDOR_INTEL_ECX 0x6c65746eu /* "ntel" */
-#define MAXPHYADDR_MASK 0xFFu
 
 static int check_vendor(void)
 {
@@ -119,7 +110,7 @@ static int check_capabilities(struct cpu_facts *facts)
 	cpuid_count(CPUID_EXT_FEATURES, 0, &r);
 	facts->host_1g_pages = (r.edx & CPUID_EXT_EDX_1G_PAGES) != 0;
 	cpuid_count(CPUID_ADDR_SIZES, 0, &r);
-	facts->maxphyaddr = r.eax & MAXPHYADDR_MASK;
+	facts->maxphyaddr = r.eax & CPUID_MAXPHYADDR_MASK;
 	return 1;
 }
 

@@ -8,6 +8,7 @@
 #include "boot/loader.h"
 #include "boot/acpi.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/paging.h"
 #include "vmm/hypercall.h"
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab);
@@ -48,7 +49,7 @@ static EFI_STATUS start_vmm(const struct cpu_facts *facts, const struct boot_con
 	st = region_setup(facts, cfg, cpus, &region);
 	if (EFI_ERROR(st)) {
 		if (region.size)
-			BS->FreePages(region.base, region.size / 4096);
+			BS->FreePages(region.base, region.size / PAGE_SIZE);
 		return st;
 	}
 	acpi_fill_boot_info(region.bi); /* sleep requests the VMM refuses */
@@ -61,7 +62,7 @@ static EFI_STATUS start_vmm(const struct cpu_facts *facts, const struct boot_con
 	if (rc != CORE_OK) {
 		log_err(LOADER_STAGE, "refused: the VMM core failed to start: %s (%d)",
 			core_status_text(rc), rc);
-		BS->FreePages(region.base, region.size / 4096);
+		BS->FreePages(region.base, region.size / PAGE_SIZE);
 		return EFI_UNSUPPORTED;
 	}
 	/* From here on every CPU is in VMX non-root operation; the region is

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include "ept/ept.h"
 #include "ept/mtrr.h"
-#include "vmm/lib.h"
+#include "lib/lib.h"
 
 /* Levels of a 4-level walk and the GPA bits that index each one
  * (SDM 29.3.2): PML4 47:39, PDPT 38:30, PD 29:21, PT 20:12. */
@@ -87,7 +87,7 @@ static uint64_t *new_table(const struct page_alloc *pa, uint64_t *entry,
 
 	if (!t)
 		return NULL;
-	memset(t, 0, EPT_PAGE_4K);	/* not present unless filled in */
+	memset(t, 0, PAGE_SIZE);	/* not present unless filled in */
 	st->tables++;
 	*entry = (phys & EPT_ADDR_MASK) | EPT_RWX;
 	return t;
@@ -212,7 +212,7 @@ static bool config_valid(const struct ept_config *cfg,
 	for (i = 0; i < cfg->hole_count; i++) {
 		const struct phys_range *h = &cfg->holes[i];
 
-		if ((h->start | h->end) & (EPT_PAGE_4K - 1))
+		if ((h->start | h->end) & (PAGE_SIZE - 1))
 			return false;
 		if (h->start >= h->end || h->end > cfg->limit)
 			return false;
@@ -417,7 +417,7 @@ int ept_map_on_demand(const struct ept_config *cfg, const struct page_alloc *pa,
 
 	if (!cfg || !cfg->mtrr || !pa || !pa->alloc_page || !pa->to_virt || !out)
 		return EPT_ERR_INVALID;
-	if (gpa >= EPT_GPA_LIMIT || touches_hole(cfg, gpa & ~(EPT_PAGE_4K - 1), EPT_PAGE_4K))
+	if (gpa >= EPT_GPA_LIMIT || touches_hole(cfg, gpa & ~(PAGE_SIZE - 1), PAGE_SIZE))
 		return EPT_ERR_INVALID;
 	t = pa->to_virt(pa->ctx, pml4_phys & EPT_ADDR_MASK);
 	for (unsigned lv = LEVEL_PML4;;) {

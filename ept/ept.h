@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "ept/mtrr.h"
+#include "arch/x86_64/paging.h"
 
 #define EPT_READ        (1ull << 0)
 #define EPT_WRITE       (1ull << 1)
@@ -21,7 +22,6 @@
 #define EPT_ADDR_MASK   0x000FFFFFFFFFF000ull
 
 #define EPT_ENTRIES     512u
-#define EPT_PAGE_4K     0x1000ull
 #define EPT_PAGE_2M     0x200000ull
 #define EPT_PAGE_1G     0x40000000ull
 #define EPT_PML4E_SPAN  0x8000000000ull   /* 512 GiB */

@@ -18,7 +18,7 @@
 #include "arch/x86_64/serial.h"
 #include "guest/attack/attack.h"
 #include "vmm/hypercall.h"
-#include "vmm/lib.h"
+#include "lib/lib.h"
 #include "vmm/log.h"
 
 #define UART_LSR (COM1_PORT + 5u)

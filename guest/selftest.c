@@ -22,9 +22,9 @@
 #include "vmm/apic_icr.h"
 #include "vmm/cpuid_policy.h"
 #include "vmm/exit_reasons.h"
-#include "vmm/fmt.h"
+#include "lib/fmt.h"
 #include "vmm/hypercall.h"
-#include "vmm/lib.h"
+#include "lib/lib.h"
 #include "vmm/log.h"
 #include "vmm/msr_policy.h"
 

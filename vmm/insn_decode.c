@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "vmm/insn_decode.h"
-#include "vmm/lib.h"
+#include "lib/lib.h"
 
 /* Legacy prefixes (2.1.1). */
 #define PFX_LOCK      0xF0

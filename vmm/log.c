@@ -1,7 +1,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include "vmm/log.h"
-#include "vmm/fmt.h"
+#include "lib/fmt.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/serial.h"
 

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "vmm/msr_policy.h"
-#include "vmm/lib.h"
+#include "lib/lib.h"
 #include "ept/mtrr.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/msr.h"
@@ -44,7 +44,7 @@ static const struct msr_rule rules[] = {
 	  "IA32_BIOS_UPDT_TRIG: no microcode update in VMX non-root operation" },
 	{ MSR_IA32_VMX_FIRST, MSR_IA32_VMX_LAST, MSR_ACT_INJECT_GP, MSR_ACT_INJECT_GP,
 	  "IA32_VMX_*: VMX is hidden from the guest" },
-	{ MSR_X2APIC_ICR_WRITE, MSR_X2APIC_ICR_WRITE, MSR_ACT_PASS, MSR_ACT_IPI,
+	{ MSR_X2APIC_ICR, MSR_X2APIC_ICR, MSR_ACT_PASS, MSR_ACT_IPI,
 	  "x2APIC ICR: INIT and start-up IPIs are emulated" },
 	/* The memory-type MSRs (vmm/exit_memtype.c). The guest's MTRRs are
 	 * its own copy, whose types EPT takes (Vol. 3C, 29.3.7.2); the

@@ -8,15 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-struct vmx_cap_msrs {
-	uint64_t basic;
-	uint64_t pin, proc, exit, entry;   /* TRUE_* variants when BASIC[55] */
-	uint64_t proc2;                    /* 0 when secondary controls absent */
-	uint64_t ept_vpid;                 /* 0 when secondary controls absent */
-	uint64_t misc;                     /* IA32_VMX_MISC */
-	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
-};
+#include "arch/x86_64/vmx_cap_read.h"
 
 /* The control values to use, each = (wanted | must-be-1) & may-be-1. */
 struct vmx_controls {

@@ -9,10 +9,9 @@
 #include <stdint.h>
 #include "arch/x86_64/host_paging.h"
 #include "ept/ept.h"
-#include "vmm/lib.h"
+#include "lib/lib.h"
 
 #define HP_ENTRIES      512u
-#define HP_PAGE_4K      0x1000ull
 #define HP_PAGE_2M      0x200000ull
 #define HP_PAGE_1G      0x40000000ull
 #define HP_PML4E_SPAN   0x8000000000ull             /* 512 GiB */
@@ -32,7 +31,7 @@ static uint64_t *new_table(const struct page_alloc *pa, uint64_t *entry,
 
 	if (!t)
 		return NULL;
-	memset(t, 0, HP_PAGE_4K);
+	memset(t, 0, PAGE_SIZE);
 	st->tables++;
 	*entry = (phys & PTE_ADDR_MASK) | HP_TABLE_FLAGS;
 	return t;
@@ -60,7 +59,7 @@ static int make_entry(const struct hp_build *b, uint64_t va, uint64_t span, uint
 	uint64_t *sub;
 	uint8_t type;
 
-	if (span == HP_PAGE_4K) {
+	if (span == PAGE_SIZE) {
 		*entry = va | HP_PTE_FLAGS;
 		b->st->leaves_4k++;
 		return EPT_OK;

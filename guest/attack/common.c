@@ -1,8 +1,8 @@
 /* Helpers shared by the attack suite's groups. */
 #include <stdarg.h>
 #include "guest/attack/attack.h"
-#include "vmm/fmt.h"
-#include "vmm/lib.h"
+#include "lib/fmt.h"
+#include "lib/lib.h"
 
 struct hc vmcall(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3)
 {

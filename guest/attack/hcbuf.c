@@ -12,7 +12,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/lapic.h"
 #include "vmm/hypercall.h"
-#include "vmm/lib.h"
+#include "lib/lib.h"
 
 #define PAGE        4096u
 #define GUARD_BYTE  0xA5u

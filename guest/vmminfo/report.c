@@ -8,8 +8,8 @@
 #include "guest/exit_names.h"
 #include "guest/vmminfo/report.h"
 #include "guest/vmminfo/vmm_query.h"
-#include "vmm/fmt.h"
-#include "vmm/lib.h"
+#include "lib/fmt.h"
+#include "lib/lib.h"
 
 #define REPORT_LINE_MAX 256u
 #define PAGE_BYTES 4096u

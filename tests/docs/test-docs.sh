@@ -2,6 +2,9 @@
 # The docs are true to the code (README.md, docs/*.md, docs/diagrams/*.dot).
 # One "PASS docs-<case>" / "FAIL docs-<case>: why" line per check:
 #   files          every repository path they name exists
+#   source-paths   every file the C, assembly, linker and make sources name
+#                  (comments included) exists
+#   sdm            a quoted SDM section title has one number throughout
 #   functions      every name() they name is in the source
 #   make-targets   every `make <target>` they mention is a target of the
 #                  Makefiles (make's own database)
@@ -42,6 +45,8 @@ lint() {
 }
 
 lint files paths
+lint source-paths source-paths
+lint sdm sdm
 lint functions functions
 
 # Targets from make's database (-p), without running anything (-q, and

@@ -1,6 +1,6 @@
 /* pillbox-info: what Pillbox reports about itself, from Linux user space
  * (CPL 3). Built static on the host (tests/linux/build-initramfs.sh) with
- * guest/vmminfo/report.c and vmm/fmt.c, so the lines are the ones
+ * guest/vmminfo/report.c and lib/fmt.c, so the lines are the ones
  * guest/vmminfo.efi prints (format in guest/vmminfo/report.h).
  *
  *   pillbox-info stats       exit statistics of every CPU

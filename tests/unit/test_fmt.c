@@ -1,4 +1,4 @@
-/* Unit tests for vmm/fmt.c (the freestanding snprintf of the loader, the
+/* Unit tests for lib/fmt.c (the freestanding snprintf of the loader, the
  * core and the guest programs). Results are compared with fixed strings,
  * not with the C library's snprintf. */
 #include <stdarg.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/fmt.h"
+#include "lib/fmt.h"
 
 #define BUF 128
 #define SENTINEL 'Z'

@@ -2,8 +2,8 @@
  * modifiers, a '0' flag, a '-' flag and a field width. Always terminates
  * the buffer (when n > 0); returns the length the whole output has (as
  * snprintf does), which may exceed n - 1 when it was cut. */
-#ifndef PILLBOX_VMM_FMT_H
-#define PILLBOX_VMM_FMT_H
+#ifndef PILLBOX_LIB_FMT_H
+#define PILLBOX_LIB_FMT_H
 
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
 #include <stdbool.h>
 #include <stdint.h>
-#include "vmm/fmt.h"
+#include "lib/fmt.h"
 
 struct out {
 	char *buf;
