@@ -1,5 +1,7 @@
 #include "vmm/pool.h"
+#include <limits.h>
 #include "vmm/lib.h"
+#include "vmm/spinlock.h"
 
 #define POOL_PAGE 4096ull
 
@@ -16,13 +18,13 @@ void *pool_alloc_pages(uint64_t n)
 {
 	void *p = NULL;
 
-	while (__atomic_exchange_n(&pool_lock_word, 1, __ATOMIC_ACQUIRE))
-		__asm__ volatile("pause");
+	while (!spin_lock_bounded(&pool_lock_word, UINT_MAX))
+		; /* not without it: two CPUs would get the same pages */
 	if (n && n <= (pool_end - pool_next) / POOL_PAGE) {
 		p = (void *)(uintptr_t)pool_next;
 		pool_next += n * POOL_PAGE;
 	}
-	__atomic_store_n(&pool_lock_word, 0, __ATOMIC_RELEASE);
+	spin_unlock(&pool_lock_word, 1);
 	if (p)
 		memset(p, 0, n * POOL_PAGE);
 	return p;
