@@ -32,7 +32,6 @@
 #define GUEST_PAGE 0x1000ull
 #define APIC_REG_BYTES 4u
 #define RFLAGS_DF (1ull << 10)
-#define BITS_PER_BYTE 8u
 
 static enum insn_cpu_mode guest_code_mode(void)
 {
@@ -68,11 +67,6 @@ static unsigned fetch_insn(uint8_t *buf)
 	if (to_page_end < INSN_MAX_LENGTH && read_linear(la, buf, to_page_end))
 		return to_page_end;
 	return 0;
-}
-
-static uint64_t size_mask(unsigned size)
-{
-	return size >= 8 ? ~0ull : (1ull << (size * BITS_PER_BYTE)) - 1;
 }
 
 bool apic_page_contains(uint64_t gpa)
