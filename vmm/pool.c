@@ -1,5 +1,4 @@
 #include "vmm/pool.h"
-#include <limits.h>
 #include "vmm/lib.h"
 #include "vmm/spinlock.h"
 
@@ -18,8 +17,7 @@ void *pool_alloc_pages(uint64_t n)
 {
 	void *p = NULL;
 
-	while (!spin_lock_bounded(&pool_lock_word, UINT_MAX))
-		; /* not without it: two CPUs would get the same pages */
+	spin_lock(&pool_lock_word); /* not without it: two CPUs would get the same pages */
 	if (n && n <= (pool_end - pool_next) / POOL_PAGE) {
 		p = (void *)(uintptr_t)pool_next;
 		pool_next += n * POOL_PAGE;

@@ -1,9 +1,12 @@
 /* A spinlock that gives up: a CPU that cannot take it within `spins`
  * tries (another CPU stopped while holding it) goes on without it rather
- * than hang. Used by the log, the log ring and the page pool. */
+ * than hang (the log, the log ring); or one that waits for as long as it
+ * takes, where going on without it would be wrong (the page pool, the
+ * EPT after launch). */
 #ifndef PILLBOX_VMM_SPINLOCK_H
 #define PILLBOX_VMM_SPINLOCK_H
 
+#include <limits.h>
 #include "arch/x86_64/cpu.h"
 
 /* 1: taken; 0: not, after `spins` tries. Pass the result to spin_unlock(). */
@@ -15,6 +18,12 @@ static inline int spin_lock_bounded(int *word, unsigned spins)
 		cpu_relax();
 	}
 	return 0;
+}
+
+static inline void spin_lock(int *word)
+{
+	while (!spin_lock_bounded(word, UINT_MAX))
+		;
 }
 
 static inline void spin_unlock(int *word, int held)
