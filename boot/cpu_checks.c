@@ -72,38 +72,16 @@ static int check_feature_control(void)
 	return 1;
 }
 
-/* Every missing capability on one line ("refused: missing VMX capabilities:
- * EPT, unrestricted guest, ..."); names that do not fit the log line are
- * counted at the end. */
-#define MISSING_LIST_MAX (LOG_LINE_MAX - 64u) /* the line minus prefix and text */
-#define MISSING_TAIL_MAX 16u                  /* ", and NN more" */
-
-static void log_missing(const char *const *names, unsigned n)
-{
-	char list[MISSING_LIST_MAX];
-	unsigned shown;
-
-	shown = vmx_caps_join(names, n < VMX_CAPS_MAX_MISSING ? n : VMX_CAPS_MAX_MISSING,
-			      list, sizeof(list), MISSING_TAIL_MAX);
-	if (shown < n)
-		log_err(LOADER_STAGE, "refused: missing VMX capabilities: %s, and %u more", list,
-			n - shown);
-	else
-		log_err(LOADER_STAGE, "refused: missing VMX %s: %s",
-			n == 1 ? "capability" : "capabilities", list);
-}
-
 static int check_capabilities(struct cpu_facts *facts)
 {
-	const char *missing[VMX_CAPS_MAX_MISSING];
+	char missing[VMX_CAPS_TEXT_MAX];
 	struct vmx_cap_msrs m;
 	struct cpuid_regs r;
-	unsigned n;
 
 	vmx_cap_msrs_read(&m);
-	n = vmx_caps_missing(&m, missing, VMX_CAPS_MAX_MISSING);
-	if (n) {
-		log_missing(missing, n);
+	if (vmx_caps_describe_missing(&m, missing, sizeof(missing))) {
+		/* every missing capability on one line */
+		log_err(LOADER_STAGE, "refused: missing VMX %s", missing);
 		return 0;
 	}
 	facts->ept_1g_pages = (m.ept_vpid & EPT_CAP_1G) != 0;

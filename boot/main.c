@@ -30,14 +30,6 @@ static const char *core_status_text(int rc)
 	}
 }
 
-/* No CPU may leave the VMM from now on (HC_SEAL). */
-static void seal_launch(void)
-{
-	uint64_t rax = HC_SEAL;
-
-	__asm__ volatile("vmcall" : "+a"(rax) : : "rbx", "rcx", "rdx", "memory");
-}
-
 static EFI_STATUS start_vmm(const struct cpu_facts *facts, const struct boot_config *cfg)
 {
 	struct vmm_region region;
@@ -71,7 +63,7 @@ static EFI_STATUS start_vmm(const struct cpu_facts *facts, const struct boot_con
 		log_err(LOADER_STAGE, "launch reported success but CPUID shows no hypervisor");
 		return EFI_DEVICE_ERROR;
 	}
-	seal_launch();
+	hc_call(HC_SEAL, 0, 0, 0); /* no CPU may leave the VMM from now on */
 	log_info(LOADER_STAGE, "guest resumed in VMX non-root operation: CPUID reports '%s'",
 		 HV_SIGNATURE);
 	return EFI_SUCCESS;

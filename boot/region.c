@@ -6,6 +6,7 @@
 #include "boot/loader.h"
 #include "arch/x86_64/host_paging.h"
 #include "ept/mtrr_cpu.h"
+#include "vmm/pool.h"
 
 #define SZ_2M  0x200000ull
 #define SZ_1G  0x40000000ull
@@ -132,32 +133,6 @@ static const struct core_header *load_core(uint64_t base)
 	return (const struct core_header *)dst;
 }
 
-/* Page provider for host_paging_build: the region's pool, bump style.
- * The firmware's page tables map it identity, as UEFI requires. */
-struct pool_cursor {
-	uint64_t next, end;
-};
-
-static void *pool_page(void *ctx, uint64_t *phys)
-{
-	struct pool_cursor *c = ctx;
-	void *p;
-
-	if (c->next + PAGE_SIZE > c->end)
-		return NULL;
-	p = (void *)(uintptr_t)c->next;
-	memset(p, 0, PAGE_SIZE);
-	*phys = c->next;
-	c->next += PAGE_SIZE;
-	return p;
-}
-
-static void *pool_virt(void *ctx, uint64_t phys)
-{
-	(void)ctx;
-	return (void *)(uintptr_t)phys;
-}
-
 EFI_STATUS region_setup(const struct cpu_facts *facts, const struct boot_config *cfg,
 			unsigned cpus, struct vmm_region *r)
 {
@@ -166,8 +141,7 @@ EFI_STATUS region_setup(const struct cpu_facts *facts, const struct boot_config 
 	uint64_t core_bytes = ALIGN_UP(h->mem_size, PAGE_SIZE);
 	struct mtrr_state mtrr;
 	uint64_t host_pages, ept_pages, pool, size, hole_pts;
-	struct pool_cursor cur;
-	struct page_alloc pa = { pool_page, pool_virt, &cur };
+	struct page_alloc pa;
 	struct host_paging_stats hs;
 	EFI_STATUS st;
 
@@ -198,23 +172,27 @@ EFI_STATUS region_setup(const struct cpu_facts *facts, const struct boot_config 
 	if (!r->core)
 		return EFI_LOAD_ERROR;
 	r->bi = (struct boot_info *)(uintptr_t)(r->base + core_bytes);
-	cur.next = r->base + core_bytes + PAGE_SIZE;
-	cur.end = r->base + size;
+	/* The pool after boot_info: the host page tables at its start, the
+	 * core allocates from what follows (vmm/pool.c, which the loader links
+	 * too; the firmware's page tables map the region identity, as UEFI
+	 * requires). */
+	pool_init(r->base + core_bytes + PAGE_SIZE, size - core_bytes - PAGE_SIZE);
+	pool_page_alloc(&pa);
 
 	memset(r->bi, 0, sizeof(*r->bi));
-	r->bi->host_tables_start = cur.next;
+	r->bi->host_tables_start = pool_cursor();
 	if (host_paging_build(limit, facts->host_1g_pages, &mtrr, &pa, &r->bi->host_cr3, &hs)) {
 		log_err(LOADER_STAGE, "VMM page tables do not fit the region");
 		return EFI_OUT_OF_RESOURCES;
 	}
-	r->bi->host_tables_end = cur.next;
+	r->bi->host_tables_end = pool_cursor();
 	r->bi->magic = BOOT_INFO_MAGIC;
 	r->bi->version = BOOT_INFO_VERSION;
 	r->bi->size = sizeof(*r->bi);
 	r->bi->region_base = r->base;
 	r->bi->region_size = size;
-	r->bi->pool_base = cur.next;
-	r->bi->pool_size = cur.end - cur.next;
+	r->bi->pool_base = pool_cursor();
+	r->bi->pool_size = pool_free_bytes();
 	r->bi->map_limit = limit;
 	r->bi->log_level = cfg->log_level;
 	r->bi->flags = cfg->user_hypercalls == CONFIG_USER_HC_READ ? BOOT_INFO_F_USER_HC_READ : 0;

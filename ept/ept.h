@@ -62,6 +62,11 @@ struct ept_config {
 	const struct phys_range *holes; /* left not present (VMM region) */
 	unsigned hole_count;
 	const struct ept_sink_tables *sink; /* optional (ept_map_on_demand) */
+	/* ept_build() only; 0 for EPT. Non-zero: the VMM's own 4-level page
+	 * tables instead (arch/x86_64/host_paging.c): these bits in place of
+	 * RWX in table entries and in leaves, no memory type in any entry (PAT
+	 * entry 0 and the MTRRs give it); bit 7 marks a large leaf in both. */
+	uint64_t host_table_bits, host_leaf_bits;
 };
 
 struct ept_stats {

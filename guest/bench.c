@@ -222,7 +222,7 @@ static struct hc_exit_stats before, after;
 
 static bool read_stats(struct hc_exit_stats *s)
 {
-	struct hc_result r;
+	struct hc r;
 
 	if (!under_pillbox)
 		return false;

@@ -115,9 +115,8 @@ static int check_boot_info(const struct boot_info *bi)
 
 int core_init(struct boot_info *bi)
 {
-	const char *missing[VMX_CAPS_MAX_MISSING];
+	char missing[VMX_CAPS_TEXT_MAX];
 	struct cpuid_regs r;
-	unsigned n;
 	int rc;
 
 	if (vmm.initialized)
@@ -139,14 +138,8 @@ int core_init(struct boot_info *bi)
 		 bi->cpu_count);
 
 	vmx_cap_msrs_read(&vmm.caps);
-	n = vmx_caps_missing(&vmm.caps, missing, VMX_CAPS_MAX_MISSING);
-	if (n) {
-		char list[LOG_LINE_MAX / 2];
-		unsigned shown = vmx_caps_join(missing, n < VMX_CAPS_MAX_MISSING ? n :
-					       VMX_CAPS_MAX_MISSING, list, sizeof(list), 0);
-
-		log_err("core", "missing VMX capabilities: %s%s", list,
-			shown < n ? ", and more" : "");
+	if (vmx_caps_describe_missing(&vmm.caps, missing, sizeof(missing))) {
+		log_err("core", "missing VMX %s", missing);
 		return CORE_ERR_VMX_CAPS;
 	}
 	vmx_controls_compute(&vmm.caps, &vmm.ctl);

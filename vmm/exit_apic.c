@@ -30,7 +30,6 @@
 
 #define APIC_OFFSET_MASK (PAGE_SIZE - 1)
 #define APIC_REG_BYTES 4u
-#define BITS_PER_BYTE 8u
 
 static enum insn_cpu_mode guest_code_mode(void)
 {
@@ -66,11 +65,6 @@ static unsigned fetch_insn(uint8_t *buf)
 	if (to_page_end < INSN_MAX_LENGTH && read_linear(la, buf, to_page_end))
 		return to_page_end;
 	return 0;
-}
-
-static uint64_t size_mask(unsigned size)
-{
-	return size >= 8 ? ~0ull : (1ull << (size * BITS_PER_BYTE)) - 1;
 }
 
 bool apic_page_contains(uint64_t gpa)

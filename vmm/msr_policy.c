@@ -2,6 +2,7 @@
  * Address"; MSRs outside 0-1FFFH and C0000000H-C0001FFFH always exit
  * (26.1.3 "Instructions That Cause VM Exits Conditionally"). MSR numbers:
  * Vol. 4, Table 2-2 "IA-32 Architectural MSRs". */
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,7 +17,6 @@
 #define MSR_BITMAP_READ_HIGH 1024u
 #define MSR_BITMAP_WRITE_LOW 2048u
 #define MSR_BITMAP_WRITE_HIGH 3072u
-#define BITS_PER_BYTE        8u
 
 /* What a guest reads from IA32_FEATURE_CONTROL: locked, VMX disabled
  * (Vol. 3C, 24.7 "Enabling and Entering VMX Operation"). */
@@ -124,7 +124,7 @@ const char *msr_policy_reason(uint32_t msr)
 
 static void set_bit(uint8_t *region, uint32_t n)
 {
-	region[n / BITS_PER_BYTE] |= (uint8_t)(1u << (n % BITS_PER_BYTE));
+	region[n / CHAR_BIT] |= (uint8_t)(1u << (n % CHAR_BIT));
 }
 
 /* Sets the bitmap bits of one MSR: read and/or write. */

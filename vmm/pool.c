@@ -1,6 +1,7 @@
 #include "vmm/pool.h"
 #include "arch/x86_64/paging.h"
 #include "lib/lib.h"
+#include "vmm/spinlock.h"
 
 
 static uint64_t pool_next, pool_end;
@@ -16,13 +17,12 @@ void *pool_alloc_pages(uint64_t n)
 {
 	void *p = NULL;
 
-	while (__atomic_exchange_n(&pool_lock_word, 1, __ATOMIC_ACQUIRE))
-		__asm__ volatile("pause");
+	spin_lock(&pool_lock_word); /* not without it: two CPUs would get the same pages */
 	if (n && n <= (pool_end - pool_next) / PAGE_SIZE) {
 		p = (void *)(uintptr_t)pool_next;
 		pool_next += n * PAGE_SIZE;
 	}
-	__atomic_store_n(&pool_lock_word, 0, __ATOMIC_RELEASE);
+	spin_unlock(&pool_lock_word, 1);
 	if (p)
 		memset(p, 0, n * PAGE_SIZE);
 	return p;

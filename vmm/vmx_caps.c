@@ -2,6 +2,7 @@
 #include "arch/x86_64/msr.h"
 #include "arch/x86_64/vmcs_fields.h"
 #include "lib/lib.h"
+#include "lib/fmt.h"
 
 /* Controls that must be available as 1. NMI exiting lets other CPUs kick
  * this one (vmm/vipi.h); with virtual NMIs the guest's NMI blocking is its
@@ -129,6 +130,27 @@ unsigned vmx_caps_join(const char *const *names, unsigned n, char *buf, size_t s
 	}
 	buf[len] = '\0';
 	return i;
+}
+
+#define MISSING_TAIL_MAX 16u /* kept free for ", and NN more" */
+
+unsigned vmx_caps_describe_missing(const struct vmx_cap_msrs *m, char *buf, size_t size)
+{
+	const char *names[VMX_CAPS_MAX_MISSING];
+	unsigned n = vmx_caps_missing(m, names, VMX_CAPS_MAX_MISSING), shown;
+	size_t len;
+
+	buf[0] = '\0';
+	if (!n)
+		return 0;
+	len = (size_t)fmt_snprintf(buf, size, "%s: ", n == 1 ? "capability" : "capabilities");
+	shown = vmx_caps_join(names, n < VMX_CAPS_MAX_MISSING ? n : VMX_CAPS_MAX_MISSING,
+			      buf + len, size - len, MISSING_TAIL_MAX);
+	if (shown < n) {
+		len = strlen(buf);
+		fmt_snprintf(buf + len, size - len, ", and %u more", n - shown);
+	}
+	return n;
 }
 
 void vmx_controls_compute(const struct vmx_cap_msrs *m, struct vmx_controls *c)

@@ -38,6 +38,14 @@ unsigned vmx_caps_missing(const struct vmx_cap_msrs *m, const char **names,
 unsigned vmx_caps_join(const char *const *names, unsigned n, char *buf, size_t size,
 		       size_t reserve);
 
+/* What is missing, for a "missing VMX %s" log line: "capability: EPT" or
+ * "capabilities: EPT, unrestricted guest", ending ", and N more" for the
+ * names that do not fit in size bytes. Returns how many are missing (0:
+ * buf is ""). VMX_CAPS_TEXT_MAX bytes: the text fits a log line (vmm/log.h)
+ * after "[ERROR cpuNNN boot] refused: missing VMX ". */
+#define VMX_CAPS_TEXT_MAX 206u
+unsigned vmx_caps_describe_missing(const struct vmx_cap_msrs *m, char *buf, size_t size);
+
 /* Computes the controls (call only when nothing is missing). */
 void vmx_controls_compute(const struct vmx_cap_msrs *m, struct vmx_controls *c);
 

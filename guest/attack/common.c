@@ -4,22 +4,11 @@
 #include "lib/fmt.h"
 #include "lib/lib.h"
 
-struct hc vmcall(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3)
-{
-	struct hc r = { nr, a1, a2, a3 };
-
-	__asm__ volatile("vmcall"
-			 : "+a"(r.rax), "+b"(r.rbx), "+c"(r.rcx), "+d"(r.rdx)
-			 :
-			 : "memory");
-	return r;
-}
-
 static void vmcall_in_place(void *arg)
 {
 	struct hc *r = arg;
 
-	*r = vmcall(r->rax, r->rbx, r->rcx, r->rdx);
+	*r = hc_call(r->rax, r->rbx, r->rcx, r->rdx);
 }
 
 struct hc vmcall_at(int ring, uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3)

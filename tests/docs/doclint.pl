@@ -15,8 +15,9 @@
 #               as a call, definition or assembly label
 #   targets T   every `make <target>` in a doc is one of the targets T
 #               (a space-separated list, from make's database)
-#   config      the keys of docs/config.md's table are those boot/config.c
-#               parses, both ways
+#   config      the keys of docs/config.md's table are the user keys
+#               boot/config.c parses (user_keys[]), both ways, and none of
+#               its test hooks (test_hooks[])
 #   links       relative links between docs resolve, #anchors included
 #   logs        every quoted log line "[LEVEL cpuN stage] message" in a
 #               doc or diagram matches a log call of the source (level,
@@ -251,9 +252,16 @@ sub check_config {
 	my $doc = slurp('docs/config.md');
 	my $src = slurp('boot/config.c');
 	my %dk = map { $_ => 1 } ($doc =~ /^\|\s*`(\w+)`\s*\|/mg);
-	my %sk = map { $_ => 1 } ($src =~ /span_eq\(\s*key\s*,\s*"(\w+)"\s*\)/g);
-	print "boot/config.c parses no key at all (span_eq(key, \"...\") not found)\n" unless %sk;
+	my ($users) = $src =~ /\buser_keys\[\]\s*=\s*\{(.*?)\n\};/s;
+	my ($hooks) = $src =~ /\btest_hooks\[\]\s*=\s*\{(.*?)\n\};/s;
+	my %sk = map { $_ => 1 } (($users // '') =~ /\{\s*"(\w+)"\s*,/g);
+	print "boot/config.c parses no key at all (user_keys[] = { { \"...\", ... } } not found)\n"
+		unless %sk;
 	print "docs/config.md's table lists no key\n" unless %dk;
+	for my $k (($hooks // '') =~ /\{\s*"(\w+)"\s*,/g) {
+		print "test hook '$k' of boot/config.c is in docs/config.md's table (not a user setting)\n"
+			if $dk{$k};
+	}
 	for my $k (sort keys %sk) {
 		print "key '$k' is parsed by boot/config.c but missing from docs/config.md's table\n"
 			unless $dk{$k};

@@ -8,8 +8,8 @@
 #   functions      every name() they name is in the source
 #   make-targets   every `make <target>` they mention is a target of the
 #                  Makefiles (make's own database)
-#   config-keys    docs/config.md's table has exactly the keys boot/config.c
-#                  parses
+#   config-keys    docs/config.md's table has exactly the user keys
+#                  boot/config.c parses, and none of its test hooks
 #   links          relative links between docs resolve, #anchors included
 #   log-lines      every quoted "[LEVEL cpuN stage] message" is printed by a
 #                  log call of the source with that level and stage

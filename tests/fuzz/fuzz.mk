@@ -32,7 +32,7 @@ FUZZ_VMM_SRCS := $(filter-out vmm/core.c vmm/pool.c vmm/vmcs_setup.c \
 FUZZ_SRCS_exit := tests/fuzz/fuzz_exit.c tests/fuzz/exit_input.c tests/fuzz/exit_checks.c \
 	tests/fuzz/exit_halts.c tests/fuzz/fake_phys.c tests/fuzz/fake_hw.c \
 	tests/fuzz/fake_guest_mem.c tests/fuzz/devirtualize_fuzz.c $(FUZZ_VMM_SRCS)
-FUZZ_SRCS_config := tests/fuzz/fuzz_config.c boot/config.c
+FUZZ_SRCS_config := tests/fuzz/fuzz_config.c boot/config.c lib/fmt.c
 
 FUZZ_BINS := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_NAMES))
 fuzz_obj = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(1))

@@ -63,7 +63,7 @@ static long long read_all(struct hc_exit_stats *recs)
 	uint64_t cpus = 1;
 
 	for (uint64_t cpu = 0; cpu < cpus; cpu++) {
-		struct hc_result r;
+		struct hc r;
 
 		memset(&recs[cpu], 0, sizeof(recs[cpu]));
 		r = hc_call(HC_EXIT_STATS, cpu, (uint64_t)(uintptr_t)&recs[cpu], sizeof(recs[cpu]));

@@ -23,13 +23,13 @@ UNIT_TESTS := $(addprefix $(BUILD)/$(UNIT_DIR)/test_,$(UNIT_NAMES))
 # Sources linked into each test besides tests/unit/test_<name>.c.
 UNIT_SRCS_mtrr := ept/mtrr.c
 UNIT_SRCS_ept := ept/ept.c ept/mtrr.c $(UNIT_DIR)/test_pages.c
-UNIT_SRCS_host_paging := arch/x86_64/host_paging.c ept/mtrr.c $(UNIT_DIR)/test_pages.c
-UNIT_SRCS_config := boot/config.c
+UNIT_SRCS_host_paging := arch/x86_64/host_paging.c ept/ept.c ept/mtrr.c $(UNIT_DIR)/test_pages.c
+UNIT_SRCS_config := boot/config.c lib/fmt.c
 UNIT_SRCS_cpuid_policy := vmm/cpuid_policy.c
 UNIT_SRCS_msr_policy := vmm/msr_policy.c
 UNIT_SRCS_cr_policy := vmm/cr_policy.c
 UNIT_SRCS_exit_table := vmm/exit_table.c
-UNIT_SRCS_vmx_caps := vmm/vmx_caps.c
+UNIT_SRCS_vmx_caps := vmm/vmx_caps.c lib/fmt.c
 UNIT_SRCS_fmt := lib/fmt.c
 UNIT_SRCS_init_sipi := vmm/init_sipi.c
 UNIT_SRCS_insn_decode := vmm/insn_decode.c
