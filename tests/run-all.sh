@@ -18,8 +18,9 @@
 # The host part (the unit tests, then every script but Bochs's) runs in the
 # background while the Bochs boot tests run, on the machine's other core
 # (Bochs uses one); each binary's and script's output goes to its own file
-# and is printed whole once it ended, in that order (unit tests, the host
-# part's scripts, the Bochs boot tests), with the seconds it took.
+# and is printed whole once it ended (the host part's as soon as all of it
+# has), in that order (unit tests, the host part's scripts, the Bochs boot
+# tests), with the seconds it took.
 # SKIP_BOOT_TESTS=1 skips the scripts of tests/boot/ (", N skipped" is added to the
 # closing line). UNIT_TEST_TIMEOUT (seconds, default 300) bounds each unit
 # binary. Needs no tty; works as root.
@@ -48,10 +49,14 @@ kill_tree() {
 	done
 	kill "$1" 2>/dev/null
 }
-host_pid=""
+host_pid="" boot_pid=""
+stop_parts() {
+	[ -z "$host_pid" ] || kill_tree "$host_pid"
+	[ -z "$boot_pid" ] || kill_tree "$boot_pid"
+}
 trap 'rm -rf "$tmp"' EXIT
-trap '[ -z "$host_pid" ] || kill_tree "$host_pid"; exit 130' INT
-trap '[ -z "$host_pid" ] || kill_tree "$host_pid"; exit 143' TERM HUP
+trap 'stop_parts; exit 130' INT
+trap 'stop_parts; exit 143' TERM HUP
 
 unit_list=$(make --no-print-directory -s print-unit-tests 2>/dev/null | grep -E '^[^[:space:]]*test_[^[:space:]]*$')
 if [ -z "$unit_list" ]; then
@@ -231,8 +236,21 @@ print_boot() {
 		next=$((next + 1))
 	done
 }
+# While a Bochs test runs, the host part's results are printed as soon as
+# it has ended. (The test runs as a background job, which ignores SIGINT:
+# the traps above end it, by process id, on an interrupt.)
 for s in "${boot_scripts[@]}"; do
-	BOCHS_TIMES=$tmp/script-${s##*/}.out.bochs run "$tmp/script-${s##*/}.out" "$s"
+	BOCHS_TIMES=$tmp/script-${s##*/}.out.bochs run "$tmp/script-${s##*/}.out" "$s" &
+	boot_pid=$!
+	while kill -0 "$boot_pid" 2>/dev/null; do
+		if [ "$host_printed" = 0 ] && ! kill -0 "$host_pid" 2>/dev/null; then
+			print_host
+			print_boot
+		fi
+		sleep 1
+	done
+	wait "$boot_pid"
+	boot_pid=""
 	if [ "$host_printed" = 0 ] && ! kill -0 "$host_pid" 2>/dev/null; then
 		print_host
 	fi
