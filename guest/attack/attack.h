@@ -23,6 +23,8 @@ int try_msr(int ring, bool write, uint32_t msr, uint64_t *value);
 /* result() with a formatted reason. */
 void resultf(const char *name, bool ok, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* skipped() with a formatted reason. */
+void skipf(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends "; <formatted>" to a reason being built in why[WHY_MAX]. */
 void why_add(char *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *vector_name(int vector);

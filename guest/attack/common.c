@@ -32,6 +32,17 @@ void resultf(const char *name, bool ok, const char *fmt, ...)
 	result(name, ok, why);
 }
 
+void skipf(const char *name, const char *fmt, ...)
+{
+	char why[WHY_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	fmt_vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	skipped(name, why);
+}
+
 void why_add(char *why, const char *fmt, ...)
 {
 	size_t len = strlen(why);
