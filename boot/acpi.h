@@ -12,7 +12,7 @@
  *   7.4.2 "\_Sx (System States)"
  *   20.2 "AML Grammar Definition"
  * Pure logic: physical memory is read through struct acpi_mem, so the
- * host unit tests (tests/unit/test_acpi.c) run it on real table bytes.
+ * host unit tests run it on real table bytes (host-tested).
  * The loader's side is boot/acpi_efi.c. */
 #ifndef PILLBOX_BOOT_ACPI_H
 #define PILLBOX_BOOT_ACPI_H

@@ -5,19 +5,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "boot/config.h"
-#include "vmm/lib.h"
+#include "lib/fmt.h"
+#include "lib/lib.h"
 
 #define BOM_LEN         3u
 #define LINE_BYTES_MAX  (CONFIG_LINE_MAX - 1)  /* CR and LF not counted */
 #define MSG_MAX         160u
-#define QUOTE_MAX       40u   /* user text quoted in a message, then "..." */
-#define ASCII_DEL       0x7Fu
-#define ASCII_SPACE     0x20u
-#define DECIMAL_BASE    10u
-#define HEX_DIGITS      "0123456789abcdef"
-#define NIBBLE_BITS     4u
-#define NIBBLE_MASK     0xFu
-#define UINT_DIGITS_MAX 20u
+#define QUOTE_MAX       40    /* user text quoted in a message, then "..." */
 
 static const unsigned char utf8_bom[BOM_LEN] = { 0xEF, 0xBB, 0xBF };
 
@@ -34,59 +28,18 @@ struct span {
 	size_t n;
 };
 
-/* A diagnostic being built; always NUL terminated, silently truncated. */
+/* A diagnostic: always NUL terminated, silently truncated. */
 struct msg {
 	char buf[MSG_MAX];
-	size_t n;
 };
 
-static void msg_add(struct msg *m, const char *s, size_t n)
+#define MSG(m, ...) ((void)fmt_snprintf((m)->buf, MSG_MAX, __VA_ARGS__), false)
+
+/* "<what> 'text' <hint>", the text cut to QUOTE_MAX bytes with "..." after. */
+static bool bad_value(struct msg *m, const char *what, struct span s, const char *hint)
 {
-	size_t room = MSG_MAX - 1 - m->n;
-
-	if (n > room)
-		n = room;
-	memcpy(m->buf + m->n, s, n);
-	m->n += n;
-	m->buf[m->n] = '\0';
-}
-
-static void msg_str(struct msg *m, const char *s)
-{
-	msg_add(m, s, strlen(s));
-}
-
-/* 'text', cut to QUOTE_MAX bytes with "..." after. */
-static void msg_quote(struct msg *m, struct span s)
-{
-	msg_str(m, "'");
-	if (s.n > QUOTE_MAX) {
-		msg_add(m, s.p, QUOTE_MAX);
-		msg_str(m, "...");
-	} else {
-		msg_add(m, s.p, s.n);
-	}
-	msg_str(m, "'");
-}
-
-static void msg_uint(struct msg *m, size_t v)
-{
-	char digits[UINT_DIGITS_MAX];
-	size_t i = UINT_DIGITS_MAX;
-
-	do {
-		digits[--i] = (char)('0' + v % DECIMAL_BASE);
-		v /= DECIMAL_BASE;
-	} while (v && i);
-	msg_add(m, digits + i, UINT_DIGITS_MAX - i);
-}
-
-static void msg_hex_byte(struct msg *m, unsigned char c)
-{
-	char hex[4] = { '0', 'x', HEX_DIGITS[c >> NIBBLE_BITS],
-			HEX_DIGITS[c & NIBBLE_MASK] };
-
-	msg_add(m, hex, sizeof(hex));
+	return MSG(m, "%s '%.*s%s'%s", what, s.n > QUOTE_MAX ? QUOTE_MAX : (int)s.n, s.p,
+		   s.n > QUOTE_MAX ? "..." : "", hint);
 }
 
 static bool is_blank(char c)
@@ -96,7 +49,7 @@ static bool is_blank(char c)
 
 static bool is_control(unsigned char c)
 {
-	return (c < ASCII_SPACE && c != '\t') || c == ASCII_DEL;
+	return (c < ' ' && c != '\t') || c == 0x7F; /* DEL */
 }
 
 static struct span trim(struct span s)
@@ -132,26 +85,15 @@ static bool check_raw(struct span line, struct msg *m)
 {
 	size_t i;
 
-	if (line.n > LINE_BYTES_MAX) {
-		msg_str(m, "line too long (max ");
-		msg_uint(m, LINE_BYTES_MAX);
-		msg_str(m, " bytes)");
-		return false;
-	}
+	if (line.n > LINE_BYTES_MAX)
+		return MSG(m, "line too long (max %u bytes)", (unsigned)LINE_BYTES_MAX);
 	for (i = 0; i < line.n; i++) {
 		unsigned char c = (unsigned char)line.p[i];
 
-		if (c == '\0') {
-			msg_str(m, "NUL byte at column ");
-		} else if (is_control(c)) {
-			msg_str(m, "control character ");
-			msg_hex_byte(m, c);
-			msg_str(m, " at column ");
-		} else {
-			continue;
-		}
-		msg_uint(m, i + 1);
-		return false;
+		if (c == '\0')
+			return MSG(m, "NUL byte at column %zu", i + 1);
+		if (is_control(c))
+			return MSG(m, "control character 0x%02x at column %zu", c, i + 1);
 	}
 	return true;
 }
@@ -161,12 +103,7 @@ static bool value_fits(const char *key, struct span v, size_t size,
 {
 	if (v.n < size)
 		return true;
-	msg_str(m, "value too long for '");
-	msg_str(m, key);
-	msg_str(m, "' (max ");
-	msg_uint(m, size - 1);
-	msg_str(m, ")");
-	return false;
+	return MSG(m, "value too long for '%s' (max %zu)", key, size - 1);
 }
 
 static void copy_value(char *dst, struct span v)
@@ -179,14 +116,10 @@ static bool set_image(struct boot_config *cfg, struct span v, struct msg *m)
 {
 	if (!value_fits("image", v, sizeof(cfg->image), m))
 		return false;
-	if (v.n && v.p[0] != '\\') {
-		msg_str(m, "image must start with '\\'");
-		return false;
-	}
-	if (span_find(v, '/') < v.n) {
-		msg_str(m, "image must not contain '/' (use '\\')");
-		return false;
-	}
+	if (v.n && v.p[0] != '\\')
+		return MSG(m, "image must start with '\\'");
+	if (span_find(v, '/') < v.n)
+		return MSG(m, "image must not contain '/' (use '\\')");
 	copy_value(cfg->image, v);
 	return true;
 }
@@ -211,13 +144,10 @@ static bool set_log_level(struct boot_config *cfg, struct span v,
 			return true;
 		}
 	}
-	msg_str(m, "bad log_level ");
-	msg_quote(m, v);
-	msg_str(m, " (use error|warn|info|debug or 0-3)");
-	return false;
+	return bad_value(m, "bad log_level", v, " (use error|warn|info|debug or 0-3)");
 }
 
-/* test_fail_cpu = <APIC id 0-255> | none */
+/* test_fail_cpu = <APIC id 0-255> | none (a test hook, below) */
 static bool set_test_fail_cpu(struct boot_config *cfg, struct span v, struct msg *m)
 {
 	unsigned id = 0;
@@ -236,10 +166,7 @@ static bool set_test_fail_cpu(struct boot_config *cfg, struct span v, struct msg
 	cfg->test_fail_cpu = (int)id;
 	return true;
 bad:
-	msg_str(m, "bad test_fail_cpu ");
-	msg_quote(m, v);
-	msg_str(m, " (use an APIC id 0-255 or none)");
-	return false;
+	return bad_value(m, "bad test_fail_cpu", v, " (use an APIC id 0-255 or none)");
 }
 
 /* user_hypercalls = none | read */
@@ -253,10 +180,35 @@ static bool set_user_hypercalls(struct boot_config *cfg, struct span v, struct m
 		cfg->user_hypercalls = CONFIG_USER_HC_READ;
 		return true;
 	}
-	msg_str(m, "bad user_hypercalls ");
-	msg_quote(m, v);
-	msg_str(m, " (use none or read)");
-	return false;
+	return bad_value(m, "bad user_hypercalls", v, " (use none or read)");
+}
+
+struct key {
+	const char *name;
+	bool (*set)(struct boot_config *cfg, struct span v, struct msg *m);
+};
+
+/* The settings users write: docs/config.md's table lists exactly these
+ * (tests/docs checks it). */
+static const struct key user_keys[] = {
+	{ "image", set_image },
+	{ "args", set_args },
+	{ "log_level", set_log_level },
+	{ "user_hypercalls", set_user_hypercalls },
+};
+
+/* Test hooks: not settings, so not in docs/config.md. The boot tests use
+ * them (docs/architecture.md, "Test hooks"). */
+static const struct key test_hooks[] = {
+	{ "test_fail_cpu", set_test_fail_cpu },
+};
+
+static const struct key *find_key(const struct key *keys, size_t n, struct span name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (span_eq(name, keys[i].name))
+			return &keys[i];
+	return NULL;
 }
 
 /* One line without its line ending. Returns false, with the reason in m,
@@ -264,6 +216,7 @@ static bool set_user_hypercalls(struct boot_config *cfg, struct span v, struct m
 static bool parse_line(struct boot_config *cfg, struct span line,
 		       struct msg *m)
 {
+	const struct key *k;
 	struct span key, val;
 	size_t eq;
 
@@ -275,30 +228,17 @@ static bool parse_line(struct boot_config *cfg, struct span line,
 		return true;
 
 	eq = span_find(line, '=');
-	if (eq == line.n) {
-		msg_str(m, "missing '='");
-		return false;
-	}
+	if (eq == line.n)
+		return MSG(m, "missing '='");
 	key = trim((struct span){ line.p, eq });
 	val = trim((struct span){ line.p + eq + 1, line.n - eq - 1 });
 
-	if (key.n == 0) {
-		msg_str(m, "empty key");
-		return false;
-	}
-	if (span_eq(key, "image"))
-		return set_image(cfg, val, m);
-	if (span_eq(key, "args"))
-		return set_args(cfg, val, m);
-	if (span_eq(key, "log_level"))
-		return set_log_level(cfg, val, m);
-	if (span_eq(key, "test_fail_cpu"))
-		return set_test_fail_cpu(cfg, val, m);
-	if (span_eq(key, "user_hypercalls"))
-		return set_user_hypercalls(cfg, val, m);
-	msg_str(m, "unknown key ");
-	msg_quote(m, key);
-	return false;
+	if (key.n == 0)
+		return MSG(m, "empty key");
+	k = find_key(user_keys, ARRAY_SIZE(user_keys), key);
+	if (!k)
+		k = find_key(test_hooks, ARRAY_SIZE(test_hooks), key);
+	return k ? k->set(cfg, val, m) : bad_value(m, "unknown key", key, "");
 }
 
 void config_defaults(struct boot_config *cfg)
@@ -330,7 +270,6 @@ unsigned config_parse(struct boot_config *cfg, const char *text, size_t len,
 		pos += line.n < rest.n ? line.n + 1 : line.n;
 		if (line.n && line.p[line.n - 1] == '\r')
 			line.n--;
-		m.n = 0;
 		m.buf[0] = '\0';
 		if (parse_line(cfg, line, &m))
 			continue;

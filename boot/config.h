@@ -20,11 +20,12 @@ struct boot_config {
 	/* Its command line (load options), may be empty. */
 	char args[CONFIG_ARGS_MAX];
 	enum log_level log_level;
-	/* Fault injection for the rollback test: the VMM refuses to start on
-	 * the CPU with this APIC id. CONFIG_TEST_FAIL_NONE (the default): off. */
-	int test_fail_cpu;
 	/* Read-only hypercalls allowed from CPL 3 (vmm/hypercall.h). */
 	enum { CONFIG_USER_HC_NONE, CONFIG_USER_HC_READ } user_hypercalls;
+	/* Test hook, not a setting (docs/architecture.md, "Test hooks"):
+	 * fault injection for the rollback test, the VMM refuses to start on
+	 * the CPU with this APIC id. CONFIG_TEST_FAIL_NONE (the default): off. */
+	int test_fail_cpu;
 };
 
 #define CONFIG_TEST_FAIL_NONE (-1)
@@ -43,7 +44,8 @@ void config_defaults(struct boot_config *cfg);
 /* Parses text[0..len) (need not be NUL terminated; CRLF or LF; a UTF-8 BOM
  * is skipped) over the current contents of cfg, which should hold the
  * defaults. Keys: image, args, log_level (error|warn|info|debug or 0-3),
- * test_fail_cpu (an APIC id 0-255, or none), user_hypercalls (none|read).
+ * user_hypercalls (none|read); the test hook test_fail_cpu (an APIC id
+ * 0-255, or none).
  * A malformed line (no '=', empty or unknown key, bad value, too long,
  * a NUL byte or a control character) is reported through diag (may be NULL)
  * and leaves that setting at its previous value. A key given twice: the

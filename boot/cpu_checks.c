@@ -3,21 +3,12 @@
 #include "boot/loader.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/msr.h"
+#include "arch/x86_64/regs.h"
 #include "arch/x86_64/vmcs_fields.h"
 #include "arch/x86_64/vmx_cap_read.h"
 #include "vmm/hypercall.h"
 #include "vmm/vmx_caps.h"
-#include "vmm/cr_policy.h"
 
-#define CPUID_VENDOR 0u
-#define CPUID_FEATURES 1u
-#define CPUID_EXT_FEATURES 0x80000001u
-#define CPUID_EXT_EDX_1G_PAGES (1u << 26)
-#define CPUID_ADDR_SIZES 0x80000008u
-#define VENDOR_INTEL_EBX 0x756e6547u /* "Genu" */
-#define VENDOR_INTEL_EDX 0x49656e69u /* "ineI" */
-#define VENDOR_INTEL_ECX 0x6c65746eu /* "ntel" */
-#define MAXPHYADDR_MASK 0xFFu
 
 static int check_vendor(void)
 {
@@ -81,45 +72,23 @@ static int check_feature_control(void)
 	return 1;
 }
 
-/* Every missing capability on one line ("refused: missing VMX capabilities:
- * EPT, unrestricted guest, ..."); names that do not fit the log line are
- * counted at the end. */
-#define MISSING_LIST_MAX (LOG_LINE_MAX - 64u) /* the line minus prefix and text */
-#define MISSING_TAIL_MAX 16u                  /* ", and NN more" */
-
-static void log_missing(const char *const *names, unsigned n)
-{
-	char list[MISSING_LIST_MAX];
-	unsigned shown;
-
-	shown = vmx_caps_join(names, n < VMX_CAPS_MAX_MISSING ? n : VMX_CAPS_MAX_MISSING,
-			      list, sizeof(list), MISSING_TAIL_MAX);
-	if (shown < n)
-		log_err(LOADER_STAGE, "refused: missing VMX capabilities: %s, and %u more", list,
-			n - shown);
-	else
-		log_err(LOADER_STAGE, "refused: missing VMX %s: %s",
-			n == 1 ? "capability" : "capabilities", list);
-}
-
 static int check_capabilities(struct cpu_facts *facts)
 {
-	const char *missing[VMX_CAPS_MAX_MISSING];
+	char missing[VMX_CAPS_TEXT_MAX];
 	struct vmx_cap_msrs m;
 	struct cpuid_regs r;
-	unsigned n;
 
 	vmx_cap_msrs_read(&m);
-	n = vmx_caps_missing(&m, missing, VMX_CAPS_MAX_MISSING);
-	if (n) {
-		log_missing(missing, n);
+	if (vmx_caps_describe_missing(&m, missing, sizeof(missing))) {
+		/* every missing capability on one line */
+		log_err(LOADER_STAGE, "refused: missing VMX %s", missing);
 		return 0;
 	}
 	facts->ept_1g_pages = (m.ept_vpid & EPT_CAP_1G) != 0;
 	cpuid_count(CPUID_EXT_FEATURES, 0, &r);
 	facts->host_1g_pages = (r.edx & CPUID_EXT_EDX_1G_PAGES) != 0;
 	cpuid_count(CPUID_ADDR_SIZES, 0, &r);
-	facts->maxphyaddr = r.eax & MAXPHYADDR_MASK;
+	facts->maxphyaddr = r.eax & CPUID_MAXPHYADDR_MASK;
 	return 1;
 }
 

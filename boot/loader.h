@@ -8,7 +8,7 @@
 #include "boot/config.h"
 #include "vmm/boot_info.h"
 #include "vmm/core_image.h"
-#include "vmm/lib.h"
+#include "lib/lib.h"
 #include "vmm/log.h"
 
 #define LOADER_STAGE "boot"

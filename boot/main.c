@@ -8,6 +8,7 @@
 #include "boot/loader.h"
 #include "boot/acpi.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/paging.h"
 #include "vmm/hypercall.h"
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab);
@@ -29,14 +30,6 @@ static const char *core_status_text(int rc)
 	}
 }
 
-/* No CPU may leave the VMM from now on (HC_SEAL). */
-static void seal_launch(void)
-{
-	uint64_t rax = HC_SEAL;
-
-	__asm__ volatile("vmcall" : "+a"(rax) : : "rbx", "rcx", "rdx", "memory");
-}
-
 static EFI_STATUS start_vmm(const struct cpu_facts *facts, const struct boot_config *cfg)
 {
 	struct vmm_region region;
@@ -48,7 +41,7 @@ static EFI_STATUS start_vmm(const struct cpu_facts *facts, const struct boot_con
 	st = region_setup(facts, cfg, cpus, &region);
 	if (EFI_ERROR(st)) {
 		if (region.size)
-			BS->FreePages(region.base, region.size / 4096);
+			BS->FreePages(region.base, region.size / PAGE_SIZE);
 		return st;
 	}
 	acpi_fill_boot_info(region.bi); /* sleep requests the VMM refuses */
@@ -61,7 +54,7 @@ static EFI_STATUS start_vmm(const struct cpu_facts *facts, const struct boot_con
 	if (rc != CORE_OK) {
 		log_err(LOADER_STAGE, "refused: the VMM core failed to start: %s (%d)",
 			core_status_text(rc), rc);
-		BS->FreePages(region.base, region.size / 4096);
+		BS->FreePages(region.base, region.size / PAGE_SIZE);
 		return EFI_UNSUPPORTED;
 	}
 	/* From here on every CPU is in VMX non-root operation; the region is
@@ -70,7 +63,7 @@ static EFI_STATUS start_vmm(const struct cpu_facts *facts, const struct boot_con
 		log_err(LOADER_STAGE, "launch reported success but CPUID shows no hypervisor");
 		return EFI_DEVICE_ERROR;
 	}
-	seal_launch();
+	hc_call(HC_SEAL, 0, 0, 0); /* no CPU may leave the VMM from now on */
 	log_info(LOADER_STAGE, "guest resumed in VMX non-root operation: CPUID reports '%s'",
 		 HV_SIGNATURE);
 	return EFI_SUCCESS;

@@ -6,14 +6,13 @@
 #include "boot/loader.h"
 #include "arch/x86_64/host_paging.h"
 #include "ept/mtrr_cpu.h"
-#include "vmm/vcpu.h"
+#include "vmm/pool.h"
 
-#define SZ_4K  0x1000ull
 #define SZ_2M  0x200000ull
 #define SZ_1G  0x40000000ull
 #define SZ_4G  0x100000000ull
 #define SZ_512G 0x8000000000ull
-#define PAGES(bytes) ((bytes) / SZ_4K)
+#define PAGES(bytes) ((bytes) / PAGE_SIZE)
 #define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((a) - 1))
 
 /* Pool budget beyond per-CPU blocks and page tables (docs/architecture.md):
@@ -40,7 +39,7 @@ static uint64_t compute_map_limit(const struct cpu_facts *facts)
 
 	for (UINTN i = 0; map && i < count; i++) {
 		EFI_MEMORY_DESCRIPTOR *d = (EFI_MEMORY_DESCRIPTOR *)((char *)map + i * desc_size);
-		uint64_t end = d->PhysicalStart + d->NumberOfPages * SZ_4K;
+		uint64_t end = d->PhysicalStart + d->NumberOfPages * PAGE_SIZE;
 
 		if (end > top)
 			top = end;
@@ -64,7 +63,7 @@ static uint64_t table_pages(uint64_t limit, int use_1g)
  * counts: host_paging_build() writes its tables but never reads them
  * back, so a dry run with it counts the pages the real build takes
  * (more than table_pages() where the MTRRs split large pages). */
-static uint8_t scratch_table[SZ_4K] __attribute__((aligned(SZ_4K)));
+static uint8_t scratch_table[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 
 static void *count_page(void *ctx, uint64_t *phys)
 {
@@ -134,42 +133,15 @@ static const struct core_header *load_core(uint64_t base)
 	return (const struct core_header *)dst;
 }
 
-/* Page provider for host_paging_build: the region's pool, bump style.
- * The firmware's page tables map it identity, as UEFI requires. */
-struct pool_cursor {
-	uint64_t next, end;
-};
-
-static void *pool_page(void *ctx, uint64_t *phys)
-{
-	struct pool_cursor *c = ctx;
-	void *p;
-
-	if (c->next + SZ_4K > c->end)
-		return NULL;
-	p = (void *)(uintptr_t)c->next;
-	memset(p, 0, SZ_4K);
-	*phys = c->next;
-	c->next += SZ_4K;
-	return p;
-}
-
-static void *pool_virt(void *ctx, uint64_t phys)
-{
-	(void)ctx;
-	return (void *)(uintptr_t)phys;
-}
-
 EFI_STATUS region_setup(const struct cpu_facts *facts, const struct boot_config *cfg,
 			unsigned cpus, struct vmm_region *r)
 {
 	const struct core_header *h = (const void *)core_blob_start;
 	uint64_t limit = compute_map_limit(facts);
-	uint64_t core_bytes = ALIGN_UP(h->mem_size, SZ_4K);
+	uint64_t core_bytes = ALIGN_UP(h->mem_size, PAGE_SIZE);
 	struct mtrr_state mtrr;
 	uint64_t host_pages, ept_pages, pool, size, hole_pts;
-	struct pool_cursor cur;
-	struct page_alloc pa = { pool_page, pool_virt, &cur };
+	struct page_alloc pa;
 	struct host_paging_stats hs;
 	EFI_STATUS st;
 
@@ -183,12 +155,12 @@ EFI_STATUS region_setup(const struct cpu_facts *facts, const struct boot_config 
 	host_pages = host_table_pages(limit, facts->host_1g_pages, &mtrr);
 	ept_pages = table_pages(limit, facts->ept_1g_pages) + POOL_EPT_MIXED_PAGES;
 	ept_pages += POOL_EPT_RUNTIME_PAGES;
-	pool = (host_pages + ept_pages + POOL_MISC_PAGES) * SZ_4K + cpus * sizeof(struct vcpu);
-	size = core_bytes + SZ_4K + pool;
+	pool = (host_pages + ept_pages + POOL_MISC_PAGES) * PAGE_SIZE + cpus * BOOT_INFO_CPU_BYTES;
+	size = core_bytes + PAGE_SIZE + pool;
 	/* One EPT page table per 2 MiB the region touches (it need not be
 	 * aligned: one more at each edge). */
 	hole_pts = size / SZ_2M + 2;
-	size += hole_pts * SZ_4K;
+	size += hole_pts * PAGE_SIZE;
 	st = reserve(size, &r->base);
 	if (EFI_ERROR(st)) {
 		log_err(LOADER_STAGE, "refused: cannot reserve %llu KiB for the VMM (EFI status %llx)",
@@ -200,23 +172,27 @@ EFI_STATUS region_setup(const struct cpu_facts *facts, const struct boot_config 
 	if (!r->core)
 		return EFI_LOAD_ERROR;
 	r->bi = (struct boot_info *)(uintptr_t)(r->base + core_bytes);
-	cur.next = r->base + core_bytes + SZ_4K;
-	cur.end = r->base + size;
+	/* The pool after boot_info: the host page tables at its start, the
+	 * core allocates from what follows (vmm/pool.c, which the loader links
+	 * too; the firmware's page tables map the region identity, as UEFI
+	 * requires). */
+	pool_init(r->base + core_bytes + PAGE_SIZE, size - core_bytes - PAGE_SIZE);
+	pool_page_alloc(&pa);
 
 	memset(r->bi, 0, sizeof(*r->bi));
-	r->bi->host_tables_start = cur.next;
+	r->bi->host_tables_start = pool_cursor();
 	if (host_paging_build(limit, facts->host_1g_pages, &mtrr, &pa, &r->bi->host_cr3, &hs)) {
 		log_err(LOADER_STAGE, "VMM page tables do not fit the region");
 		return EFI_OUT_OF_RESOURCES;
 	}
-	r->bi->host_tables_end = cur.next;
+	r->bi->host_tables_end = pool_cursor();
 	r->bi->magic = BOOT_INFO_MAGIC;
 	r->bi->version = BOOT_INFO_VERSION;
 	r->bi->size = sizeof(*r->bi);
 	r->bi->region_base = r->base;
 	r->bi->region_size = size;
-	r->bi->pool_base = cur.next;
-	r->bi->pool_size = cur.end - cur.next;
+	r->bi->pool_base = pool_cursor();
+	r->bi->pool_size = pool_free_bytes();
 	r->bi->map_limit = limit;
 	r->bi->log_level = cfg->log_level;
 	r->bi->flags = cfg->user_hypercalls == CONFIG_USER_HC_READ ? BOOT_INFO_F_USER_HC_READ : 0;

@@ -11,7 +11,7 @@
 # No root and no loop device: the FAT file system is made in a file of its
 # own (mkfs.vfat, mtools), the partition table is written on the image file
 # (sgdisk) and the file system is copied into the partition with dd.
-# tests/boot/test-qemu-usb.sh boots the image and checks this layout (and
+# The QEMU USB boot test boots the image and checks this layout (and
 # docs/usb.md describes it): change the three together.
 
 .PHONY: usb sign

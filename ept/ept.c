@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include "ept/ept.h"
 #include "ept/mtrr.h"
-#include "vmm/lib.h"
+#include "lib/lib.h"
 
 /* Levels of a 4-level walk and the GPA bits that index each one
  * (SDM 29.3.2): PML4 47:39, PDPT 38:30, PD 29:21, PT 20:12. */
@@ -47,12 +47,6 @@ static bool is_leaf(unsigned level, uint64_t e)
 	return level == LEVEL_PT || (e & EPT_LARGE);
 }
 
-static uint64_t leaf_entry(uint64_t addr, uint8_t memtype, bool large)
-{
-	uint64_t e = addr | EPT_RWX | ((uint64_t)memtype << EPT_MEMTYPE_SHIFT);
-
-	return large ? e | EPT_LARGE : e;
-}
 
 static uint64_t with_type(uint64_t e, uint8_t memtype)
 {
@@ -76,22 +70,6 @@ static void publish(uint64_t *slot, uint64_t e)
 	__atomic_store_n(slot, e, __ATOMIC_RELEASE);
 }
 
-/* Allocates a zeroed table; *entry becomes the entry that points at it
- * (RWX: the leaves decide the access rights, SDM 29.3.3 "EPT-Induced VM
- * Exits"), to be stored by the caller once the table is filled. */
-static uint64_t *new_table(const struct page_alloc *pa, uint64_t *entry,
-			   struct ept_stats *st)
-{
-	uint64_t phys;
-	uint64_t *t = pa->alloc_page(pa->ctx, &phys);
-
-	if (!t)
-		return NULL;
-	memset(t, 0, EPT_PAGE_4K);	/* not present unless filled in */
-	st->tables++;
-	*entry = (phys & EPT_ADDR_MASK) | EPT_RWX;
-	return t;
-}
 
 static bool touches_hole(const struct ept_config *cfg, uint64_t start,
 			 uint64_t size)
@@ -131,14 +109,53 @@ static void count_leaf(struct ept_stats *st, unsigned level)
 }
 
 /* How tables are filled: by ept_build() up to its limit, failing when
- * out of pages; after launch over any range, falling back to UC leaves. */
+ * out of pages; after launch over any range, falling back to UC leaves.
+ * The entry bits: EPT's (RWX and a memory type) or host paging's. */
 struct fill {
 	const struct ept_config *cfg;
 	const struct page_alloc *pa;
 	struct ept_stats *st;
 	uint64_t limit;      /* entries at or above it stay not present */
 	bool uc_fallback;
+	uint64_t table_bits, leaf_bits;
 };
+
+static struct fill fill_for(const struct ept_config *cfg, const struct page_alloc *pa,
+			    struct ept_stats *st, uint64_t limit, bool uc_fallback)
+{
+	struct fill f = { cfg, pa, st, limit, uc_fallback, EPT_RWX, EPT_RWX };
+
+	if (cfg->host_table_bits) {
+		f.table_bits = cfg->host_table_bits;
+		f.leaf_bits = cfg->host_leaf_bits;
+	}
+	return f;
+}
+
+static uint64_t leaf_entry(const struct fill *f, uint64_t addr, uint8_t memtype, bool large)
+{
+	uint64_t e = addr | f->leaf_bits;
+
+	if (!f->cfg->host_table_bits)
+		e |= (uint64_t)memtype << EPT_MEMTYPE_SHIFT;
+	return large ? e | EPT_LARGE : e;
+}
+
+/* Allocates a zeroed table; *entry becomes the entry that points at it
+ * (EPT: RWX, the leaves decide the access rights, SDM 29.3.3 "EPT-Induced
+ * VM Exits"), to be stored by the caller once the table is filled. */
+static uint64_t *new_table(const struct fill *f, uint64_t *entry)
+{
+	uint64_t phys;
+	uint64_t *t = f->pa->alloc_page(f->pa->ctx, &phys);
+
+	if (!t)
+		return NULL;
+	memset(t, 0, PAGE_SIZE);	/* not present unless filled in */
+	f->st->tables++;
+	*entry = (phys & EPT_ADDR_MASK) | f->table_bits;
+	return t;
+}
 
 static int fill_table(const struct fill *f, uint64_t *t, uint64_t base, unsigned level);
 
@@ -159,21 +176,21 @@ static int make_entry(const struct fill *f, uint64_t gpa, unsigned level, uint64
 			f->st->holes_4k++;
 			return EPT_OK;
 		}
-		*entry = leaf_entry(gpa, mtrr_type_of(cfg->mtrr, gpa), false);
+		*entry = leaf_entry(f, gpa, mtrr_type_of(cfg->mtrr, gpa), false);
 		count_leaf(f->st, level);
 		return EPT_OK;
 	}
 	if (leaf_allowed(cfg, level) && large_ok(cfg, gpa, span, &type)) {
-		*entry = leaf_entry(gpa, type, true);
+		*entry = leaf_entry(f, gpa, type, true);
 		count_leaf(f->st, level);
 		return EPT_OK;
 	}
-	sub = new_table(f->pa, entry, f->st);
+	sub = new_table(f, entry);
 	if (sub)
 		return fill_table(f, sub, gpa, level - 1);
 	if (!f->uc_fallback || !leaf_allowed(cfg, level) || touches_hole(cfg, gpa, span))
 		return EPT_ERR_NOMEM;
-	*entry = leaf_entry(gpa, MEMTYPE_UC, true);
+	*entry = leaf_entry(f, gpa, MEMTYPE_UC, true);
 	count_leaf(f->st, level);
 	f->st->uc_fallbacks++;
 	return EPT_OK;
@@ -212,7 +229,7 @@ static bool config_valid(const struct ept_config *cfg,
 	for (i = 0; i < cfg->hole_count; i++) {
 		const struct phys_range *h = &cfg->holes[i];
 
-		if ((h->start | h->end) & (EPT_PAGE_4K - 1))
+		if ((h->start | h->end) & (PAGE_SIZE - 1))
 			return false;
 		if (h->start >= h->end || h->end > cfg->limit)
 			return false;
@@ -224,20 +241,20 @@ int ept_build(const struct ept_config *cfg, const struct page_alloc *pa,
 	      uint64_t *pml4_phys, struct ept_stats *stats)
 {
 	struct ept_stats st;
-	struct fill fill = { cfg, pa, &st, 0, false };
+	struct fill fill;
 	uint64_t pml4e, *pml4, base;
 	unsigned i;
 
 	if (!pml4_phys || !config_valid(cfg, pa))
 		return EPT_ERR_INVALID;
 	memset(&st, 0, sizeof(st));
-	fill.limit = cfg->limit;
-	pml4 = new_table(pa, &pml4e, &st);
+	fill = fill_for(cfg, pa, &st, cfg->limit, false);
+	pml4 = new_table(&fill, &pml4e);
 	if (!pml4)
 		return EPT_ERR_NOMEM;
 
 	for (i = 0, base = 0; base < cfg->limit; i++, base += EPT_PML4E_SPAN) {
-		uint64_t *pdpt = new_table(pa, &pml4[i], &st);
+		uint64_t *pdpt = new_table(&fill, &pml4[i]);
 		int rc;
 
 		if (!pdpt)
@@ -332,7 +349,7 @@ static uint64_t retyped_leaf(const struct fill *f, uint64_t e, uint64_t gpa, uns
 		return with_type(e, mtrr_type_of(f->cfg->mtrr, gpa));
 	if (mtrr_range_type(f->cfg->mtrr, gpa, span, &type))
 		return with_type(e, type);
-	sub = new_table(f->pa, &sub_entry, f->st);
+	sub = new_table(f, &sub_entry);
 	if (!sub) {
 		f->st->uc_fallbacks++;
 		return with_type(e, MEMTYPE_UC);
@@ -375,10 +392,11 @@ int ept_retype(const struct ept_config *cfg, const struct page_alloc *pa, uint64
 	       struct ept_stats *stats)
 {
 	struct ept_stats scratch = { 0 };
-	struct fill f = { cfg, pa, stats ? stats : &scratch, EPT_GPA_LIMIT, true };
+	struct fill f;
 
 	if (!cfg || !cfg->mtrr || !pa || !pa->alloc_page || !pa->to_virt)
 		return EPT_ERR_INVALID;
+	f = fill_for(cfg, pa, stats ? stats : &scratch, EPT_GPA_LIMIT, true);
 	retype_table(&f, pa->to_virt(pa->ctx, pml4_phys & EPT_ADDR_MASK), 0, LEVEL_PML4);
 	return EPT_OK;
 }
@@ -411,13 +429,14 @@ int ept_map_on_demand(const struct ept_config *cfg, const struct page_alloc *pa,
 		      struct ept_stats *stats)
 {
 	struct ept_stats scratch = { 0 };
-	struct fill f = { cfg, pa, stats ? stats : &scratch, EPT_GPA_LIMIT, true };
+	struct fill f;
 	uint64_t *t;
 	bool shared = false, made = false;
 
 	if (!cfg || !cfg->mtrr || !pa || !pa->alloc_page || !pa->to_virt || !out)
 		return EPT_ERR_INVALID;
-	if (gpa >= EPT_GPA_LIMIT || touches_hole(cfg, gpa & ~(EPT_PAGE_4K - 1), EPT_PAGE_4K))
+	f = fill_for(cfg, pa, stats ? stats : &scratch, EPT_GPA_LIMIT, true);
+	if (gpa >= EPT_GPA_LIMIT || touches_hole(cfg, gpa & ~(PAGE_SIZE - 1), PAGE_SIZE))
 		return EPT_ERR_INVALID;
 	t = pa->to_virt(pa->ctx, pml4_phys & EPT_ADDR_MASK);
 	for (unsigned lv = LEVEL_PML4;;) {
@@ -437,7 +456,7 @@ int ept_map_on_demand(const struct ept_config *cfg, const struct page_alloc *pa,
 		/* A leaf, or a table filled for the whole entry; a PML4E spans
 		 * 512 GiB, so its PDPT is filled on demand instead. Then the
 		 * same slot again, now present. */
-		if (lv == LEVEL_PML4 ? new_table(pa, &e, f.st) != NULL
+		if (lv == LEVEL_PML4 ? new_table(&f, &e) != NULL
 				     : make_entry(&f, gpa & ~(level_span(lv) - 1), lv, &e) == EPT_OK) {
 			publish(slot, e);
 			made = true;

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "ept/mtrr.h"
+#include "arch/x86_64/paging.h"
 
 #define EPT_READ        (1ull << 0)
 #define EPT_WRITE       (1ull << 1)
@@ -21,7 +22,6 @@
 #define EPT_ADDR_MASK   0x000FFFFFFFFFF000ull
 
 #define EPT_ENTRIES     512u
-#define EPT_PAGE_4K     0x1000ull
 #define EPT_PAGE_2M     0x200000ull
 #define EPT_PAGE_1G     0x40000000ull
 #define EPT_PML4E_SPAN  0x8000000000ull   /* 512 GiB */
@@ -62,6 +62,11 @@ struct ept_config {
 	const struct phys_range *holes; /* left not present (VMM region) */
 	unsigned hole_count;
 	const struct ept_sink_tables *sink; /* optional (ept_map_on_demand) */
+	/* ept_build() only; 0 for EPT. Non-zero: the VMM's own 4-level page
+	 * tables instead (arch/x86_64/host_paging.c): these bits in place of
+	 * RWX in table entries and in leaves, no memory type in any entry (PAT
+	 * entry 0 and the MTRRs give it); bit 7 marks a large leaf in both. */
+	uint64_t host_table_bits, host_leaf_bits;
 };
 
 struct ept_stats {

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "ept/mtrr.h"
+#include "arch/x86_64/paging.h"
 
 /* Fixed-range layout (SDM 12.11.2.2 "Fixed Range MTRRs"): one 64K MSR with
  * eight 64 KiB ranges from 0, two 16K MSRs with eight 16 KiB ranges each
@@ -24,12 +25,6 @@
 #define FIXED_16K_FIRST_MSR 1u
 #define FIXED_4K_FIRST_MSR  3u
 
-/* MAXPHYADDR bounds (SDM Vol. 3A, 5.1.4 "Enumeration of Paging Features by
- * CPUID"): 36 when CPUID.80000008H is not reported, at most 52. */
-#define MAXPHYADDR_DEFAULT  36u
-#define MAXPHYADDR_MAX      52u
-#define PAGE_SHIFT_4K       12u
-#define PAGE_SIZE_4K        (1ull << PAGE_SHIFT_4K)
 
 /* Variable-range types seen at an address, one bit per type value. */
 #define TYPE_BIT(t)         (1u << (t))
@@ -147,7 +142,7 @@ uint64_t mtrr_phys_addr_bits(const struct mtrr_state *s)
 		bits = MAXPHYADDR_DEFAULT;
 	if (bits > MAXPHYADDR_MAX)
 		bits = MAXPHYADDR_MAX;
-	return ((1ull << bits) - 1) & ~(PAGE_SIZE_4K - 1);
+	return ((1ull << bits) - 1) & ~(PAGE_SIZE - 1);
 }
 
 static unsigned var_count(const struct mtrr_state *s)
@@ -272,7 +267,7 @@ bool mtrr_range_type(const struct mtrr_state *s, uint64_t start, uint64_t size,
 {
 	uint64_t last = start + (size - 1);
 
-	if (!is_pow2(size) || size < PAGE_SIZE_4K || (start & (size - 1)))
+	if (!is_pow2(size) || size < PAGE_SIZE || (start & (size - 1)))
 		return false;
 	if (!s->enabled) {
 		*type = MEMTYPE_UC;

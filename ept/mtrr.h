@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "arch/x86_64/msr.h"
 
 /* Memory type encodings (SDM 12.3, Table 12-8 "Memory Types That Can Be
  * Encoded in MTRRs"); the same values are used in EPT leaf entries. */
@@ -15,26 +16,6 @@
 #define MEMTYPE_WT 4u
 #define MEMTYPE_WP 5u
 #define MEMTYPE_WB 6u
-
-/* MSR numbers (SDM Vol. 4, Table 2-2). */
-#define MSR_IA32_MTRRCAP         0xFEu
-#define MSR_IA32_MTRR_PHYSBASE0  0x200u   /* PHYSBASEn = 0x200 + 2n */
-#define MSR_IA32_MTRR_PHYSMASK0  0x201u   /* PHYSMASKn = 0x201 + 2n */
-#define MSR_IA32_MTRR_FIX64K_00000 0x250u
-#define MSR_IA32_MTRR_FIX16K_80000 0x258u
-#define MSR_IA32_MTRR_FIX16K_A0000 0x259u
-#define MSR_IA32_MTRR_FIX4K_C0000  0x268u
-#define MSR_IA32_MTRR_FIX4K_F8000  0x26Fu
-#define MSR_IA32_MTRR_DEF_TYPE   0x2FFu
-
-#define MTRRCAP_VCNT_MASK        0xFFull
-#define MTRRCAP_FIX              (1ull << 8)
-#define MTRR_DEF_TYPE_TYPE_MASK  0xFFull
-#define MTRR_DEF_TYPE_FE         (1ull << 10)
-#define MTRR_DEF_TYPE_E          (1ull << 11)
-#define MTRR_PHYSBASE_TYPE_MASK  0xFFull
-#define MTRR_PHYSMASK_VALID      (1ull << 11)
-#define MTRR_ADDR_MASK_4K        (~0xFFFull)
 
 #define MTRR_MAX_VAR   32u   /* more than any CPU reports; extra are ignored */
 /* The last MSR number a PHYSMASKn can have here (23FH). */

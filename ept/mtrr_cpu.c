@@ -4,10 +4,7 @@
 #include <stdint.h>
 #include "ept/mtrr_cpu.h"
 #include "arch/x86_64/cpu.h"
-#include "vmm/lib.h"
-
-#define CPUID_ADDR_SIZES     0x80000008u
-#define CPUID_MAXPHYADDR_MASK 0xFFu
+#include "lib/lib.h"
 
 void mtrr_read_cpu(struct mtrr_state *s, uint64_t *cap_out, uint64_t *def_out)
 {

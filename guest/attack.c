@@ -18,7 +18,7 @@
 #include "arch/x86_64/serial.h"
 #include "guest/attack/attack.h"
 #include "vmm/hypercall.h"
-#include "vmm/lib.h"
+#include "lib/lib.h"
 #include "vmm/log.h"
 
 #define UART_LSR (COM1_PORT + 5u)
@@ -61,7 +61,7 @@ static bool region_usable(const struct hc *r)
 
 static void run_caged_groups(void)
 {
-	struct hc region = vmcall(HC_VMM_REGION, 0, 0, 0);
+	struct hc region = hc_call(HC_VMM_REGION, 0, 0, 0);
 	bool have_region = region_usable(&region);
 	char why[WHY_MAX] = "";
 
@@ -124,7 +124,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	}
 	log_info(STAGE, "Pillbox attack suite: hostile actions from inside the guest (COM1 only)");
 	attack_memory_types();
-	before = vmcall(HC_INTEGRITY, 0, 0, 0);
+	before = hc_call(HC_INTEGRITY, 0, 0, 0);
 	resultf("integrity-before", before.rax == HC_OK, "HC_INTEGRITY gave status %lld",
 		(long long)before.rax);
 	/* INIT to self through the xAPIC ICR: before the caged groups leave
@@ -132,11 +132,11 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	attack_init_self();
 	run_caged_groups();
 	attack_apic_disabled_ap();
-	after = vmcall(HC_INTEGRITY, 0, 0, 0);
+	after = hc_call(HC_INTEGRITY, 0, 0, 0);
 	resultf("integrity-unchanged", after.rax == HC_OK && after.rbx == before.rbx,
 		"hash %llx before the attacks, %llx (status %lld) after",
 		(unsigned long long)before.rbx, (unsigned long long)after.rbx, (long long)after.rax);
-	ping = vmcall(HC_PING, 0, 0, 0);
+	ping = hc_call(HC_PING, 0, 0, 0);
 	resultf("vmm-alive", ping.rax == HC_OK && ping.rbx == HC_PING_REPLY,
 		"HC_PING gave status %lld, %llx", (long long)ping.rax, (unsigned long long)ping.rbx);
 	check_end();

@@ -34,8 +34,8 @@
 #include "boot/console.h"
 #include "guest/exit_names.h"
 #include "guest/vmminfo/vmm_query.h"
-#include "vmm/fmt.h"
-#include "vmm/lib.h"
+#include "lib/fmt.h"
+#include "lib/lib.h"
 #include "vmm/log.h"
 
 #define STAGE "bench"
@@ -222,7 +222,7 @@ static struct hc_exit_stats before, after;
 
 static bool read_stats(struct hc_exit_stats *s)
 {
-	struct hc_result r;
+	struct hc r;
 
 	if (!under_pillbox)
 		return false;

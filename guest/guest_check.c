@@ -2,12 +2,12 @@
 #include "vmm/log.h"
 
 static const char *check_stage = "guest";
-static unsigned passed, failed;
+static unsigned passed, failed, skips;
 
 void check_begin(const char *stage)
 {
 	check_stage = stage;
-	passed = failed = 0;
+	passed = failed = skips = 0;
 }
 
 void result(const char *name, bool ok, const char *why)
@@ -21,9 +21,18 @@ void result(const char *name, bool ok, const char *why)
 	}
 }
 
+void skipped(const char *name, const char *why)
+{
+	skips++;
+	log_info(check_stage, "SKIP %s: %s", name, why);
+}
+
 unsigned check_end(void)
 {
-	log_info(check_stage, "summary: pass=%u fail=%u", passed, failed);
+	if (skips)
+		log_info(check_stage, "summary: pass=%u fail=%u skip=%u", passed, failed, skips);
+	else
+		log_info(check_stage, "summary: pass=%u fail=%u", passed, failed);
 	log_info(check_stage, "%s done", check_stage);
 	return failed;
 }

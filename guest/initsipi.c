@@ -71,9 +71,9 @@
 #include "boot/mp_services.h"
 #include "guest/guest_check.h"
 #include "vmm/cpuid_policy.h"
-#include "vmm/fmt.h"
+#include "lib/fmt.h"
 #include "vmm/hypercall.h"
-#include "vmm/lib.h"
+#include "lib/lib.h"
 #include "vmm/log.h"
 
 #define STAGE "initsipi"

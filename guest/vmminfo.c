@@ -19,7 +19,7 @@
 #include "boot/mp_services.h"
 #include "guest/vmminfo/report.h"
 #include "guest/vmminfo/vmm_query.h"
-#include "vmm/lib.h"
+#include "lib/lib.h"
 #include "vmm/log.h"
 
 #define STAGE "vmminfo"

@@ -8,30 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-
-#define APIC_PAGE_SIZE      0x1000u
-#define APIC_REG_ICR_LOW    0x300u
-#define APIC_REG_ICR_HIGH   0x310u
-#define APIC_XAPIC_DEST_SHIFT 24   /* ICR high bits 31:24 */
-#define MSR_X2APIC_ICR      0x830u
-
-#define ICR_VECTOR_MASK     0xFFu
-#define ICR_DM_SHIFT        8
-#define ICR_DM_MASK         (7u << ICR_DM_SHIFT)
-#define ICR_DM_FIXED        (0u << ICR_DM_SHIFT)
-#define ICR_DM_NMI          (4u << ICR_DM_SHIFT)
-#define ICR_DM_INIT         (5u << ICR_DM_SHIFT)
-#define ICR_DM_STARTUP      (6u << ICR_DM_SHIFT)
-#define ICR_DEST_LOGICAL    (1u << 11)
-#define ICR_DELIVERY_PENDING (1u << 12)
-#define ICR_LEVEL_ASSERT    (1u << 14)
-#define ICR_TRIGGER_LEVEL   (1u << 15)
-#define ICR_SHORTHAND_SHIFT 18
-#define ICR_SHORTHAND_MASK  (3u << ICR_SHORTHAND_SHIFT)
-#define ICR_SH_NONE         (0u << ICR_SHORTHAND_SHIFT)
-#define ICR_SH_SELF         (1u << ICR_SHORTHAND_SHIFT)
-#define ICR_SH_ALL_INCL     (2u << ICR_SHORTHAND_SHIFT)
-#define ICR_SH_ALL_EXCL     (3u << ICR_SHORTHAND_SHIFT)
+#include "arch/x86_64/lapic.h"  /* the ICR's fields */
 
 enum ipi_kind {
 	IPI_OTHER,        /* fixed, lowest priority, SMI, NMI, ...: not ours */
@@ -54,16 +31,6 @@ struct ipi {
 	uint32_t dest_id;   /* APIC id for IPI_DEST_ONE */
 	uint8_t vector;     /* STARTUP: the page number of the start address */
 };
-
-/* x2APIC ICR bits that must be 0: 12, 13 (no delivery status in x2APIC
- * mode), 16, 17 and 31:20 (11.12.9, Figure 11-28 "Interrupt Command
- * Register (ICR) in x2APIC Mode"); a WRMSR with any set is #GP (11.12.1.3
- * "Reserved Bit Checking"). */
-#define X2APIC_ICR_RESERVED 0xFFF33000ull
-static inline bool x2apic_icr_reserved(uint64_t icr)
-{
-	return (icr & X2APIC_ICR_RESERVED) != 0;
-}
 
 /* Decodes an ICR write: icr_low is the low 32 bits, dest the destination
  * field (xAPIC: ICR high bits 31:24; x2APIC: ICR bits 63:32). */

@@ -6,10 +6,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "arch/x86_64/core_call.h"
 
 #define BOOT_INFO_MAGIC   0x4f464e49544f4f42ull /* "BOOTINFO" */
 #define BOOT_INFO_VERSION 2u
 #define BOOT_INFO_MAX_CPUS 64u
+/* The pool holds one per-CPU block of this size for each CPU (the core's
+ * struct vcpu, which vmm/vcpu.h asserts to be this size). */
+#define BOOT_INFO_CPU_BYTES 0x8000ull
 
 struct boot_info {
 	uint64_t magic;
@@ -57,8 +61,8 @@ _Static_assert(offsetof(struct boot_info, pm1a_cnt) == 96 &&
  * identity map, whatever protections the firmware's page tables put on the
  * reserved region (some firmware maps data memory types no-execute). */
 
-/* Where the loader's code continues as the guest after VM entry: the
- * trampoline in arch/x86_64/guest_continue.S fills it. */
+/* Where the loader's code continues as the guest after VM entry:
+ * launch_here() in arch/x86_64/core_call.S fills it. */
 struct guest_entry {
 	uint64_t rip;
 	uint64_t rsp;
@@ -67,6 +71,10 @@ struct guest_entry {
 };
 
 _Static_assert(sizeof(struct guest_entry) == 32, "guest_entry layout is ABI");
+_Static_assert(offsetof(struct guest_entry, rip) == GE_RIP &&
+	       offsetof(struct guest_entry, rsp) == GE_RSP &&
+	       offsetof(struct guest_entry, rflags) == GE_RFLAGS &&
+	       offsetof(struct guest_entry, cr3) == GE_CR3, "core_call.S uses GE_*");
 
 /* Status codes the core returns to the loader (negative = failure). */
 enum core_status {

@@ -3,7 +3,7 @@
  * enter VMX root operation and turn the caller into the guest. */
 #include "vmm/core_image.h"
 #include "vmm/fatal.h"
-#include "vmm/lib.h"
+#include "lib/lib.h"
 #include "vmm/log_buffer.h"
 #include "vmm/log.h"
 #include "vmm/pool.h"
@@ -23,7 +23,6 @@
 #include "ept/mtrr_cpu.h"
 
 #define SINK_FILL 0xFF /* reads of unbacked physical memory return all ones */
-#define CPUID_XSAVE_LEAF 0xDu
 
 int core_init(struct boot_info *bi);
 int core_launch_cpu(const struct guest_entry *ge);
@@ -55,7 +54,7 @@ static int build_ept(void)
 	uint64_t apic = lapic_mmio_base();
 	struct phys_range holes[2] = {
 		{ vmm.bi.region_base, vmm.bi.region_base + vmm.bi.region_size },
-		{ apic, apic + EPT_PAGE_4K },  /* made read-only below */
+		{ apic, apic + PAGE_SIZE },  /* made read-only below */
 	};
 	struct ept_config cfg = {
 		.mtrr = &vmm.guest_mtrr.state,
@@ -116,9 +115,8 @@ static int check_boot_info(const struct boot_info *bi)
 
 int core_init(struct boot_info *bi)
 {
-	const char *missing[VMX_CAPS_MAX_MISSING];
+	char missing[VMX_CAPS_TEXT_MAX];
 	struct cpuid_regs r;
-	unsigned n;
 	int rc;
 
 	if (vmm.initialized)
@@ -131,7 +129,7 @@ int core_init(struct boot_info *bi)
 	 * bytes still in its FIFO. */
 	log_set_level((enum log_level)bi->log_level);
 	log_buffer_init();
-	vmm.core_base = (uint64_t)(uintptr_t)__hashed_start & ~0xFFFull;
+	vmm.core_base = (uint64_t)(uintptr_t)__hashed_start & ~(PAGE_SIZE - 1);
 	vmm.hashed_start = (uint64_t)(uintptr_t)__hashed_start;
 	vmm.hashed_end = (uint64_t)(uintptr_t)__hashed_end;
 	log_info("core", "Pillbox core at %llx, region %llx+%llx, pool %llu KiB, %u CPU(s)",
@@ -140,14 +138,8 @@ int core_init(struct boot_info *bi)
 		 bi->cpu_count);
 
 	vmx_cap_msrs_read(&vmm.caps);
-	n = vmx_caps_missing(&vmm.caps, missing, VMX_CAPS_MAX_MISSING);
-	if (n) {
-		char list[LOG_LINE_MAX / 2];
-		unsigned shown = vmx_caps_join(missing, n < VMX_CAPS_MAX_MISSING ? n :
-					       VMX_CAPS_MAX_MISSING, list, sizeof(list), 0);
-
-		log_err("core", "missing VMX capabilities: %s%s", list,
-			shown < n ? ", and more" : "");
+	if (vmx_caps_describe_missing(&vmm.caps, missing, sizeof(missing))) {
+		log_err("core", "missing VMX %s", missing);
 		return CORE_ERR_VMX_CAPS;
 	}
 	vmx_controls_compute(&vmm.caps, &vmm.ctl);
@@ -195,7 +187,7 @@ int core_init(struct boot_info *bi)
 		 "boot info 4 KiB + host page tables %llu KiB + EPT %llu KiB + %u CPU(s) x %u KiB "
 		 "+ other %llu KiB + unused %llu KiB",
 		 (unsigned long long)(bi->region_size >> 10),
-		 (unsigned long long)((bi->host_tables_start - 0x1000 - bi->region_base) >> 10),
+		 (unsigned long long)((bi->host_tables_start - PAGE_SIZE - bi->region_base) >> 10),
 		 LOG_BUFFER_SIZE >> 10,
 		 (unsigned long long)((bi->host_tables_end - bi->host_tables_start) >> 10),
 		 (unsigned long long)((vmm.ept_tables_end - vmm.ept_tables_start) >> 10),

@@ -8,11 +8,10 @@
  * Enumeration Main Leaf". */
 #include <stdbool.h>
 #include <stdint.h>
+#include "arch/x86_64/regs.h"
 #include "vmm/cpuid_policy.h"
 #include "vmm/hypercall.h"
 
-#define CPUID_LEAF_FEATURES  0x1u
-#define CPUID_LEAF_EXTENDED_FEATURES 0x7u
 #define CPUID_HV_RANGE_FIRST 0x40000000u
 #define CPUID_HV_RANGE_LAST  0x4FFFFFFFu
 
@@ -45,13 +44,13 @@ void cpuid_policy_synthetic(uint32_t leaf, uint32_t subleaf,
 void cpuid_policy_apply(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
 {
 	switch (leaf) {
-	case CPUID_LEAF_FEATURES:
+	case CPUID_FEATURES:
 		r->ecx |= CPUID_1_ECX_HYPERVISOR;
 		r->ecx &= ~(CPUID_1_ECX_VMX | CPUID_1_ECX_SMX | CPUID_1_ECX_DTES64 |
 			    CPUID_1_ECX_DS_CPL);
 		r->edx &= ~CPUID_1_EDX_DS;
 		break;
-	case CPUID_LEAF_EXTENDED_FEATURES:
+	case CPUID_EXTENDED_FEATURES:
 		if (subleaf == 0)
 			r->ebx &= ~CPUID_7_EBX_PT;
 		break;
@@ -72,7 +71,7 @@ void cpuid_policy_os_bits(uint32_t leaf, uint32_t subleaf, uint64_t guest_cr4,
 			  struct cpuid_regs *r)
 {
 	if (leaf == 1)
-		r->ecx = with_bit(r->ecx, CPUID_1_ECX_OSXSAVE, (guest_cr4 & CPUID_CR4_OSXSAVE) != 0);
+		r->ecx = with_bit(r->ecx, CPUID_1_ECX_OSXSAVE, (guest_cr4 & CR4_OSXSAVE) != 0);
 	else if (leaf == 7 && subleaf == 0)
-		r->ecx = with_bit(r->ecx, CPUID_7_ECX_OSPKE, (guest_cr4 & CPUID_CR4_PKE) != 0);
+		r->ecx = with_bit(r->ecx, CPUID_7_ECX_OSPKE, (guest_cr4 & CR4_PKE) != 0);
 }

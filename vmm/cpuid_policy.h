@@ -5,22 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-
-struct cpuid_regs {
-	uint32_t eax, ebx, ecx, edx;
-};
-
-#define CPUID_1_ECX_VMX        (1u << 5)
-#define CPUID_1_ECX_SMX        (1u << 6)
-#define CPUID_1_ECX_DTES64     (1u << 2)
-#define CPUID_1_ECX_DS_CPL     (1u << 4)
-#define CPUID_1_ECX_X2APIC     (1u << 21)
-#define CPUID_1_EDX_DS         (1u << 21)
-#define CPUID_7_EBX_PT         (1u << 25)
-#define CPUID_LEAF_PT          0x14u
-#define CPUID_1_ECX_XSAVE      (1u << 26)
-#define CPUID_1_ECX_OSXSAVE    (1u << 27)
-#define CPUID_1_ECX_HYPERVISOR (1u << 31)
+#include "arch/x86_64/cpuid.h"
 
 /* True for leaves the VMM answers itself, without executing CPUID:
  * the hypervisor range 0x40000000-0x4FFFFFFF. */
@@ -30,10 +15,6 @@ bool cpuid_policy_is_synthetic(uint32_t leaf);
  * 0x40000001 -> HV_VERSION, HV_ABI_VERSION, 0, 0; the rest of the range -> 0.
  * Only call for cpuid_policy_is_synthetic(leaf). */
 void cpuid_policy_synthetic(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r);
-
-#define CPUID_7_ECX_OSPKE      (1u << 4)
-#define CPUID_CR4_OSXSAVE      (1ull << 18)
-#define CPUID_CR4_PKE          (1ull << 22)
 
 /* CPUID.1:ECX.OSXSAVE and CPUID.(7,0):ECX.OSPKE mirror CR4.OSXSAVE and
  * CR4.PKE (SDM Vol. 2A, CPUID, Table 3-10 and 3-8). The VMM executes CPUID

@@ -93,7 +93,7 @@ int64_t devirtualize(struct vcpu *v)
 	/* Outside VMX the CPU runs with VPID 0 again, whose TLB entries may
 	 * be older than the guest's last page-table changes: clearing
 	 * CR4.PGE flushes them all, global ones included (SDM Vol. 3A,
-	 * 4.10.4.1 "Operations that Invalidate TLBs and Paging-Structure
+	 * 5.10.4.1 "Operations that Invalidate TLBs and Paging-Structure
 	 * Caches"). */
 	write_cr4(cr4 & ~CR4_PGE);
 	write_cr4(cr4);

@@ -3,7 +3,7 @@
 #ifndef PILLBOX_VMM_DEVIRTUALIZE_H
 #define PILLBOX_VMM_DEVIRTUALIZE_H
 
-#define DEVIRT_CTX_STACK 0x80 /* offsetof(struct devirt_ctx, stack), for vmx_entry.S */
+#include "arch/x86_64/vmx_entry.h"  /* DEVIRT_CTX_STACK */
 
 #ifndef __ASSEMBLY__
 #include <stdint.h>
@@ -18,6 +18,7 @@ struct devirt_ctx {
 	uint64_t gpr[16];
 	uint64_t stack;
 };
+_Static_assert(__builtin_offsetof(struct devirt_ctx, gpr) == DEVIRT_CTX_GPR(0), "vmx_entry.S");
 _Static_assert(__builtin_offsetof(struct devirt_ctx, stack) == DEVIRT_CTX_STACK, "vmx_entry.S");
 
 /* Returns a hypercall status if refused; does not return on success. */

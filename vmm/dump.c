@@ -5,6 +5,7 @@
 #include "vmm/vcpu.h"
 #include "vmm/vmm.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/descriptors.h"  /* host_exception() */
 #include "arch/x86_64/vmx.h"
 
 #define STAGE "dump"

@@ -9,6 +9,7 @@
  * (29.4.3.1 "Operations that Invalidate Cached Mappings"), and any other
  * CPU gets its own violation and finds the entry present. */
 #include "vmm/ept_live.h"
+#include "vmm/spinlock.h"
 #include "vmm/vcpu.h"
 #include "vmm/vmm.h"
 #include "arch/x86_64/cpu.h"
@@ -16,13 +17,12 @@
 
 void ept_live_lock(void)
 {
-	while (__atomic_exchange_n(&vmm.ept_lock, 1, __ATOMIC_ACQUIRE))
-		cpu_relax();
+	spin_lock(&vmm.ept_lock);
 }
 
 void ept_live_unlock(void)
 {
-	__atomic_store_n(&vmm.ept_lock, 0, __ATOMIC_RELEASE);
+	spin_unlock(&vmm.ept_lock, 1);
 }
 
 /* The guest's memory as EPT maps it now: its MTRRs, the VMM region as

@@ -22,17 +22,14 @@
 #include "vmm/guest_state.h"
 #include "vmm/insn_alu.h"
 #include "vmm/insn_decode.h"
-#include "vmm/lib.h"
+#include "lib/lib.h"
 #include "vmm/log.h"
 #include "vmm/vipi.h"
 #include "vmm/vmm.h"
 #include "arch/x86_64/lapic.h"
 
-#define APIC_OFFSET_MASK (APIC_PAGE_SIZE - 1)
-#define GUEST_PAGE 0x1000ull
+#define APIC_OFFSET_MASK (PAGE_SIZE - 1)
 #define APIC_REG_BYTES 4u
-#define RFLAGS_DF (1ull << 10)
-#define BITS_PER_BYTE 8u
 
 static enum insn_cpu_mode guest_code_mode(void)
 {
@@ -64,15 +61,10 @@ static unsigned fetch_insn(uint8_t *buf)
 		la = (la + vmcs_readl(VMCS_GUEST_CS_BASE)) & 0xFFFFFFFFull;
 	if (read_linear(la, buf, INSN_MAX_LENGTH))
 		return INSN_MAX_LENGTH;
-	to_page_end = (unsigned)(GUEST_PAGE - (la & (GUEST_PAGE - 1)));
+	to_page_end = (unsigned)(PAGE_SIZE - (la & (PAGE_SIZE - 1)));
 	if (to_page_end < INSN_MAX_LENGTH && read_linear(la, buf, to_page_end))
 		return to_page_end;
 	return 0;
-}
-
-static uint64_t size_mask(unsigned size)
-{
-	return size >= 8 ? ~0ull : (1ull << (size * BITS_PER_BYTE)) - 1;
 }
 
 bool apic_page_contains(uint64_t gpa)
@@ -94,7 +86,7 @@ enum store_outcome {
  * chose (the base cannot move: vmm/msr_policy.h). */
 static bool page_access_ok(bool xapic, unsigned off, unsigned size)
 {
-	if (off + size > APIC_PAGE_SIZE)
+	if (off + size > PAGE_SIZE)
 		return false;
 	return !xapic || size == APIC_REG_BYTES;
 }

@@ -24,7 +24,6 @@
 #define ACCESS_CLTS          2
 #define ACCESS_LMSW          3
 #define LMSW_BITS            (CR0_PE | CR0_MP | CR0_EM | CR0_TS)
-#define CR3_NO_FLUSH         (1ull << 63)
 /* A MOV that changes one of these bits while PAE paging stays or comes on
  * loads the PDPTEs (SDM Vol. 3A, 5.4.1 "PDPTE Registers"); they also
  * change what the TLB may hold (5.10.4.1 "Operations that Invalidate TLBs

@@ -45,7 +45,7 @@ static const char *access_kind(uint64_t qual)
 /* Below 2^MAXPHYADDR: no address bit the CPU does not have. */
 static bool below_maxphyaddr(uint64_t gpa)
 {
-	return (gpa & ~(mtrr_phys_addr_bits(&vmm.guest_mtrr.state) | (EPT_PAGE_4K - 1))) == 0;
+	return (gpa & ~(mtrr_phys_addr_bits(&vmm.guest_mtrr.state) | (PAGE_SIZE - 1))) == 0;
 }
 
 /* The first access to gpa, above the map limit and below 2^MAXPHYADDR. */
@@ -82,7 +82,7 @@ enum exit_result handle_ept_violation(struct vcpu *v)
 {
 	uint64_t gpa = vmcs_read64(VMCS_GUEST_PHYS_ADDR);
 	uint64_t qual = vmcs_readl(VMCS_EXIT_QUALIFICATION);
-	uint64_t page = gpa & ~(EPT_PAGE_4K - 1);
+	uint64_t page = gpa & ~(PAGE_SIZE - 1);
 
 	if (vmm_region_contains(gpa)) {
 		/* Never executable: a fetch gets the #UD that the sink's FF FF

@@ -22,7 +22,7 @@
 #include "vmm/guest_state.h"
 #include "vmm/init_sipi.h"
 #include "vmm/vipi.h"
-#include "vmm/lib.h"
+#include "lib/lib.h"
 #include "vmm/log.h"
 #include "vmm/vmm.h"
 #include "arch/x86_64/cpu.h"

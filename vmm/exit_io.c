@@ -16,11 +16,10 @@
 #include "vmm/log.h"
 #include "vmm/pm1_policy.h"
 #include "vmm/vmm.h"
+#include "arch/x86_64/paging.h"
 #include "arch/x86_64/port_io.h"
 #include "arch/x86_64/vmx.h"
 
-#define VMCS_IO_BITMAP_A  0x2000u /* SDM Vol. 3D, B.2.1 "64-Bit Control Fields" */
-#define VMCS_IO_BITMAP_B  0x2002u
 #define IO_BITMAP_HALF    4096u   /* A: ports 0000h-7FFFh, B: 8000h-FFFFh */
 #define IOQ_SIZE_MASK     7ull    /* 0: 1 byte, 1: 2 bytes, 3: 4 bytes */
 #define IOQ_IN            (1ull << 3)
@@ -28,7 +27,7 @@
 #define IOQ_PORT_SHIFT    16
 #define IOQ_PORT_MASK     0xFFFFull
 
-static uint8_t io_bitmap[IO_BITMAP_BYTES] __attribute__((aligned(4096)));
+static uint8_t io_bitmap[IO_BITMAP_BYTES] __attribute__((aligned(PAGE_SIZE)));
 /* 0: not yet decided, 1: guard on, 2: off (set by the boot CPU's launch,
  * before any other CPU launches). */
 static int guard_state;

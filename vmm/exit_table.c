@@ -1,7 +1,7 @@
 /* One entry per basic exit reason of the SDM (Appendix C), each with an
  * explicit outcome: a handler, handle_unexpected for reasons our controls
  * rule out (logged, dumped, safe stop), handle_reserved for unused numbers.
- * No hole: tests/unit/test_exit_table.c checks every entry. */
+ * No hole: a host test checks every entry. */
 #include <stddef.h>
 #include "vmm/exit_table.h"
 #include "vmm/exit_io.h"

@@ -10,7 +10,6 @@
 #include "vmm/cr_policy.h"
 #include "arch/x86_64/vectors.h"
 
-#define RFLAGS_IF (1ull << 9)  /* SDM Vol. 1, 3.4.3 "EFLAGS Register" */
 
 bool exit_during_event_delivery(void)
 {

@@ -16,11 +16,6 @@ void vmcs_dump(const struct vcpu *v);
  * (interrupts off). The guest on this CPU stops; nothing is lost silently. */
 __attribute__((noreturn)) void vmm_fatal(const struct vcpu *v, const char *why);
 
-/* Called from the host IDT on an exception in VMX root operation. */
-__attribute__((noreturn)) void host_exception(unsigned vector, uint64_t rip, uint64_t rsp,
-					      uint64_t rflags, uint64_t error_code);
-void host_spurious_interrupt(void);
-
 /* Platform reset through the reset control register (0xCF9), then the
  * keyboard controller; halts if neither resets. */
 __attribute__((noreturn)) void platform_reset(void);

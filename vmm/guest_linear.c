@@ -3,8 +3,7 @@
 #include "vmm/guest_state.h"
 #include "vmm/vmm.h"
 
-#define GUEST_PAGE 0x1000ull
-#define WRITE_MAX_PAGES (GUEST_WRITE_MAX / GUEST_PAGE + 1)
+#define WRITE_MAX_PAGES (GUEST_WRITE_MAX / PAGE_SIZE + 1)
 
 void guest_paging_mode_now(struct guest_paging_mode *m, uint64_t *pdpte)
 {
@@ -46,7 +45,7 @@ static int write_pieces(uint64_t la, size_t len, bool user, struct write_piece *
 		return GP_INVALID;
 	guest_paging_mode_now(&m, pdpte);
 	while (done < len) {
-		uint64_t cur = la + done, room = GUEST_PAGE - (cur & (GUEST_PAGE - 1));
+		uint64_t cur = la + done, room = PAGE_SIZE - (cur & (PAGE_SIZE - 1));
 		struct write_piece *p = &piece[*n];
 		int err;
 

@@ -1,5 +1,6 @@
 #include "vmm/guest_mem.h"
-#include "vmm/lib.h"
+#include "arch/x86_64/paging.h"
+#include "lib/lib.h"
 #include "vmm/vmm.h"
 
 bool guest_mem_allowed(uint64_t gpa, size_t len)
@@ -11,7 +12,7 @@ bool guest_mem_allowed(uint64_t gpa, size_t len)
 	/* Overlap tests: a range may also straddle a whole hole. */
 	if (gpa < vmm.bi.region_base + vmm.bi.region_size && last >= vmm.bi.region_base)
 		return false;
-	if (vmm.apic_page && gpa < vmm.apic_page + 0x1000u && last >= vmm.apic_page)
+	if (vmm.apic_page && gpa < vmm.apic_page + PAGE_SIZE && last >= vmm.apic_page)
 		return false;
 	return true;
 }

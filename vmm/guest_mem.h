@@ -4,7 +4,7 @@
  * guest-physical address is used as a pointer here. Refused: ranges that
  * wrap, end above map_limit, or touch the VMM region or the xAPIC page
  * (the guest cannot write those itself either). The fuzz build links a
- * fake of this file (tests/fuzz/). */
+ * fake of this file. */
 #ifndef PILLBOX_VMM_GUEST_MEM_H
 #define PILLBOX_VMM_GUEST_MEM_H
 

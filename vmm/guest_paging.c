@@ -16,26 +16,15 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "vmm/guest_paging.h"
-#include "vmm/lib.h"
+#include "arch/x86_64/paging.h"
+#include "lib/lib.h"
 
 /* Paging-structure entry bits common to every mode. */
-#define PG_P            (1ull << 0)
-#define PG_RW           (1ull << 1)
-#define PG_US           (1ull << 2)
-#define PG_PS           (1ull << 7)   /* PDE/PDPTE: maps a page; PTE: PAT */
-#define PG_XD           (1ull << 63)
 #define PG_TOP_BIT      63u
-#define RFLAGS_AC       (1ull << 18)
 
-#define PG_PAGE_SHIFT   12u
-#define PG_PAGE_SIZE    (1ull << PG_PAGE_SHIFT)
-#define PG_PAGE_OFFSET  (PG_PAGE_SIZE - 1)
+#define PG_PAGE_OFFSET  (PAGE_SIZE - 1)
 #define LA32_MASK       0xFFFFFFFFull
 
-/* MAXPHYADDR bounds (5.1.4 "Enumeration of Paging Features by CPUID"). */
-#define MAXPHYADDR_DEFAULT 36u
-#define MAXPHYADDR_MIN     32u
-#define MAXPHYADDR_MAX     52u
 
 /* 32-bit paging (5.3). */
 #define P32_ENTRY_SIZE     4u
@@ -84,7 +73,7 @@ struct gp_walk {
 	void *ctx;
 	uint64_t addr_mask; /* table / 4 KiB page address bits of an entry */
 	uint64_t rsvd;      /* bits reserved in every present entry */
-	uint64_t rights;    /* PG_RW | PG_US, ANDed over the entries seen */
+	uint64_t rights;    /* PTE_RW | PTE_US, ANDed over the entries seen */
 };
 
 /* The low n bits set, n < 64. */
@@ -188,17 +177,17 @@ static int walk_32bit(const struct guest_paging_mode *m, struct gp_walk *w,
 			 (la >> P32_4M_SHIFT) & idx_mask, P32_ENTRY_SIZE, &pde);
 	if (err)
 		return err;
-	if (!(pde & PG_P))
+	if (!(pde & PTE_P))
 		return GP_NOT_PRESENT;
 	w->rights &= pde;
-	if ((pde & PG_PS) && (m->cr4 & CR4_PSE))
+	if ((pde & PTE_PS) && (m->cr4 & CR4_PSE))
 		return leaf_4m(m, pde, la, gpa);
 	err = read_entry(w, pde & P32_ADDR_MASK,
-			 (la >> PG_PAGE_SHIFT) & idx_mask, P32_ENTRY_SIZE,
+			 (la >> PAGE_SHIFT) & idx_mask, P32_ENTRY_SIZE,
 			 &pte);
 	if (err)
 		return err;
-	if (!(pte & PG_P))
+	if (!(pte & PTE_P))
 		return GP_NOT_PRESENT;
 	w->rights &= pte;
 	*gpa = (pte & P32_ADDR_MASK) | (la & PG_PAGE_OFFSET);
@@ -208,7 +197,7 @@ static int walk_32bit(const struct guest_paging_mode *m, struct gp_walk *w,
 /* Page-size shift of the entries of a table at level (1 = PT). */
 static unsigned level_shift(unsigned level)
 {
-	return PG_PAGE_SHIFT + (level - 1) * LM_INDEX_BITS;
+	return PAGE_SHIFT + (level - 1) * LM_INDEX_BITS;
 }
 
 /* The 64-bit-entry walk shared by PAE (from the PD, level 2) and 4/5-level
@@ -229,7 +218,7 @@ static int walk_tables(struct gp_walk *w, uint64_t table,
 				 LM_ENTRY_SIZE, &e);
 		if (err)
 			return err;
-		if (!(e & PG_P))
+		if (!(e & PTE_P))
 			return GP_NOT_PRESENT;
 		if (e & w->rsvd)
 			return GP_RESERVED;
@@ -238,7 +227,7 @@ static int walk_tables(struct gp_walk *w, uint64_t table,
 			*gpa = (e & w->addr_mask) | (la & PG_PAGE_OFFSET);
 			return GP_OK;
 		}
-		if (e & PG_PS) {
+		if (e & PTE_PS) {
 			if (level > LM_MAX_LEAF_LEVEL ||
 			    (e & bit_range(shift - 1, LM_LARGE_RSVD_LOW)))
 				return GP_RESERVED;
@@ -253,7 +242,7 @@ static int walk_tables(struct gp_walk *w, uint64_t table,
 /* XD is reserved unless EFER.NXE (5.7). */
 static uint64_t xd_rsvd(const struct guest_paging_mode *m)
 {
-	return (m->efer & EFER_NXE) ? 0 : PG_XD;
+	return (m->efer & EFER_NXE) ? 0 : PTE_XD;
 }
 
 /* 5.4 "PAE Paging": PDPTE i = la bits 31:30, from the PDPTE registers if
@@ -274,7 +263,7 @@ static int walk_pae(const struct guest_paging_mode *m, struct gp_walk *w,
 		if (err)
 			return err;
 	}
-	if (!(pdpte & PG_P))
+	if (!(pdpte & PTE_P))
 		return GP_NOT_PRESENT;
 	if (pdpte & (PAE_PDPTE_RSVD | bit_range(PG_TOP_BIT, m_bits)))
 		return GP_RESERVED;
@@ -292,7 +281,7 @@ int guest_pae_pdptes(uint64_t cr3, unsigned maxphyaddr, guest_phys_read_fn rd, v
 	if (!rd(ctx, cr3 & PAE_CR3_MASK, pdpte, sizeof(pdpte)))
 		return GP_READ_FAILED;
 	for (unsigned i = 0; i < PAE_PDPTE_COUNT; i++)
-		if ((pdpte[i] & PG_P) && (pdpte[i] & rsvd))
+		if ((pdpte[i] & PTE_P) && (pdpte[i] & rsvd))
 			return GP_RESERVED;
 	memcpy(out, pdpte, sizeof(pdpte));
 	return GP_OK;
@@ -323,11 +312,11 @@ static bool access_allowed(const struct guest_paging_mode *m, uint64_t rights,
 {
 	bool user = access & GP_ACCESS_USER, write = access & GP_ACCESS_WRITE;
 
-	if (user && !(rights & PG_US))
+	if (user && !(rights & PTE_US))
 		return false;
-	if (!user && (rights & PG_US) && (m->cr4 & CR4_SMAP) && !(m->rflags & RFLAGS_AC))
+	if (!user && (rights & PTE_US) && (m->cr4 & CR4_SMAP) && !(m->rflags & RFLAGS_AC))
 		return false;
-	if (write && (user || (m->cr0 & CR0_WP)) && !(rights & PG_RW))
+	if (write && (user || (m->cr0 & CR0_WP)) && !(rights & PTE_RW))
 		return false;
 	return true;
 }
@@ -374,9 +363,9 @@ static int translate(const struct guest_paging_mode *m, struct gp_walk *w,
 		return GP_INVALID;
 	if (!(m->efer & EFER_LMA))
 		la &= LA32_MASK;
-	w->addr_mask = bit_range(phys_bits(m) - 1, PG_PAGE_SHIFT);
+	w->addr_mask = bit_range(phys_bits(m) - 1, PAGE_SHIFT);
 	w->rsvd = 0;
-	w->rights = PG_RW | PG_US; /* and so without paging */
+	w->rights = PTE_RW | PTE_US; /* and so without paging */
 	switch (mode) {
 	case MODE_NONE:
 		*gpa = la;
@@ -412,7 +401,7 @@ static int translate_range(const struct guest_paging_mode *m, uint64_t la,
 
 	while (done < len) {
 		uint64_t cur = la + done;
-		uint64_t room = PG_PAGE_SIZE - (cur & PG_PAGE_OFFSET);
+		uint64_t room = PAGE_SIZE - (cur & PG_PAGE_OFFSET);
 		int err;
 
 		if (n == GP_MAX_CHUNKS)

@@ -26,20 +26,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "arch/x86_64/msr.h"   /* EFER_LMA */
-#include "vmm/cr_policy.h"     /* CR0_PE, CR0_PG, CR4_PAE */
-
-/* Mode bits not (yet) defined by the headers above; guarded so that a
- * later definition there takes precedence. */
-#ifndef CR4_PSE
-#define CR4_PSE  (1ull << 4)
-#endif
-#ifndef CR4_LA57
-#define CR4_LA57 (1ull << 12)
-#endif
-#ifndef EFER_NXE
-#define EFER_NXE (1ull << 11)
-#endif
+#include "arch/x86_64/regs.h"
 
 /* Largest guest_read_linear(); it spans at most two pages. */
 #define GUEST_READ_MAX 4096u

@@ -4,20 +4,10 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "arch/x86_64/regs.h"
+#include "arch/x86_64/vectors.h"
 #include "arch/x86_64/vmx.h"
 #include "vmm/vcpu.h"
-
-/* x86 exception vectors used for injection (SDM Vol. 3A, Table 7-1). */
-#define VEC_DB 1u
-#define VEC_BP 3u
-#define VEC_OF 4u
-#define VEC_UD 6u
-#define VEC_GP 13u
-
-#define RFLAGS_TF (1ull << 8)
-#define RFLAGS_RF (1ull << 16)
-/* Pending debug exceptions field: single step (SDM Vol. 3C, Table 25-4). */
-#define PENDING_DBG_BS (1ull << 14)
 
 /* Current privilege level: SS.DPL (SDM 27.3.1.2 keeps CPL = SS.DPL). */
 static inline unsigned guest_cpl(void)

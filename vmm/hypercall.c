@@ -5,7 +5,7 @@
 #include "vmm/guest_state.h"
 #include "vmm/hypercall.h"
 #include "vmm/integrity.h"
-#include "vmm/lib.h"
+#include "lib/lib.h"
 #include "vmm/log.h"
 #include "vmm/log_buffer.h"
 #include "vmm/vcpu.h"

@@ -13,6 +13,9 @@
 #ifndef PILLBOX_VMM_HYPERCALL_H
 #define PILLBOX_VMM_HYPERCALL_H
 
+#include "arch/x86_64/core_call.h"  /* CORE_CALL_HC_DEVIRTUALIZE, asserted below */
+#include <stdint.h>
+
 /* CPUID leaf 0x40000000: EAX = highest hypervisor leaf, EBX:ECX:EDX = the
  * 12-byte signature below. Leaf 0x40000001: EAX = version, EBX = ABI. */
 #define HV_CPUID_BASE        0x40000000u
@@ -92,5 +95,26 @@ _Static_assert(sizeof(struct hc_exit_stats) == 40 + 16 * HC_STATS_REASONS,
 #define HC_EPERM       (-2) /* not allowed from this CPL */
 #define HC_EINVAL      (-3) /* bad argument */
 #define HC_EFAULT      (-4) /* a buffer the caller cannot write */
+
+/* arch/x86_64/core_call.S issues HC_DEVIRTUALIZE by number. */
+_Static_assert(HC_DEVIRTUALIZE == CORE_CALL_HC_DEVIRTUALIZE, "core_call.S: devirtualize_self");
+/* RAX (status) and RBX, RCX, RDX after a call. */
+struct hc {
+	uint64_t rax, rbx, rcx, rdx;
+};
+
+/* VMCALL with RAX = nr and the arguments in RBX, RCX, RDX: for the
+ * loader and the guest programs. Without a hypervisor VMCALL raises #UD
+ * (guest/vmminfo/vmm_query.h: pillbox_present()). */
+static inline struct hc hc_call(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	struct hc r = { nr, a1, a2, a3 };
+
+	__asm__ volatile("vmcall"
+			 : "+a"(r.rax), "+b"(r.rbx), "+c"(r.rcx), "+d"(r.rdx)
+			 :
+			 : "memory");
+	return r;
+}
 
 #endif

@@ -11,7 +11,7 @@
 #include "arch/x86_64/vmcs_fields.h"
 #include "vmm/cr_policy.h"
 #include "vmm/init_sipi.h"
-#include "vmm/lib.h"
+#include "lib/lib.h"
 
 /* Table 10-1: CR0 = 60000010H after power-up; its footnote 2: INIT
  * leaves CD and NW unchanged, sets ET and clears the other bits. */

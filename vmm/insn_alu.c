@@ -1,13 +1,6 @@
 #include <stdbool.h>
 #include "vmm/insn_alu.h"
 
-#define BITS_PER_BYTE 8u
-
-static uint64_t size_mask(unsigned size)
-{
-	return size >= 8 ? ~0ull : (1ull << (size * BITS_PER_BYTE)) - 1;
-}
-
 /* PF: set when the low byte of the result has an even number of ones. */
 static bool even_parity(uint64_t v)
 {
@@ -22,7 +15,7 @@ static bool even_parity(uint64_t v)
 /* ZF, SF, PF of a result. */
 static uint64_t result_flags(uint64_t v, unsigned size)
 {
-	uint64_t sign = 1ull << (size * BITS_PER_BYTE - 1);
+	uint64_t sign = 1ull << (size * CHAR_BIT - 1);
 	uint64_t f = 0;
 
 	if (!v)
@@ -36,7 +29,7 @@ static uint64_t result_flags(uint64_t v, unsigned size)
 
 static void arith(bool sub, unsigned size, uint64_t d, uint64_t s, struct insn_alu_result *r)
 {
-	uint64_t m = size_mask(size), sign = 1ull << (size * BITS_PER_BYTE - 1);
+	uint64_t m = size_mask(size), sign = 1ull << (size * CHAR_BIT - 1);
 	uint64_t v = (sub ? d - s : d + s) & m;
 	uint64_t f = result_flags(v, size);
 
@@ -64,7 +57,7 @@ static void logic(uint64_t v, unsigned size, struct insn_alu_result *r)
 static void bit_op(enum insn_alu op, unsigned size, uint64_t d, uint64_t s,
 		   struct insn_alu_result *r)
 {
-	uint64_t bit = 1ull << (s & (size * BITS_PER_BYTE - 1));
+	uint64_t bit = 1ull << (s & (size * CHAR_BIT - 1));
 
 	r->defined = RFLAGS_CF;
 	r->flags = (d & bit) ? RFLAGS_CF : 0;

@@ -7,14 +7,9 @@
 #define PILLBOX_VMM_INSN_ALU_H
 
 #include <stdint.h>
+#include "arch/x86_64/regs.h"
 #include "vmm/insn_decode.h"
 
-#define RFLAGS_CF (1ull << 0)
-#define RFLAGS_PF (1ull << 2)
-#define RFLAGS_AF (1ull << 4)
-#define RFLAGS_ZF (1ull << 6)
-#define RFLAGS_SF (1ull << 7)
-#define RFLAGS_OF (1ull << 11)
 
 struct insn_alu_result {
 	uint64_t value;    /* what the destination becomes (size bytes) */

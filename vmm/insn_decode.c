@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "vmm/insn_decode.h"
-#include "vmm/lib.h"
+#include "lib/lib.h"
 
 /* Legacy prefixes (2.1.1). */
 #define PFX_LOCK      0xF0
@@ -106,7 +106,6 @@
 #define IMM32_BYTES   SIZE_DWORD
 #define IMM32_SIGN    0x80000000ull
 #define IMM32_EXTEND  0xFFFFFFFF00000000ull
-#define BITS_PER_BYTE 8u
 
 enum operand_form {
 	FORM_MODRM,     /* ModR/M memory operand, register in ModR/M.reg */
@@ -284,7 +283,7 @@ static int decode_prefixes(struct decoder *d, uint16_t *opcode)
 			d->rex = 0;
 		} else if (b == OP_TWO_BYTE) {
 			ret = fetch(d, &b);
-			*opcode = (uint16_t)(OP_TWO_BYTE << BITS_PER_BYTE | b);
+			*opcode = (uint16_t)(OP_TWO_BYTE << CHAR_BIT | b);
 			return ret;
 		} else {
 			*opcode = b;
@@ -381,7 +380,7 @@ static uint64_t read_le(const struct decoder *d, unsigned n)
 	unsigned i;
 
 	for (i = 0; i < n; i++)
-		v |= (uint64_t)d->bytes[d->pos + i] << (i * BITS_PER_BYTE);
+		v |= (uint64_t)d->bytes[d->pos + i] << (i * CHAR_BIT);
 	return v;
 }
 
@@ -398,7 +397,7 @@ static unsigned imm_len(enum imm_form f, unsigned size)
  * and the imm8 of 83 are sign-extended, to the operand size. */
 static uint64_t imm_value(enum imm_form f, uint64_t raw, unsigned size)
 {
-	uint64_t mask = size == SIZE_QWORD ? ~0ull : (1ull << (size * BITS_PER_BYTE)) - 1;
+	uint64_t mask = size_mask(size);
 
 	if (f == IMM_8_SEXT && (raw & 0x80u))
 		return (raw | ~0xFFull) & mask;

@@ -13,6 +13,7 @@
 #ifndef PILLBOX_VMM_INSN_DECODE_H
 #define PILLBOX_VMM_INSN_DECODE_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -101,5 +102,11 @@ struct insn_mem_access {
 int insn_decode_mem_access(const uint8_t *bytes, unsigned avail,
 			   enum insn_cpu_mode mode,
 			   struct insn_mem_access *out);
+
+/* The low `size` bytes (1, 2, 4 or 8) of a value: an operand or address. */
+static inline uint64_t size_mask(unsigned size)
+{
+	return size >= 8 ? ~0ull : (1ull << (size * CHAR_BIT)) - 1;
+}
 
 #endif

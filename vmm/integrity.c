@@ -1,5 +1,6 @@
 #include <stddef.h>
 #include "vmm/integrity.h"
+#include "vmm/msr_policy.h"  /* MSR_BITMAP_SIZE */
 #include "vmm/vmm.h"
 #include "arch/x86_64/descriptors.h"
 #include "ept/ept.h"
@@ -53,6 +54,6 @@ uint64_t integrity_hash(void)
 		h = fnv_bytes(h, &e, sizeof(e));
 	}
 	h = fnv_range(h, host_idt_base(), host_idt_base() + IDT_VECTORS * sizeof(struct idt_gate));
-	h = fnv_range(h, vmm.msr_bitmap_phys, vmm.msr_bitmap_phys + 4096);
+	h = fnv_range(h, vmm.msr_bitmap_phys, vmm.msr_bitmap_phys + MSR_BITMAP_SIZE);
 	return h;
 }

@@ -1,7 +1,8 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include "vmm/log.h"
-#include "vmm/fmt.h"
+#include "lib/fmt.h"
+#include "vmm/spinlock.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/serial.h"
 
@@ -41,22 +42,6 @@ int log_add_sink(log_sink_fn sink)
 	return -1;
 }
 
-static int log_lock(void)
-{
-	for (unsigned spins = 0; spins < LOG_LOCK_SPINS; spins++) {
-		if (!__atomic_exchange_n(&log_lock_word, 1, __ATOMIC_ACQUIRE))
-			return 1;
-		cpu_relax();
-	}
-	return 0; /* write unlocked rather than hang */
-}
-
-static void log_unlock(int held)
-{
-	if (held)
-		__atomic_store_n(&log_lock_word, 0, __ATOMIC_RELEASE);
-}
-
 void log_msg(enum log_level level, const char *stage, const char *fmt, ...)
 {
 	char line[LOG_LINE_MAX];
@@ -77,11 +62,11 @@ void log_msg(enum log_level level, const char *stage, const char *fmt, ...)
 	line[len++] = '\n';
 	line[len] = '\0';
 
-	int held = log_lock();
+	int held = spin_lock_bounded(&log_lock_word, LOG_LOCK_SPINS); /* else unlocked */
 
 	serial_write(line, (size_t)len);
 	for (unsigned i = 0; i < LOG_MAX_SINKS; i++)
 		if (log_sinks[i])
 			log_sinks[i](line, (size_t)len);
-	log_unlock(held);
+	spin_unlock(&log_lock_word, held);
 }

@@ -1,5 +1,5 @@
 #include "vmm/log_ring.h"
-#include "vmm/lib.h"
+#include "lib/lib.h"
 
 int log_ring_init(struct log_ring *r, char *buf, uint64_t size)
 {

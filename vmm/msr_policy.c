@@ -2,11 +2,12 @@
  * Address"; MSRs outside 0-1FFFH and C0000000H-C0001FFFH always exit
  * (26.1.3 "Instructions That Cause VM Exits Conditionally"). MSR numbers:
  * Vol. 4, Table 2-2 "IA-32 Architectural MSRs". */
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "vmm/msr_policy.h"
-#include "vmm/lib.h"
+#include "lib/lib.h"
 #include "ept/mtrr.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/msr.h"
@@ -16,7 +17,6 @@
 #define MSR_BITMAP_READ_HIGH 1024u
 #define MSR_BITMAP_WRITE_LOW 2048u
 #define MSR_BITMAP_WRITE_HIGH 3072u
-#define BITS_PER_BYTE        8u
 
 /* What a guest reads from IA32_FEATURE_CONTROL: locked, VMX disabled
  * (Vol. 3C, 24.7 "Enabling and Entering VMX Operation"). */
@@ -44,7 +44,7 @@ static const struct msr_rule rules[] = {
 	  "IA32_BIOS_UPDT_TRIG: no microcode update in VMX non-root operation" },
 	{ MSR_IA32_VMX_FIRST, MSR_IA32_VMX_LAST, MSR_ACT_INJECT_GP, MSR_ACT_INJECT_GP,
 	  "IA32_VMX_*: VMX is hidden from the guest" },
-	{ MSR_X2APIC_ICR_WRITE, MSR_X2APIC_ICR_WRITE, MSR_ACT_PASS, MSR_ACT_IPI,
+	{ MSR_X2APIC_ICR, MSR_X2APIC_ICR, MSR_ACT_PASS, MSR_ACT_IPI,
 	  "x2APIC ICR: INIT and start-up IPIs are emulated" },
 	/* The memory-type MSRs (vmm/exit_memtype.c). The guest's MTRRs are
 	 * its own copy, whose types EPT takes (Vol. 3C, 29.3.7.2); the
@@ -124,7 +124,7 @@ const char *msr_policy_reason(uint32_t msr)
 
 static void set_bit(uint8_t *region, uint32_t n)
 {
-	region[n / BITS_PER_BYTE] |= (uint8_t)(1u << (n % BITS_PER_BYTE));
+	region[n / CHAR_BIT] |= (uint8_t)(1u << (n % CHAR_BIT));
 }
 
 /* Sets the bitmap bits of one MSR: read and/or write. */

@@ -9,31 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-
-#define MSR_IA32_FEATURE_CONTROL   0x3Au
-#define FEATURE_CONTROL_LOCK       (1ull << 0)
-#define FEATURE_CONTROL_VMX_IN_SMX (1ull << 1)
-#define FEATURE_CONTROL_VMX_OUTSIDE_SMX (1ull << 2)
-#define MSR_IA32_BIOS_UPDT_TRIG    0x79u   /* microcode update trigger */
-#define MSR_IA32_VMX_FIRST         0x480u  /* IA32_VMX_BASIC */
-#define MSR_IA32_VMX_LAST          0x493u  /* IA32_VMX_EXIT_CTLS2 */
-#define MSR_X2APIC_ICR_WRITE       0x830u  /* x2APIC ICR: writes only */
-/* The debug store (BTS, PEBS) and Intel PT (Vol. 4, Table 2-2). */
-#define MSR_IA32_PEBS_ENABLE       0x3F1u
-#define MSR_PEBS_DATA_CFG          0x3F2u
-#define MSR_PEBS_LD_LAT            0x3F6u
-#define MSR_PEBS_FRONTEND          0x3F7u
-#define MSR_IA32_RTIT_OUTPUT_BASE  0x560u
-#define MSR_IA32_RTIT_OUTPUT_MASK  0x561u
-#define MSR_IA32_RTIT_CTL          0x570u
-#define MSR_IA32_RTIT_CR3_MATCH    0x572u
-#define MSR_IA32_RTIT_ADDR0_A      0x580u
-#define MSR_IA32_RTIT_ADDR3_B      0x587u
-#define MSR_IA32_DS_AREA           0x600u
-/* IA32_DEBUGCTL bits that store branch records into the DS save area
- * (Vol. 3B, 18.4.9 "BTS"; 19.4.4 "Branch Trace Store"): BTS, BTINT,
- * BTS_OFF_OS, BTS_OFF_USR. */
-#define DEBUGCTL_BTS_BITS          (0xFull << 7)
+#include "arch/x86_64/msr.h"
 
 #define MSR_BITMAP_SIZE 4096u
 #define MSR_LOW_LAST    0x00001FFFu

@@ -1,5 +1,5 @@
-/* The PM1 sleep-request policy (vmm/pm1_policy.h). Pure logic, unit-
- * tested in tests/unit/test_pm1_policy.c. */
+/* The PM1 sleep-request policy (vmm/pm1_policy.h). Pure logic,
+ * host-tested. */
 #include "vmm/pm1_policy.h"
 
 #define BYTE_BITS 8u

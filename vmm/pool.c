@@ -1,14 +1,15 @@
 #include "vmm/pool.h"
-#include "vmm/lib.h"
+#include "arch/x86_64/paging.h"
+#include "lib/lib.h"
+#include "vmm/spinlock.h"
 
-#define POOL_PAGE 4096ull
 
 static uint64_t pool_next, pool_end;
 static int pool_lock_word;
 
 void pool_init(uint64_t base, uint64_t size)
 {
-	pool_next = (base + POOL_PAGE - 1) & ~(POOL_PAGE - 1);
+	pool_next = (base + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	pool_end = base + size;
 }
 
@@ -16,15 +17,14 @@ void *pool_alloc_pages(uint64_t n)
 {
 	void *p = NULL;
 
-	while (__atomic_exchange_n(&pool_lock_word, 1, __ATOMIC_ACQUIRE))
-		__asm__ volatile("pause");
-	if (n && n <= (pool_end - pool_next) / POOL_PAGE) {
+	spin_lock(&pool_lock_word); /* not without it: two CPUs would get the same pages */
+	if (n && n <= (pool_end - pool_next) / PAGE_SIZE) {
 		p = (void *)(uintptr_t)pool_next;
-		pool_next += n * POOL_PAGE;
+		pool_next += n * PAGE_SIZE;
 	}
-	__atomic_store_n(&pool_lock_word, 0, __ATOMIC_RELEASE);
+	spin_unlock(&pool_lock_word, 1);
 	if (p)
-		memset(p, 0, n * POOL_PAGE);
+		memset(p, 0, n * PAGE_SIZE);
 	return p;
 }
 

@@ -1,5 +1,6 @@
 /* Page allocator over the pool the loader reserved (boot_info.pool_*):
- * a bump allocator, pages are never freed. Safe on several CPUs. */
+ * a bump allocator, pages are never freed. Safe on several CPUs. The
+ * loader links it too, for the host page tables at the pool's start. */
 #ifndef PILLBOX_VMM_POOL_H
 #define PILLBOX_VMM_POOL_H
 

@@ -2,39 +2,25 @@
  * region. The guest's general-purpose registers live in gpr[], indexed by
  * the register numbers the SDM uses in exit qualifications (Vol. 3C, Table
  * 28-3): 0 RAX, 1 RCX, 2 RDX, 3 RBX, 4 RSP (unused: RSP is in the VMCS),
- * 5 RBP, 6 RSI, 7 RDI, 8-15 R8-R15. arch/x86_64/vmx_entry.S reads the
- * offsets below, which the _Static_asserts tie to the struct. */
+ * 5 RBP, 6 RSI, 7 RDI, 8-15 R8-R15 (GPR_*, arch/x86_64/vmx_entry.h).
+ * arch/x86_64/vmx_entry.S reads the offsets of that header, which the
+ * _Static_asserts below tie to the struct. */
 #ifndef PILLBOX_VMM_VCPU_H
 #define PILLBOX_VMM_VCPU_H
 
-#define VCPU_GPR_OFFSET   0x10
-#define VCPU_GPR(n)       (VCPU_GPR_OFFSET + 8 * (n))
-#define GPR_RAX 0
-#define GPR_RCX 1
-#define GPR_RDX 2
-#define GPR_RBX 3
-#define GPR_RSP 4
-#define GPR_RBP 5
-#define GPR_RSI 6
-#define GPR_RDI 7
-#define GPR_R8  8
-#define GPR_R9  9
-#define GPR_R10 10
-#define GPR_R11 11
-#define GPR_R12 12
-#define GPR_R13 13
-#define GPR_R14 14
-#define GPR_R15 15
+#include "arch/x86_64/vmx_entry.h"
 
 #ifndef __ASSEMBLY__
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "arch/x86_64/cpu.h"
 #include "arch/x86_64/descriptors.h"
+#include "arch/x86_64/paging.h"
+#include "vmm/boot_info.h"
 #include "vmm/exit_reasons.h"
 #include "vmm/hypercall.h"
 
-#define PAGE_SIZE 4096u
 /* The deepest exit path measured (HC_EXIT_STATS with its log line) takes
  * about 2 KiB; #DF and #MC report on the IST stacks. */
 #define HOST_STACK_SIZE (2u * PAGE_SIZE)
@@ -98,7 +84,8 @@ struct vcpu {
 _Static_assert(offsetof(struct vcpu, gpr) == VCPU_GPR_OFFSET, "vmx_entry.S uses VCPU_GPR");
 _Static_assert(offsetof(struct vcpu, self) == 0, "%gs:0 is the vcpu");
 _Static_assert(offsetof(struct vcpu, vmxon_region) == PAGE_SIZE, "control block is one page");
-_Static_assert(sizeof(struct vcpu) == 8 * PAGE_SIZE, "per-CPU footprint");
+_Static_assert(sizeof(struct vcpu) == 8 * PAGE_SIZE && sizeof(struct vcpu) == BOOT_INFO_CPU_BYTES,
+	       "per-CPU footprint, as the loader sizes the pool");
 _Static_assert(offsetof(struct vcpu, stack_guard) % PAGE_SIZE == 0 &&
 	       offsetof(struct vcpu, host_stack) == offsetof(struct vcpu, stack_guard) + PAGE_SIZE,
 	       "the guard is one whole page right under the host stack");
@@ -108,17 +95,10 @@ _Static_assert(HOST_IST_STACK_SIZE % PAGE_SIZE == 0, "the IST area ends on the g
 extern char vmx_exit_entry[];
 
 /* The calling CPU's vcpu (host mode only: reads %gs:0). */
-#ifdef PILLBOX_FAKE_HW
-#include "tests/fuzz/fake_hw.h"
-#else
 static inline struct vcpu *vcpu_current(void)
 {
-	struct vcpu *v;
-
-	__asm__ volatile("mov %%gs:0, %0" : "=r"(v));
-	return v;
+	return host_percpu();
 }
-#endif
 
 /* Host stack top: 16-byte aligned, holding the vcpu pointer. */
 static inline uint64_t vcpu_host_rsp(struct vcpu *v)

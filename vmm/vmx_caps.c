@@ -1,21 +1,8 @@
 #include "vmm/vmx_caps.h"
 #include "arch/x86_64/msr.h"
 #include "arch/x86_64/vmcs_fields.h"
-#include "vmm/lib.h"
-
-/* IA32_VMX_BASIC bits (SDM A.1). */
-#define BASIC_REGION_SIZE_SHIFT 32
-#define BASIC_REGION_SIZE_MASK  0x1FFFull
-#define BASIC_MEMTYPE_SHIFT     50
-#define BASIC_MEMTYPE_MASK      0xFull
-#define BASIC_MEMTYPE_WB        6ull
-#define VMX_REGION_MAX          4096ull
-/* IA32_VMX_MISC (SDM A.6): wait-for-SIPI activity state, needed to park
- * an application processor after INIT (vmm/init_sipi.h). */
-#define MISC_ACTIVITY_WAIT_SIPI (1ull << 8)
-/* ... and HLT, where an application processor waits for an emulated SIPI
- * (vmm/vipi.h). */
-#define MISC_ACTIVITY_HLT       (1ull << 6)
+#include "lib/lib.h"
+#include "lib/fmt.h"
 
 /* Controls that must be available as 1. NMI exiting lets other CPUs kick
  * this one (vmm/vipi.h); with virtual NMIs the guest's NMI blocking is its
@@ -65,16 +52,19 @@ unsigned vmx_caps_missing(const struct vmx_cap_msrs *m, const char **names,
 			  unsigned max_names)
 {
 	unsigned n = 0;
-	uint64_t size = (m->basic >> BASIC_REGION_SIZE_SHIFT) & BASIC_REGION_SIZE_MASK;
-	uint64_t memtype = (m->basic >> BASIC_MEMTYPE_SHIFT) & BASIC_MEMTYPE_MASK;
+	uint64_t size = (m->basic >> VMX_BASIC_REGION_SIZE_SHIFT) & VMX_BASIC_REGION_SIZE_MASK;
+	uint64_t memtype = (m->basic >> VMX_BASIC_MEMTYPE_SHIFT) & VMX_BASIC_MEMTYPE_MASK;
 
 	if (size == 0 || size > VMX_REGION_MAX)
 		note(names, max_names, &n, "VMXON/VMCS region of at most 4 KiB");
-	if (memtype != BASIC_MEMTYPE_WB)
+	if (memtype != VMX_BASIC_MEMTYPE_WB)
 		note(names, max_names, &n, "write-back VMCS memory type");
-	if (!(m->misc & MISC_ACTIVITY_WAIT_SIPI))
+	/* Wait-for-SIPI parks an application processor after INIT
+	 * (vmm/init_sipi.h); HLT is where it waits for an emulated SIPI
+	 * (vmm/vipi.h). */
+	if (!(m->misc & VMX_MISC_ACTIVITY_WAIT_SIPI))
 		note(names, max_names, &n, "wait-for-SIPI activity state");
-	if (!(m->misc & MISC_ACTIVITY_HLT))
+	if (!(m->misc & VMX_MISC_ACTIVITY_HLT))
 		note(names, max_names, &n, "HLT activity state");
 	if (!may_be_1(m->pin, PIN_NMI_EXITING))
 		note(names, max_names, &n, "NMI exiting");
@@ -140,6 +130,27 @@ unsigned vmx_caps_join(const char *const *names, unsigned n, char *buf, size_t s
 	}
 	buf[len] = '\0';
 	return i;
+}
+
+#define MISSING_TAIL_MAX 16u /* kept free for ", and NN more" */
+
+unsigned vmx_caps_describe_missing(const struct vmx_cap_msrs *m, char *buf, size_t size)
+{
+	const char *names[VMX_CAPS_MAX_MISSING];
+	unsigned n = vmx_caps_missing(m, names, VMX_CAPS_MAX_MISSING), shown;
+	size_t len;
+
+	buf[0] = '\0';
+	if (!n)
+		return 0;
+	len = (size_t)fmt_snprintf(buf, size, "%s: ", n == 1 ? "capability" : "capabilities");
+	shown = vmx_caps_join(names, n < VMX_CAPS_MAX_MISSING ? n : VMX_CAPS_MAX_MISSING,
+			      buf + len, size - len, MISSING_TAIL_MAX);
+	if (shown < n) {
+		len = strlen(buf);
+		fmt_snprintf(buf + len, size - len, ", and %u more", n - shown);
+	}
+	return n;
 }
 
 void vmx_controls_compute(const struct vmx_cap_msrs *m, struct vmx_controls *c)

@@ -8,15 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-struct vmx_cap_msrs {
-	uint64_t basic;
-	uint64_t pin, proc, exit, entry;   /* TRUE_* variants when BASIC[55] */
-	uint64_t proc2;                    /* 0 when secondary controls absent */
-	uint64_t ept_vpid;                 /* 0 when secondary controls absent */
-	uint64_t misc;                     /* IA32_VMX_MISC */
-	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
-};
+#include "arch/x86_64/vmx_cap_read.h"
 
 /* The control values to use, each = (wanted | must-be-1) & may-be-1. */
 struct vmx_controls {
@@ -45,6 +37,14 @@ unsigned vmx_caps_missing(const struct vmx_cap_msrs *m, const char **names,
  * it wrote. */
 unsigned vmx_caps_join(const char *const *names, unsigned n, char *buf, size_t size,
 		       size_t reserve);
+
+/* What is missing, for a "missing VMX %s" log line: "capability: EPT" or
+ * "capabilities: EPT, unrestricted guest", ending ", and N more" for the
+ * names that do not fit in size bytes. Returns how many are missing (0:
+ * buf is ""). VMX_CAPS_TEXT_MAX bytes: the text fits a log line (vmm/log.h)
+ * after "[ERROR cpuNNN boot] refused: missing VMX ". */
+#define VMX_CAPS_TEXT_MAX 206u
+unsigned vmx_caps_describe_missing(const struct vmx_cap_msrs *m, char *buf, size_t size);
 
 /* Computes the controls (call only when nothing is missing). */
 void vmx_controls_compute(const struct vmx_cap_msrs *m, struct vmx_controls *c);

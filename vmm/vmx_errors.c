@@ -1,6 +1,6 @@
 #include "vmm/vmx_errors.h"
 #include "vmm/exit_reasons.h"
-#include "vmm/lib.h"
+#include "lib/lib.h"
 
 static const char *const insn_errors[] = {
 	[1] = "VMCALL executed in VMX root operation",

@@ -6,6 +6,7 @@
 #include "vmm/vipi.h"
 #include "vmm/vmx_event.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/descriptors.h"  /* vnmi_host_nmi() */
 #include "arch/x86_64/vectors.h"
 #include "arch/x86_64/vmx.h"
 

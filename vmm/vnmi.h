@@ -31,7 +31,4 @@ void vnmi_exit_begins(struct vcpu *v);
  * VMCS to the host NMI handler until the next exit. */
 void vnmi_finish_exit(struct vcpu *v);
 
-/* The host IDT's NMI handler (arch/x86_64/host_idt.c). */
-void vnmi_host_nmi(struct vcpu *v);
-
 #endif

@@ -12,11 +12,9 @@
  *       in VMX non-root operation, at guest_resume, which returns 0. On
  *       failure fn returns its negative status, passed on.
  * C cannot say "continue here, on this stack, after the CPU changes mode",
- * hence assembly. The guest_entry layout is pinned in vmm/boot_info.h. */
-#define GE_RIP    0
-#define GE_RSP    8
-#define GE_RFLAGS 16
-#define GE_CR3    24
+ * hence assembly. The offsets come from arch/x86_64/core_call.h, which
+ * vmm/boot_info.h asserts struct guest_entry against. */
+#include "arch/x86_64/core_call.h"
 
 	.text
 	.globl core_call
@@ -95,7 +93,7 @@ devirt_landing:
 	.type devirtualize_self, @function
 devirtualize_self:
 	push	%rbx
-	mov	$3, %eax		/* HC_DEVIRTUALIZE (vmm/hypercall.h) */
+	mov	$CORE_CALL_HC_DEVIRTUALIZE, %eax	/* asserted in vmm/hypercall.h */
 	lea	devirt_landing(%rip), %rbx
 	vmcall
 	pop	%rbx

@@ -1,16 +1,23 @@
 /* The VMM's own GDT, TSS and IDT (Intel SDM Vol. 3A, 3.4.5 "Segment
- * Descriptors", 9.7 "Task Management in 64-bit Mode", 7.14 "Exception
+ * Descriptors", 8.7 "Task Management in 64-bit Mode", 7.14 "Exception
  * and Interrupt Handling in 64-bit Mode"). */
 #ifndef PILLBOX_ARCH_DESCRIPTORS_H
 #define PILLBOX_ARCH_DESCRIPTORS_H
 
 #include <stdint.h>
 
+/* The operand of LGDT, LIDT, SGDT and SIDT (3.5.1 "Segment Descriptor
+ * Tables", Figure 3-11). */
+struct __attribute__((packed)) desc_ptr {
+	uint16_t limit;
+	uint64_t base;
+};
+
 #define HOST_GDT_ENTRIES 5       /* null, code, data, TSS (two slots) */
 #define HOST_CS_SEL  0x08u
 #define HOST_DS_SEL  0x10u
 #define HOST_TSS_SEL 0x18u
-/* Interrupt stack table slots (9.7 "Task Management in 64-bit Mode",
+/* Interrupt stack table slots (8.7 "Task Management in 64-bit Mode",
  * 7.14.5 "Interrupt Stack Table"): NMI, #DF and #MC each switch to a
  * stack of their own, whatever the VMM was doing when they came. */
 #define HOST_IST_NMI 1u
@@ -59,6 +66,15 @@ void host_gdt_init(uint64_t gdt[HOST_GDT_ENTRIES], struct tss64 *tss, uint64_t i
  * NMI is recorded for the guest, other vectors are logged as spurious. */
 void host_idt_init(void);
 uint64_t host_idt_base(void);
+
+/* What the host IDT's handlers call, implemented by the VMM: an exception
+ * in VMX root operation (vmm/dump.c: dump and stop), any other vector
+ * (logged), and an NMI (vmm/vnmi.c), given the per-CPU block at %gs:0. */
+struct vcpu;
+__attribute__((noreturn)) void host_exception(unsigned vector, uint64_t rip, uint64_t rsp,
+					      uint64_t rflags, uint64_t error_code);
+void host_spurious_interrupt(void);
+void vnmi_host_nmi(struct vcpu *v);
 
 /* Decodes a guest segment from a descriptor table (GDT) for the VMCS:
  * base, limit (scaled by G), and access rights in VMCS format, or

@@ -5,7 +5,6 @@
 #include "arch/x86_64/host_guard.h"
 
 #define HG_ENTRIES    512u
-#define HG_PAGE_4K    0x1000ull
 #define HG_INDEX_MASK (HG_ENTRIES - 1)
 #define HG_LEVELS     4u           /* PML4, PDPT, PD, PT */
 /* Level l (0 = PT ... 3 = PML4) translates address bits 12 + 9l up. */
@@ -20,7 +19,7 @@ static uint64_t smaller_leaf_flags(uint64_t large, uint64_t sub)
 {
 	uint64_t flags = (large & ~PTE_ADDR_MASK) | (large & PTE_PAT_LARGE);
 
-	if (sub != HG_PAGE_4K)
+	if (sub != PAGE_SIZE)
 		return flags;
 	flags &= ~(PTE_PS | PTE_PAT_LARGE);
 	return (large & PTE_PAT_LARGE) ? flags | PTE_PAT_4K : flags;

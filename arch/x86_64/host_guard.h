@@ -9,19 +9,6 @@
 #include "arch/x86_64/host_paging.h"
 #include "ept/ept.h"
 
-/* Entry bits besides those of host_paging.h (SDM Vol. 3A, 5.5.4, Tables
- * 5-15 to 5-20). PAT is bit 12 in a 1 GiB or 2 MiB leaf, bit 7 in a
- * 4 KiB one. */
-#define PTE_US        (1ull << 2)
-#define PTE_PWT       (1ull << 3)
-#define PTE_PCD       (1ull << 4)
-#define PTE_A         (1ull << 5)
-#define PTE_D         (1ull << 6)
-#define PTE_PAT_4K    (1ull << 7)
-#define PTE_G         (1ull << 8)
-#define PTE_PAT_LARGE (1ull << 12)
-#define PTE_XD        (1ull << 63)
-
 /* Makes the 4 KiB page at va not present in the 4-level tables at cr3,
  * first splitting the 1 GiB or 2 MiB page that holds it into 512 pages of
  * the next size with the same attributes (memory type, access rights), so

@@ -1,15 +1,13 @@
 /* The VMM's IDT. The VMM runs with interrupts off, so only exceptions
- * (a VMM bug), NMIs and machine checks arrive here. Exceptions report
- * with a dump and stop this CPU; an NMI is a kick or the guest's
- * (vmm/vnmi.h). NMI, #DF and #MC each run on a stack of their own (IST,
+ * (a VMM bug), NMIs and machine checks arrive here, and each goes to the
+ * VMM through the hooks arch/x86_64/descriptors.h declares. Exceptions
+ * report with a dump and stop this CPU; an NMI is a kick or the guest's. NMI, #DF and #MC each run on a stack of their own (IST,
  * arch/x86_64/descriptors.h). */
+#include <stddef.h>
 #include <stdint.h>
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/descriptors.h"
 #include "arch/x86_64/vectors.h"
-#include "vmm/fatal.h"
-#include "vmm/vcpu.h"
-#include "vmm/vnmi.h"
 
 #define IDT_TYPE_INTERRUPT_GATE 0x8Eu /* present, DPL 0, 64-bit interrupt gate */
 
@@ -53,7 +51,7 @@ __attribute__((interrupt)) static void exc_13(struct interrupt_frame *f, uint64_
 __attribute__((interrupt)) static void nmi_handler(struct interrupt_frame *f)
 {
 	(void)f;
-	vnmi_host_nmi(vcpu_current());
+	vnmi_host_nmi(host_percpu());
 }
 
 __attribute__((interrupt)) static void spurious_handler(struct interrupt_frame *f)

@@ -9,13 +9,7 @@
 #include <stdint.h>
 #include "ept/ept.h"
 #include "ept/mtrr.h"
-
-#define PTE_P      (1ull << 0)
-#define PTE_RW     (1ull << 1)
-#define PTE_A      (1ull << 5)   /* accessed */
-#define PTE_D      (1ull << 6)   /* dirty: in a leaf */
-#define PTE_PS     (1ull << 7)
-#define PTE_ADDR_MASK 0x000FFFFFFFFFF000ull
+#include "arch/x86_64/paging.h"
 
 struct host_paging_stats {
 	unsigned tables;

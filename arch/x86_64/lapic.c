@@ -1,6 +1,5 @@
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/cpu.h"
-#include "vmm/apic_icr.h"
 
 #define ICR_IDLE_SPINS 100000u
 #define APIC_ISR_REGS  8u      /* 256 vectors, 32 per register */

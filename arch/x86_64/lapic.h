@@ -5,15 +5,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-
-/* IA32_APIC_BASE (SDM Vol. 3A, 11.4.4 "Local APIC Status and Location",
- * Figure 11-5). */
-#define MSR_IA32_APIC_BASE      0x1Bu
-#define APIC_BASE_RESERVED_LOW  0x2FFull      /* bits 0-7 and 9 */
-#define APIC_BASE_BSP           (1ull << 8)
-#define APIC_BASE_X2APIC        (1ull << 10)  /* EXTD */
-#define APIC_BASE_ENABLE        (1ull << 11)  /* EN */
-#define APIC_BASE_ADDR_MASK     0x000FFFFFFFFFF000ull
+#include "arch/x86_64/msr.h"
+#include "arch/x86_64/paging.h"  /* the xAPIC page is one PAGE_SIZE */
 
 /* Reads this CPU's APIC base once (core_init): from then on the VMM uses
  * that address, never one derived from the live MSR, which the guest
@@ -75,6 +68,40 @@ void lapic_send_nmi(uint32_t apic_id);
 #define APIC_LVT_MASKED         (1u << 16)
 #define APIC_DFR_FLAT           0xFFFFFFFFu
 #define APIC_SVR_RESET          0xFFu     /* vector FF, APIC software-disabled */
+
+/* The interrupt command register (11.6.1 "Interrupt Command Register
+ * (ICR)", Figure 11-12; 11.12.9 "ICR Operation in x2APIC Mode"). */
+#define APIC_REG_ICR_LOW    0x300u
+#define APIC_REG_ICR_HIGH   0x310u
+#define APIC_XAPIC_DEST_SHIFT 24   /* ICR high bits 31:24 */
+
+#define ICR_VECTOR_MASK     0xFFu
+#define ICR_DM_SHIFT        8
+#define ICR_DM_MASK         (7u << ICR_DM_SHIFT)
+#define ICR_DM_FIXED        (0u << ICR_DM_SHIFT)
+#define ICR_DM_NMI          (4u << ICR_DM_SHIFT)
+#define ICR_DM_INIT         (5u << ICR_DM_SHIFT)
+#define ICR_DM_STARTUP      (6u << ICR_DM_SHIFT)
+#define ICR_DEST_LOGICAL    (1u << 11)
+#define ICR_DELIVERY_PENDING (1u << 12)
+#define ICR_LEVEL_ASSERT    (1u << 14)
+#define ICR_TRIGGER_LEVEL   (1u << 15)
+#define ICR_SHORTHAND_SHIFT 18
+#define ICR_SHORTHAND_MASK  (3u << ICR_SHORTHAND_SHIFT)
+#define ICR_SH_NONE         (0u << ICR_SHORTHAND_SHIFT)
+#define ICR_SH_SELF         (1u << ICR_SHORTHAND_SHIFT)
+#define ICR_SH_ALL_INCL     (2u << ICR_SHORTHAND_SHIFT)
+#define ICR_SH_ALL_EXCL     (3u << ICR_SHORTHAND_SHIFT)
+
+/* x2APIC ICR bits that must be 0: 12, 13 (no delivery status in x2APIC
+ * mode), 16, 17 and 31:20 (11.12.9, Figure 11-28 "Interrupt Command
+ * Register (ICR) in x2APIC Mode"); a WRMSR with any set is #GP (11.12.1.3
+ * "Reserved Bit Checking"). */
+#define X2APIC_ICR_RESERVED 0xFFF33000ull
+static inline bool x2apic_icr_reserved(uint64_t icr)
+{
+	return (icr & X2APIC_ICR_RESERVED) != 0;
+}
 
 /* Puts this CPU's local APIC into the state an INIT leaves it in (SDM
  * Vol. 3A, 11.4.7.3 "Local APIC State After an INIT Reset"), as far as

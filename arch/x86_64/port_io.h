@@ -5,22 +5,6 @@
 
 #include <stdint.h>
 
-#ifdef PILLBOX_FAKE_HW
-/* The fuzz build runs no instruction: a port reads as a floating bus (all
- * ones) and takes writes without effect. */
-static inline uint32_t port_in(uint16_t port, unsigned size)
-{
-	(void)port;
-	return size >= 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
-}
-
-static inline void port_out(uint16_t port, unsigned size, uint32_t v)
-{
-	(void)port;
-	(void)size;
-	(void)v;
-}
-#else
 static inline uint32_t port_in(uint16_t port, unsigned size)
 {
 	uint32_t v = 0;
@@ -43,6 +27,5 @@ static inline void port_out(uint16_t port, unsigned size, uint32_t v)
 	else
 		__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
 }
-#endif
 
 #endif

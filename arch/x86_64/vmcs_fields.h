@@ -31,6 +31,8 @@
 #define VMCS_HOST_TR_SEL                0x0C0Cu
 
 /* 64-bit */
+#define VMCS_IO_BITMAP_A                0x2000u
+#define VMCS_IO_BITMAP_B                0x2002u
 #define VMCS_MSR_BITMAP                 0x2004u
 #define VMCS_EPT_POINTER                0x201Au
 #define VMCS_XSS_EXITING_BITMAP         0x202Cu
@@ -115,6 +117,8 @@
 #define VMCS_GUEST_RIP                  0x681Eu
 #define VMCS_GUEST_RFLAGS               0x6820u
 #define VMCS_GUEST_PENDING_DBG          0x6822u
+/* Pending debug exceptions: single step (SDM Vol. 3C, Table 25-4). */
+#define PENDING_DBG_BS                  (1ull << 14)
 #define VMCS_GUEST_SYSENTER_ESP         0x6824u
 #define VMCS_GUEST_SYSENTER_EIP         0x6826u
 #define VMCS_HOST_CR0                   0x6C00u

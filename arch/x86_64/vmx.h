@@ -20,95 +20,9 @@ void vmx_insn_failed(const char *insn, uint32_t field);
 #define INVEPT_ALL_CONTEXT    2ull
 #define INVVPID_SINGLE_CONTEXT 1ull
 
-#ifdef PILLBOX_FAKE_HW
-#include "tests/fuzz/fake_hw.h" /* the fuzz build: an in-memory VMCS */
-#else
-/* Each returns true on success. */
-static inline bool vmxon(uint64_t phys)
-{
-	bool fail;
-
-	__asm__ volatile("vmxon %1; setna %0" : "=qm"(fail) : "m"(phys) : "cc", "memory");
-	return !fail;
-}
-
-static inline bool vmxoff(void)
-{
-	bool fail;
-
-	__asm__ volatile("vmxoff; setna %0" : "=qm"(fail) : : "cc", "memory");
-	return !fail;
-}
-
-static inline bool vmclear(uint64_t phys)
-{
-	bool fail;
-
-	__asm__ volatile("vmclear %1; setna %0" : "=qm"(fail) : "m"(phys) : "cc", "memory");
-	return !fail;
-}
-
-static inline bool vmptrld(uint64_t phys)
-{
-	bool fail;
-
-	__asm__ volatile("vmptrld %1; setna %0" : "=qm"(fail) : "m"(phys) : "cc", "memory");
-	return !fail;
-}
-
-static inline bool invept(uint64_t type, uint64_t eptp)
-{
-	struct {
-		uint64_t eptp, reserved;
-	} desc = { eptp, 0 };
-	bool fail;
-
-	__asm__ volatile("invept %1, %2; setna %0"
-			 : "=qm"(fail) : "m"(desc), "r"(type) : "cc", "memory");
-	return !fail;
-}
-
-/* INVVPID (SDM Vol. 3C, 30.3 "VMX Instructions": INVVPID): drops the
- * cached linear and combined mappings of one VPID. */
-static inline bool invvpid(uint64_t type, uint16_t vpid)
-{
-	struct {
-		uint64_t vpid, linear;
-	} desc = { vpid, 0 };
-	bool fail;
-
-	__asm__ volatile("invvpid %1, %2; setna %0"
-			 : "=qm"(fail) : "m"(desc), "r"(type) : "cc", "memory");
-	return !fail;
-}
-
-static inline uint64_t vmcs_read_raw(uint32_t field)
-{
-	uint64_t v;
-	bool fail;
-
-	__asm__ volatile("vmread %2, %1; setna %0"
-			 : "=qm"(fail), "=r"(v) : "r"((uint64_t)field) : "cc");
-	if (__builtin_expect(fail, 0)) {
-		vmx_insn_failed("vmread", field);
-		return 0;
-	}
-	return v;
-}
-
-static inline bool vmcs_write_raw(uint32_t field, uint64_t v)
-{
-	bool fail;
-
-	__asm__ volatile("vmwrite %2, %1; setna %0"
-			 : "=qm"(fail) : "r"((uint64_t)field), "rm"(v) : "cc", "memory");
-	if (__builtin_expect(fail, 0)) {
-		vmx_insn_failed("vmwrite", field);
-		return false;
-	}
-	return true;
-}
-#endif /* PILLBOX_FAKE_HW */
+/* The instructions themselves (a host-tested build puts its own
+ * vmx_insn.h first on the include path: an in-memory VMCS). */
+#include "arch/x86_64/vmx_insn.h"
 
 /* Compile-time width check: a field of the wrong width is a negative-sized
  * array. The field must be a constant expression. */

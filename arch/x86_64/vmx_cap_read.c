@@ -1,6 +1,7 @@
 /* Reads the VMX capability MSRs (SDM Vol. 3D, Appendix A), the TRUE_*
  * control variants where IA32_VMX_BASIC[55] says they exist. Only on a CPU
  * with CPUID.1:ECX.VMX = 1: the MSRs #GP otherwise. */
+#include <stdbool.h>
 #include "arch/x86_64/vmx_cap_read.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/msr.h"

@@ -2,11 +2,8 @@
  * On VM exit the CPU loads HOST_RSP (the top of this CPU's host stack,
  * where the vcpu pointer is stored) and HOST_RIP = vmx_exit_entry (Intel
  * SDM Vol. 3C, 28.5 "Loading Host State"). GPR offsets come from
- * vmm/vcpu.h and are _Static_asserted there. */
-#include "vmm/vcpu.h"
-#include "vmm/devirtualize.h"
-
-#define VCPU_GPR_IN_CTX(n) (8 * (n)) /* struct devirt_ctx.gpr[] */
+ * arch/x86_64/vmx_entry.h; the C structs are _Static_asserted against it. */
+#include "arch/x86_64/vmx_entry.h"
 
 	.text
 	.globl vmx_exit_entry
@@ -65,26 +62,26 @@ vmx_exit_entry:
 
 /* vmx_devirtualize_jump(const struct devirt_ctx *ctx): after VMXOFF,
  * load the guest GPRs from ctx, switch to the prepared stack and "return"
- * into the loader's landing code (see vmm/devirtualize.h). */
+ * into the loader's landing code (struct devirt_ctx, vmm/devirtualize.h). */
 	.globl vmx_devirtualize_jump
 	.type vmx_devirtualize_jump, @function
 vmx_devirtualize_jump:
 	mov	%rdi, %rax
 	mov	DEVIRT_CTX_STACK(%rax), %rsp
-	mov	VCPU_GPR_IN_CTX(GPR_RCX)(%rax), %rcx
-	mov	VCPU_GPR_IN_CTX(GPR_RDX)(%rax), %rdx
-	mov	VCPU_GPR_IN_CTX(GPR_RBX)(%rax), %rbx
-	mov	VCPU_GPR_IN_CTX(GPR_RBP)(%rax), %rbp
-	mov	VCPU_GPR_IN_CTX(GPR_RSI)(%rax), %rsi
-	mov	VCPU_GPR_IN_CTX(GPR_RDI)(%rax), %rdi
-	mov	VCPU_GPR_IN_CTX(GPR_R8)(%rax), %r8
-	mov	VCPU_GPR_IN_CTX(GPR_R9)(%rax), %r9
-	mov	VCPU_GPR_IN_CTX(GPR_R10)(%rax), %r10
-	mov	VCPU_GPR_IN_CTX(GPR_R11)(%rax), %r11
-	mov	VCPU_GPR_IN_CTX(GPR_R12)(%rax), %r12
-	mov	VCPU_GPR_IN_CTX(GPR_R13)(%rax), %r13
-	mov	VCPU_GPR_IN_CTX(GPR_R14)(%rax), %r14
-	mov	VCPU_GPR_IN_CTX(GPR_R15)(%rax), %r15
+	mov	DEVIRT_CTX_GPR(GPR_RCX)(%rax), %rcx
+	mov	DEVIRT_CTX_GPR(GPR_RDX)(%rax), %rdx
+	mov	DEVIRT_CTX_GPR(GPR_RBX)(%rax), %rbx
+	mov	DEVIRT_CTX_GPR(GPR_RBP)(%rax), %rbp
+	mov	DEVIRT_CTX_GPR(GPR_RSI)(%rax), %rsi
+	mov	DEVIRT_CTX_GPR(GPR_RDI)(%rax), %rdi
+	mov	DEVIRT_CTX_GPR(GPR_R8)(%rax), %r8
+	mov	DEVIRT_CTX_GPR(GPR_R9)(%rax), %r9
+	mov	DEVIRT_CTX_GPR(GPR_R10)(%rax), %r10
+	mov	DEVIRT_CTX_GPR(GPR_R11)(%rax), %r11
+	mov	DEVIRT_CTX_GPR(GPR_R12)(%rax), %r12
+	mov	DEVIRT_CTX_GPR(GPR_R13)(%rax), %r13
+	mov	DEVIRT_CTX_GPR(GPR_R14)(%rax), %r14
+	mov	DEVIRT_CTX_GPR(GPR_R15)(%rax), %r15
 	ret				/* to the landing code */
 	.size vmx_devirtualize_jump, . - vmx_devirtualize_jump
 

@@ -17,7 +17,7 @@
 #include "boot/mp_services.h"
 #include "guest/attack/attack.h"
 #include "vmm/apic_icr.h"
-#include "vmm/lib.h"
+#include "lib/lib.h"
 #include "vmm/log.h"
 
 #define APIC_PAGE_BYTES 4096u

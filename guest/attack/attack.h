@@ -6,19 +6,14 @@
 #include <stdint.h>
 #include "guest/attack/cage.h"
 #include "guest/guest_check.h"
+#include "vmm/hypercall.h"
 
 #define STAGE "attack"
 #define WHY_MAX 200u
 #define RING0 0
 #define RING3 3
 
-struct hc {
-	uint64_t rax, rbx, rcx, rdx;
-};
-
-/* VMCALL with RAX = nr and RBX, RCX, RDX = a1..a3. */
-struct hc vmcall(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3);
-/* The same at CPL `ring`, through the cage. */
+/* hc_call() (vmm/hypercall.h) at CPL `ring`, through the cage. */
 struct hc vmcall_at(int ring, uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3);
 
 /* RDMSR (write false) or WRMSR of *value at CPL `ring` in the cage:
@@ -28,6 +23,8 @@ int try_msr(int ring, bool write, uint32_t msr, uint64_t *value);
 /* result() with a formatted reason. */
 void resultf(const char *name, bool ok, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* skipped() with a formatted reason. */
+void skipf(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends "; <formatted>" to a reason being built in why[WHY_MAX]. */
 void why_add(char *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *vector_name(int vector);

@@ -1,12 +1,12 @@
 /* The cage of guest/attack/cage.h. Descriptor formats: Intel SDM Vol. 3A,
- * 3.4.5 "Segment Descriptors", 9.2.3 "TSS Descriptor in 64-bit mode",
+ * 3.4.5 "Segment Descriptors", 8.2.3 "TSS Descriptor in 64-bit mode",
  * 7.14.1 "64-Bit Mode IDT"; page tables: 5.5 "4-Level Paging and 5-Level
  * Paging" (2 MiB pages, PS = 1 in the PDE). */
 #include "guest/attack/cage.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/descriptors.h"
 #include "vmm/cr_policy.h"
-#include "vmm/fmt.h"
+#include "lib/fmt.h"
 #include "vmm/log.h"
 
 #define GDT_ENTRIES     7

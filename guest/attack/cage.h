@@ -27,15 +27,27 @@
 #define VEC_GP 13
 #define VEC_PF 14
 
+/* Offsets in struct cage_fault, where cage_entry.S stores the frame. */
+#define CAGE_FAULT_VECTOR 0
+#define CAGE_FAULT_ERROR  8
+#define CAGE_FAULT_RIP    16
+#define CAGE_FAULT_CS     24
+#define CAGE_FAULT_CR2    32
+#define CAGE_FAULT_RFLAGS 40
+
 #ifndef __ASSEMBLY__
 /* What the last exception recorded (valid when cage_call returned a
  * vector). */
 struct cage_fault {
 	uint64_t vector, error, rip, cs, cr2, rflags;
 };
-/* cage_entry.S stores the frame at these offsets. */
-_Static_assert(__builtin_offsetof(struct cage_fault, cr2) == 32, "cage_entry.S: cr2 at 32");
-_Static_assert(__builtin_offsetof(struct cage_fault, rflags) == 40, "cage_entry.S: rflags at 40");
+_Static_assert(__builtin_offsetof(struct cage_fault, vector) == CAGE_FAULT_VECTOR &&
+	       __builtin_offsetof(struct cage_fault, error) == CAGE_FAULT_ERROR &&
+	       __builtin_offsetof(struct cage_fault, rip) == CAGE_FAULT_RIP &&
+	       __builtin_offsetof(struct cage_fault, cs) == CAGE_FAULT_CS &&
+	       __builtin_offsetof(struct cage_fault, cr2) == CAGE_FAULT_CR2 &&
+	       __builtin_offsetof(struct cage_fault, rflags) == CAGE_FAULT_RFLAGS,
+	       "cage_entry.S stores the frame at the CAGE_FAULT_* offsets");
 extern struct cage_fault cage_fault_info;
 
 /* Builds the tables (first call) and switches to them; false with the

@@ -94,18 +94,18 @@ cage_fault:
 	je 2f
 	lea cage_fault_info(%rip), %rcx
 	mov (%rsp), %rax
-	mov %rax, 0(%rcx)
+	mov %rax, CAGE_FAULT_VECTOR(%rcx)
 	mov 8(%rsp), %rax
-	mov %rax, 8(%rcx)
+	mov %rax, CAGE_FAULT_ERROR(%rcx)
 	mov 16(%rsp), %rax
-	mov %rax, 16(%rcx)
+	mov %rax, CAGE_FAULT_RIP(%rcx)
 	mov 24(%rsp), %rax
-	mov %rax, 24(%rcx)
+	mov %rax, CAGE_FAULT_CS(%rcx)
 	mov %cr2, %rax
-	mov %rax, 32(%rcx)
+	mov %rax, CAGE_FAULT_CR2(%rcx)
 	mov 32(%rsp), %rax
-	mov %rax, 40(%rcx)
-	mov 0(%rcx), %eax
+	mov %rax, CAGE_FAULT_RFLAGS(%rcx)
+	mov CAGE_FAULT_VECTOR(%rcx), %eax
 	jmp cage_unwind
 2:	/* An exception outside cage_call: report it and stop. */
 	mov %rsp, %rdi

@@ -1,25 +1,14 @@
 /* Helpers shared by the attack suite's groups. */
 #include <stdarg.h>
 #include "guest/attack/attack.h"
-#include "vmm/fmt.h"
-#include "vmm/lib.h"
-
-struct hc vmcall(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3)
-{
-	struct hc r = { nr, a1, a2, a3 };
-
-	__asm__ volatile("vmcall"
-			 : "+a"(r.rax), "+b"(r.rbx), "+c"(r.rcx), "+d"(r.rdx)
-			 :
-			 : "memory");
-	return r;
-}
+#include "lib/fmt.h"
+#include "lib/lib.h"
 
 static void vmcall_in_place(void *arg)
 {
 	struct hc *r = arg;
 
-	*r = vmcall(r->rax, r->rbx, r->rcx, r->rdx);
+	*r = hc_call(r->rax, r->rbx, r->rcx, r->rdx);
 }
 
 struct hc vmcall_at(int ring, uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3)
@@ -41,6 +30,17 @@ void resultf(const char *name, bool ok, const char *fmt, ...)
 	fmt_vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	result(name, ok, why);
+}
+
+void skipf(const char *name, const char *fmt, ...)
+{
+	char why[WHY_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	fmt_vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	skipped(name, why);
 }
 
 void why_add(char *why, const char *fmt, ...)

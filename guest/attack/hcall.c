@@ -20,7 +20,7 @@ static void unknown_ring0(void)
 	char why[WHY_MAX] = "";
 
 	for (unsigned i = 0; i < sizeof(unknown_calls) / sizeof(unknown_calls[0]); i++) {
-		struct hc r = vmcall(unknown_calls[i], GARBAGE_RBX, GARBAGE_RCX, GARBAGE_RDX);
+		struct hc r = hc_call(unknown_calls[i], GARBAGE_RBX, GARBAGE_RCX, GARBAGE_RDX);
 
 		if ((int64_t)r.rax != HC_ENOSYS)
 			why_add(why, "call %llx gave %lld", (unsigned long long)unknown_calls[i],
@@ -63,13 +63,13 @@ static void preserves_registers(void)
 
 static void devirtualize_refused(void)
 {
-	struct hc r = vmcall(HC_DEVIRTUALIZE, 0, GARBAGE_RCX, GARBAGE_RDX);
+	struct hc r = hc_call(HC_DEVIRTUALIZE, 0, GARBAGE_RCX, GARBAGE_RDX);
 
 	resultf("vmcall-devirtualize-refused", (int64_t)r.rax == HC_EPERM,
 		"HC_DEVIRTUALIZE after the seal gave %lld, not HC_EPERM", (long long)r.rax);
-	r = vmcall(HC_SEAL, GARBAGE_RBX, GARBAGE_RCX, GARBAGE_RDX);
+	r = hc_call(HC_SEAL, GARBAGE_RBX, GARBAGE_RCX, GARBAGE_RDX);
 	if (r.rax == HC_OK)
-		r = vmcall(HC_DEVIRTUALIZE, GARBAGE_RBX, 0, 0);
+		r = hc_call(HC_DEVIRTUALIZE, GARBAGE_RBX, 0, 0);
 	resultf("vmcall-seal-again-still-sealed", (int64_t)r.rax == HC_EPERM,
 		"HC_SEAL again, then HC_DEVIRTUALIZE gave %lld", (long long)r.rax);
 }

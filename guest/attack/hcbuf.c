@@ -12,7 +12,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/lapic.h"
 #include "vmm/hypercall.h"
-#include "vmm/lib.h"
+#include "lib/lib.h"
 
 #define PAGE        4096u
 #define GUARD_BYTE  0xA5u
@@ -41,12 +41,12 @@ static void bad_buffers(const struct bad_ptr *bad, unsigned n)
 	char why_stats[WHY_MAX] = "", why_log[WHY_MAX] = "";
 
 	for (unsigned i = 0; i < n; i++) {
-		struct hc r = vmcall(HC_EXIT_STATS, 0, bad[i].addr, sizeof(struct hc_exit_stats));
+		struct hc r = hc_call(HC_EXIT_STATS, 0, bad[i].addr, sizeof(struct hc_exit_stats));
 
 		if ((int64_t)r.rax != HC_EFAULT)
 			why_add(why_stats, "%s (%llx): status %lld", bad[i].what,
 				(unsigned long long)bad[i].addr, (long long)r.rax);
-		r = vmcall(HC_LOG_READ, bad[i].addr, LOG_SIZE, 0);
+		r = hc_call(HC_LOG_READ, bad[i].addr, LOG_SIZE, 0);
 		if ((int64_t)r.rax != HC_EFAULT)
 			why_add(why_log, "%s (%llx): status %lld, %llu bytes", bad[i].what,
 				(unsigned long long)bad[i].addr, (long long)r.rax,
@@ -62,35 +62,35 @@ static void bad_sizes_and_indexes(void)
 	char why[WHY_MAX] = "";
 	struct hc r;
 
-	r = vmcall(HC_EXIT_STATS, 0, good, 0);
+	r = hc_call(HC_EXIT_STATS, 0, good, 0);
 	if ((int64_t)r.rax != HC_EINVAL || r.rcx != sizeof(struct hc_exit_stats))
 		why_add(why, "size 0: status %lld, RCX %llu", (long long)r.rax,
 			(unsigned long long)r.rcx);
-	r = vmcall(HC_EXIT_STATS, 0, good, sizeof(struct hc_exit_stats) - 1);
+	r = hc_call(HC_EXIT_STATS, 0, good, sizeof(struct hc_exit_stats) - 1);
 	if ((int64_t)r.rax != HC_EINVAL)
 		why_add(why, "size one short: status %lld", (long long)r.rax);
-	r = vmcall(HC_EXIT_STATS, ~0ull, good, sizeof(struct hc_exit_stats));
+	r = hc_call(HC_EXIT_STATS, ~0ull, good, sizeof(struct hc_exit_stats));
 	if ((int64_t)r.rax != HC_EINVAL)
 		why_add(why, "CPU index ~0: status %lld", (long long)r.rax);
-	r = vmcall(HC_EXIT_STATS, 0x100000000ull, good, sizeof(struct hc_exit_stats));
+	r = hc_call(HC_EXIT_STATS, 0x100000000ull, good, sizeof(struct hc_exit_stats));
 	if ((int64_t)r.rax != HC_EINVAL)
 		why_add(why, "CPU index 2^32: status %lld", (long long)r.rax);
 	result("hc-exit-stats-bad-size-index-einval", why[0] == 0, why);
 
 	why[0] = 0;
-	r = vmcall(HC_LOG_READ, good, HC_LOG_READ_MAX + 1, 0);
+	r = hc_call(HC_LOG_READ, good, HC_LOG_READ_MAX + 1, 0);
 	if ((int64_t)r.rax != HC_EINVAL)
 		why_add(why, "size max+1: status %lld", (long long)r.rax);
-	r = vmcall(HC_LOG_READ, good, ~0ull, 0);
+	r = hc_call(HC_LOG_READ, good, ~0ull, 0);
 	if ((int64_t)r.rax != HC_EINVAL)
 		why_add(why, "size ~0: status %lld", (long long)r.rax);
-	r = vmcall(HC_LOG_READ, good, 1ull << 63, ~0ull);
+	r = hc_call(HC_LOG_READ, good, 1ull << 63, ~0ull);
 	if ((int64_t)r.rax != HC_EINVAL)
 		why_add(why, "size 2^63: status %lld", (long long)r.rax);
 	result("hc-log-read-bad-size-einval", why[0] == 0, why);
 
 	/* Zero bytes touch no byte of the buffer, wherever it points. */
-	r = vmcall(HC_LOG_READ, 0, 0, 0);
+	r = hc_call(HC_LOG_READ, 0, 0, 0);
 	resultf("hc-log-read-size-zero", r.rax == HC_OK && r.rbx == 0,
 		"size 0 at NULL: status %lld, %llu bytes", (long long)r.rax,
 		(unsigned long long)r.rbx);
@@ -100,7 +100,7 @@ static void bad_sizes_and_indexes(void)
 static void huge_size(void)
 {
 	uint64_t good = (uint64_t)(uintptr_t)buf;
-	struct hc r = vmcall(HC_EXIT_STATS, 0, good, ~0ull);
+	struct hc r = hc_call(HC_EXIT_STATS, 0, good, ~0ull);
 	const struct hc_exit_stats *rec = (const void *)buf;
 	unsigned tail_bad = 0;
 

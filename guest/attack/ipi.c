@@ -96,7 +96,7 @@ void attack_init_self(void)
 		return;
 	}
 	send_icr(base, 0, ICR_SH_SELF | ICR_INIT_ASSERT);
-	r = vmcall(HC_PING, 0, 0, 0);
+	r = hc_call(HC_PING, 0, 0, 0);
 	resultf("init-self-shorthand-ignored",
 		r.rax == HC_OK && r.rbx == HC_PING_REPLY && read_cr0() == cr0 && read_cr3() == cr3,
 		"after INIT to self (shorthand): ping status %lld, CR0 %llx (was %llx)",

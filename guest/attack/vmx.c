@@ -4,11 +4,11 @@
  * Exceptions" of each; VMFUNC: 31.3 "VMFUNC", #UD without the "enable VM
  * functions" control). In VMX non-root operation VMXON, VMXOFF, VMCLEAR,
  * VMPTRLD, VMPTRST, VMREAD, VMWRITE, VMLAUNCH, VMRESUME, INVEPT and
- * INVVPID exit at any CPL (25.1.2 "Instructions That Cause VM Exits
+ * INVVPID exit at any CPL (26.1.2 "Instructions That Cause VM Exits
  * Unconditionally"); the VMM injects #UD. VMFUNC does not exit: the CPU
  * raises #UD itself. */
 #include "guest/attack/attack.h"
-#include "vmm/fmt.h"
+#include "lib/fmt.h"
 
 #define NAME_MAX 48u
 

@@ -8,8 +8,8 @@
 #include "guest/exit_names.h"
 #include "guest/vmminfo/report.h"
 #include "guest/vmminfo/vmm_query.h"
-#include "vmm/fmt.h"
-#include "vmm/lib.h"
+#include "lib/fmt.h"
+#include "lib/lib.h"
 
 #define REPORT_LINE_MAX 256u
 #define PAGE_BYTES 4096u
@@ -75,7 +75,7 @@ long long report_error(report_line_fn out, const char *what, long long status)
 
 long long report_footprint(report_line_fn out)
 {
-	struct hc_result r = hc_call(HC_FOOTPRINT, 0, 0, 0);
+	struct hc r = hc_call(HC_FOOTPRINT, 0, 0, 0);
 
 	if ((long long)r.rax != HC_OK)
 		return report_error(out, "footprint", (long long)r.rax);
@@ -117,7 +117,7 @@ long long report_stats(report_line_fn out, struct hc_exit_stats *stats)
 	uint64_t cpus = 1;
 
 	for (uint64_t cpu = 0; cpu < cpus; cpu++) {
-		struct hc_result r;
+		struct hc r;
 
 		memset(stats, 0, sizeof(*stats));
 		r = hc_call(HC_EXIT_STATS, cpu, (uint64_t)(uintptr_t)stats, sizeof(*stats));
@@ -168,7 +168,7 @@ long long report_log(report_line_fn out, char *buf, size_t size)
 	size_t chunk = size < HC_LOG_READ_MAX ? size : HC_LOG_READ_MAX;
 
 	for (unsigned reads = 0; reads < LOG_READS_MAX; reads++) {
-		struct hc_result r;
+		struct hc r;
 
 		memset(buf, 0, chunk);
 		r = hc_call(HC_LOG_READ, (uint64_t)(uintptr_t)buf, chunk, cursor);

@@ -1,6 +1,6 @@
 /* The VMM's footprint, exit statistics and log ring as text lines, one
  * format for guest/vmminfo.efi and the Linux program tests/linux/
- * pillbox-info (which both link guest/vmminfo/report.c and vmm/fmt.c).
+ * pillbox-info (which both link guest/vmminfo/report.c and lib/fmt.c).
  * Each function makes the hypercalls (guest/vmminfo/vmm_query.h), hands
  * every line to `out` (without a newline) and returns the hypercall status:
  * HC_OK, or the first error, after one "<what> error ..." line saying why.

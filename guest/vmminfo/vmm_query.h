@@ -2,7 +2,8 @@
  * statistics: guest/vmminfo.efi, guest/bench.efi (firmware, CPL 0) and
  * tests/linux/pillbox-info (Linux user space, CPL 3). Header only, no
  * dependency beyond the compiler, so that both the freestanding EFI build
- * and a hosted gcc -static build include it. The ABI is vmm/hypercall.h. */
+ * and a hosted gcc -static build include it. The ABI and hc_call() are in
+ * vmm/hypercall.h. */
 #ifndef PILLBOX_GUEST_VMM_QUERY_H
 #define PILLBOX_GUEST_VMM_QUERY_H
 
@@ -11,24 +12,6 @@
 #include "vmm/hypercall.h"
 
 #define CPUID_1_ECX_HV_PRESENT (1u << 31) /* CPUID.01H:ECX[31] */
-
-struct hc_result {
-	uint64_t rax, rbx, rcx, rdx;
-};
-
-/* VMCALL with RAX = nr and the arguments in RBX, RCX, RDX (docs/
- * hypercalls.md). Without a hypervisor VMCALL raises #UD: call
- * pillbox_present() first. */
-static inline struct hc_result hc_call(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3)
-{
-	struct hc_result r = { nr, a1, a2, a3 };
-
-	__asm__ volatile("vmcall"
-			 : "+a"(r.rax), "+b"(r.rbx), "+c"(r.rcx), "+d"(r.rdx)
-			 :
-			 : "memory");
-	return r;
-}
 
 static inline void query_cpuid(uint32_t leaf, uint32_t r[4])
 {

@@ -5,11 +5,15 @@
 # expects, or a failure line. The timeout is only the backstop.
 #
 #   bochs-run.sh --esp DIR [--disk2 DIR] [--cpus N] [--model M] [--serial FILE]
-#                [--marker REGEX] [--timeout SECONDS] [--show] [--memory MB]
-# --disk2 adds a second FAT disk (ATA primary slave), as a second volume.
+#                [--marker REGEX] [--timeout SECONDS] [--show] [--memory MB] [--ips N]
+# --disk2 adds a second FAT disk (ATA primary slave), as a second volume;
+# --ips sets Bochs's instructions per emulated second (BOCHS_IPS, 200000000).
 # Exit: 0 marker seen, 2 Bochs ended before the marker, 124 timeout.
+# With BOCHS_TIMES=FILE it appends "<seconds waited for the lock> <seconds
+# run> <model> <cpus>" to FILE (tests/run-all.sh sums them per script).
 set -u
 esp="" disk2="" cpus=1 model=corei7_skylake_x serial="" marker="" timeout=900 show=0 mem=512
+ips=${BOCHS_IPS:-200000000}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--esp) esp=$2; shift ;;
@@ -20,6 +24,7 @@ while [ $# -gt 0 ]; do
 	--marker) marker=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
 	--memory) mem=$2; shift ;;
+	--ips) ips=$2; shift ;;
 	--show) show=1 ;;
 	*) echo "bochs-run.sh: unknown argument $1" >&2; exit 64 ;;
 	esac
@@ -35,7 +40,9 @@ bochs=$("$(dirname "$0")/bochs-bin.sh") || exit 64
 # One Bochs at a time on this machine (each takes a whole core, and boot
 # tests are timed by their markers): later runs wait here for the lock.
 exec 9>/tmp/pillbox-bochs.lock
+waited=$SECONDS
 flock 9
+waited=$((SECONDS - waited)) started=$SECONDS
 
 work=$(mktemp -d /tmp/pillbox-bochs.XXXXXX)
 # vvfat may write into the folder it serves: give it a private copy.
@@ -59,7 +66,7 @@ fi
 cat > "$work/bochsrc" <<RC
 romimage: file=$ovmf, address=0xffe00000
 vgaromimage: file=$vgabios
-cpu: model=$model, count=$cpus, ips=200000000, reset_on_triple_fault=0, ignore_bad_msrs=1
+cpu: model=$model, count=$cpus, ips=$ips, reset_on_triple_fault=0, ignore_bad_msrs=1
 memory: guest=$mem, host=$mem
 pci: enabled=1, chipset=i440fx
 $display
@@ -144,4 +151,5 @@ case $rc in
      tail -n 5 "$work/bochs.log" >&2 ;;
 esac
 [ -n "${KEEP_BOCHS_WORK:-}" ] || rm -rf "$work"
+[ -z "${BOCHS_TIMES:-}" ] || echo "$waited $((SECONDS - started)) $model $cpus" >>"$BOCHS_TIMES"
 exit $rc

@@ -16,50 +16,19 @@ set -u
 cd "$(dirname "$0")/../.."
 TEST_STEM=bochs-smp
 . tests/boot/lib.sh
+. tests/boot/checks.sh
 [ -f build/esp/EFI/BOOT/BOOTX64.EFI ] || { fail build "build/esp is not built (make all)"; exit 1; }
 
 for cpus in 2 4; do
 	boot "$cpus" "$(esp_with_cfg tests/boot/smp-selftest.cfg)" \
 		'selftest\] selftest done|VMM halted|boot\] refused' --cpus "$cpus"
-	expect "$log" "$cpus-cpu-count" "^\[INFO cpu0 boot\] $cpus CPU\(s\), $cpus enabled"
-	for ((id = 0; id < cpus; id++)); do
-		expect "$log" "$cpus-vmx-root-apic$id" "^\[INFO cpu$id vmx\] VMX root mode entered \(APIC id $id,"
-		expect "$log" "$cpus-launch-apic$id" "^\[INFO cpu$id vmx\] VMLAUNCH: guest continues at"
-	done
-	for ((id = 1; id < cpus; id++)); do
-		expect "$log" "$cpus-ap-runs-apic$id" "^\[INFO cpu0 boot\] CPU [0-9]+ \(APIC id $id\) runs under the VMM"
-	done
-	expect "$log" "$cpus-sealed" '^\[INFO cpu0 hcall\] launch sealed'
-	expect "$log" "$cpus-guest-resumed" "^\[INFO cpu0 boot\] guest resumed in VMX non-root operation"
-	for ((id = 1; id < cpus; id++)); do
-		expect "$log" "$cpus-ap-check-apic$id" "^\[INFO cpu0 selftest\] PASS ap-signature-apic$id\$"
-	done
-	# Nothing on an AP's start-up path waits on the polled UART: INIT and
-	# SIPI are logged at debug level only (vmm/exit_init_sipi.c).
-	refuse "$log" "$cpus-ap-start-not-logged" '^\[INFO cpu[0-9]+ init\] '
-	expect "$log" "$cpus-selftest-summary" '^\[INFO cpu0 selftest\] summary: pass=[0-9]+ fail=0$'
-	if grep -qaE '^\[(ERROR|WARN) cpu[0-9]+ (vmx|exit|fatal|dump|init|apic|core)\]|\] FAIL ' "$log"; then
-		echo "FAIL bochs-smp-$cpus-no-error:"
-		grep -aE '^\[(ERROR|WARN) cpu[0-9]+ (vmx|exit|fatal|dump|init|apic|core)\]|\] FAIL ' "$log" | head -5
-		fails=$((fails + 1))
-	else
-		echo "PASS bochs-smp-$cpus-no-error"
-	fi
+	check_smp_selftest "$log" "$cpus-" "$cpus"
 	[ $fails -eq 0 ] || { echo "--- last 20 lines of $log"; tail -n 20 "$log" | sed 's/^/    /'; }
 done
 # The guest sends INIT-SIPI-SIPI to an application processor itself, then
 # to all of them at once (shorthand "all excluding self").
 boot initsipi "$(esp_with_cfg tests/boot/initsipi.cfg)" 'initsipi done|VMM halted' --cpus 4
-for check in logical-init-physical-sipi init-sipi-sipi-delays init-sipi-sipi-no-delay \
-	second-sipi-ignored repeated-init ap-runs-under-hypervisor init-sipi-all-excluding-self \
-	x2apic-init-sipi-sipi; do
-	expect "$log" "initsipi-$check" "^\[INFO cpu0 initsipi\] PASS $check\$"
-done
-expect "$log" initsipi-summary '^\[INFO cpu0 initsipi\] summary: pass=8 fail=0$'
-if grep -qa '^\[ERROR cpu0 initsipi\] FAIL ' "$log"; then
-	echo "--- the guest's reasons in $log"
-	grep -a '^\[ERROR cpu0 initsipi\] FAIL ' "$log" | sed 's/^/    /'
-fi
+check_initsipi "$log" ""
 
 # Rollback: the VMM refuses APIC id 3 (test_fail_cpu); the CPUs already
 # started (0, 1, 2) must leave VMX operation and the firmware go on without us.

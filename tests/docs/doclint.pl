@@ -4,12 +4,20 @@
 # and nothing else, and exits 0 (the caller counts the lines):
 #   paths       every repository path a doc or diagram names exists
 #               (guest/<name>.efi: the program of guest/<name>.c)
+#   source-paths  every file a source file names (C, assembly, linker
+#               script, Makefile; in comments or code) exists: a path
+#               under a top-level directory, or a bare name such as
+#               vmx_entry.S that some file of the repository has
+#   sdm         one SDM numbering: a section title quoted after its number
+#               ("12.11.9 \"Large Page Size Considerations\"") has the same
+#               number wherever the sources or docs cite it
 #   functions   every name() a doc or diagram names occurs in the source
 #               as a call, definition or assembly label
 #   targets T   every `make <target>` in a doc is one of the targets T
 #               (a space-separated list, from make's database)
-#   config      the keys of docs/config.md's table are those boot/config.c
-#               parses, both ways
+#   config      the keys of docs/config.md's table are the user keys
+#               boot/config.c parses (user_keys[]), both ways, and none of
+#               its test hooks (test_hooks[])
 #   links       relative links between docs resolve, #anchors included
 #   logs        every quoted log line "[LEVEL cpuN stage] message" in a
 #               doc or diagram matches a log call of the source (level,
@@ -157,6 +165,57 @@ sub check_paths {
 	}
 }
 
+# Names in the sources: every path with an extension under a top-level
+# directory, and every bare file name (word.c, .h, .S, .ld, .mk, .sh,
+# .pl, .py, .md) as the basename of some file. guest/<name>.efi is the
+# program of guest/<name>.c; names with a $ or * are patterns, <name.h>
+# a system header, and a name after "KVM's" (or another project's name)
+# another project's file.
+sub check_source_paths {
+	my @files = (sources(qw(c h S ld mk)), 'Makefile');
+	my %base;
+	$base{(m{([^/]+)$})[0]} = 1 for sources(qw(c h S ld mk sh pl py md cfg dot));
+	for my $f (@files) {
+		my $s = slurp($f);
+		my %seen;
+		for my $p (path_candidates($s, 0)) {
+			next if $seen{$p}++;
+			(my $src = $p) =~ s{^(guest/[\w-]+)\.efi$}{$1.c};
+			print "$f: names $p, which does not exist\n" unless -e $p || -e $src;
+		}
+		while ($s =~ m{(?<![\w/.\$*<>-])([A-Za-z_][\w-]*\.(?:c|h|S|ld|mk|sh|pl|py|md))\b(?![\w/])}g) {
+			my $n = $1;
+			# another project's file ("KVM's vmx_ops.h")
+			next if substr($s, 0, $-[1]) =~ /\b(?:KVM|Linux|ACRN|xv6|SimpleVisor|MiniVisor|EDK2|gnu-efi)(?:'s)?[\s*]+$/;
+			next if $seen{$n}++;
+			print "$f: names $n, which no file of the repository is\n" unless $base{$n};
+		}
+	}
+}
+
+# SDM citations: N.N[.N] "Title" (a comma may follow the number; a title
+# may run over comment lines). Other specifications (ACPI) cite their own
+# sections: only text after "SDM" or "Vol." on the same citation counts,
+# which the caller's pattern keeps simple by skipping ACPI files.
+sub check_sdm {
+	my %num_of;
+	my @files = grep { !m{acpi} } (sources(qw(c h S)), @docs, @dots);
+	for my $f (@files) {
+		my $s = slurp($f);
+		$s =~ s{\n\s*(?:\*|//|\#)?\s*}{ }g;    # comment lines joined
+		while ($s =~ m{(?<![\w.-])(\d{1,2}(?:\.\d+)+),?\s+"([A-Z][^"]{3,80})"}g) {
+			my ($n, $t) = ($1, $2);
+			$t =~ s/\s+/ /g;
+			push @{$num_of{$t}{$n}}, $f;
+		}
+	}
+	for my $t (sort keys %num_of) {
+		my @n = sort keys %{$num_of{$t}};
+		next if @n < 2;
+		print "\"$t\" is cited as " . join(', ', map { "$_ (" . join(' ', sort keys %{{ map { $_ => 1 } @{$num_of{$t}{$_}} }}) . ")" } @n) . "\n";
+	}
+}
+
 sub check_functions {
 	my %t = all_texts();
 	my %names;
@@ -193,9 +252,16 @@ sub check_config {
 	my $doc = slurp('docs/config.md');
 	my $src = slurp('boot/config.c');
 	my %dk = map { $_ => 1 } ($doc =~ /^\|\s*`(\w+)`\s*\|/mg);
-	my %sk = map { $_ => 1 } ($src =~ /span_eq\(\s*key\s*,\s*"(\w+)"\s*\)/g);
-	print "boot/config.c parses no key at all (span_eq(key, \"...\") not found)\n" unless %sk;
+	my ($users) = $src =~ /\buser_keys\[\]\s*=\s*\{(.*?)\n\};/s;
+	my ($hooks) = $src =~ /\btest_hooks\[\]\s*=\s*\{(.*?)\n\};/s;
+	my %sk = map { $_ => 1 } (($users // '') =~ /\{\s*"(\w+)"\s*,/g);
+	print "boot/config.c parses no key at all (user_keys[] = { { \"...\", ... } } not found)\n"
+		unless %sk;
 	print "docs/config.md's table lists no key\n" unless %dk;
+	for my $k (($hooks // '') =~ /\{\s*"(\w+)"\s*,/g) {
+		print "test hook '$k' of boot/config.c is in docs/config.md's table (not a user setting)\n"
+			if $dk{$k};
+	}
 	for my $k (sort keys %sk) {
 		print "key '$k' is parsed by boot/config.c but missing from docs/config.md's table\n"
 			unless $dk{$k};
@@ -423,6 +489,8 @@ sub svgtext {
 
 my $cmd = shift @ARGV // '';
 if ($cmd eq 'paths') { check_paths(); }
+elsif ($cmd eq 'source-paths') { check_source_paths(); }
+elsif ($cmd eq 'sdm') { check_sdm(); }
 elsif ($cmd eq 'functions') { check_functions(); }
 elsif ($cmd eq 'targets') { check_targets($ARGV[0]); }
 elsif ($cmd eq 'config') { check_config(); }
@@ -431,4 +499,4 @@ elsif ($cmd eq 'logs') { check_logs(); }
 elsif ($cmd eq 'code') { check_code(); }
 elsif ($cmd eq 'claims') { claims($ARGV[0]); }
 elsif ($cmd eq 'svgtext') { svgtext($ARGV[0]); }
-else { die "usage: doclint.pl paths|functions|targets T|config|links|logs|code|claims F|svgtext F\n"; }
+else { die "usage: doclint.pl paths|source-paths|sdm|functions|targets T|config|links|logs|code|claims F|svgtext F\n"; }

@@ -2,11 +2,14 @@
 # The docs are true to the code (README.md, docs/*.md, docs/diagrams/*.dot).
 # One "PASS docs-<case>" / "FAIL docs-<case>: why" line per check:
 #   files          every repository path they name exists
+#   source-paths   every file the C, assembly, linker and make sources name
+#                  (comments included) exists
+#   sdm            a quoted SDM section title has one number throughout
 #   functions      every name() they name is in the source
 #   make-targets   every `make <target>` they mention is a target of the
 #                  Makefiles (make's own database)
-#   config-keys    docs/config.md's table has exactly the keys boot/config.c
-#                  parses
+#   config-keys    docs/config.md's table has exactly the user keys
+#                  boot/config.c parses, and none of its test hooks
 #   links          relative links between docs resolve, #anchors included
 #   log-lines      every quoted "[LEVEL cpuN stage] message" is printed by a
 #                  log call of the source with that level and stage
@@ -42,6 +45,8 @@ lint() {
 }
 
 lint files paths
+lint source-paths source-paths
+lint sdm sdm
 lint functions functions
 
 # Targets from make's database (-p), without running anything (-q, and

@@ -271,10 +271,10 @@ static void check_ept_leaf(uint64_t gpa, uint64_t size, uint64_t e)
 	uint64_t sink_rw = vmm.sink_page | EPT_READ | EPT_WRITE |
 			   ((uint64_t)MEMTYPE_WB << EPT_MEMTYPE_SHIFT);
 
-	if (in_region(gpa, size) && (size != EPT_PAGE_4K || e != sink_rw))
+	if (in_region(gpa, size) && (size != PAGE_SIZE || e != sink_rw))
 		fuzz_bug("EPT entry %llx for VMM page %llx (%llx bytes): not the sink, RW",
 			 (unsigned long long)e, (unsigned long long)gpa, (unsigned long long)size);
-	if (hpa != gpa && !(size == EPT_PAGE_4K && hpa == vmm.sink_page))
+	if (hpa != gpa && !(size == PAGE_SIZE && hpa == vmm.sink_page))
 		fuzz_bug("EPT maps GPA %llx (%llx bytes) onto %llx: neither itself nor the sink",
 			 (unsigned long long)gpa, (unsigned long long)size, (unsigned long long)hpa);
 }

@@ -1,5 +1,6 @@
 /* The fuzz build's CPU: every instruction the VMM executes in its exit
- * handlers, as a function over in-memory state (tests/fuzz/fake_hw.h).
+ * handlers, as a function over in-memory state (declared by the headers of
+ * tests/fuzz/include/, which the fuzz build finds first).
  * A host model close to the Bochs Skylake-X CPU the boot tests use. A
  * #GP that the CPU raises for a value (an MSR write it refuses, an
  * invalid XCR0) goes to the VMM's own host_exception(), as on hardware,
@@ -484,7 +485,7 @@ uint8_t inb(uint16_t port)
 
 /* ---- the rest of the VMM's environment ------------------------------- */
 
-struct vcpu *vcpu_current(void)
+void *host_percpu(void)
 {
 	return fake.current;
 }

@@ -105,7 +105,7 @@ static volatile uint32_t *apic_reg(uint32_t offset)
 
 void fake_apic_page_reset(uint32_t icr_high)
 {
-	for (uint32_t off = 0; off < APIC_PAGE_SIZE; off += 4)
+	for (uint32_t off = 0; off < PAGE_SIZE; off += 4)
 		*apic_reg(off) = 0;
 	*apic_reg(APIC_REG_ICR_HIGH) = icr_high;
 }

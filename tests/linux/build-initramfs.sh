@@ -3,7 +3,7 @@
 # archive with Debian's static busybox (and a symlink per applet), /init
 # (tests/linux/init), /bin/cpuid-stress (tests/linux/cpuid-stress.c) and
 # /bin/pillbox-info (tests/linux/pillbox-info.c with guest/vmminfo/report.c
-# and vmm/fmt.c), both compiled static on the host.
+# and lib/fmt.c), both compiled static on the host.
 #
 #   build-initramfs.sh BUSYBOX OUTPUT
 # BUSYBOX is the extracted busybox-static binary (fetch-kernel.sh prints
@@ -27,7 +27,7 @@ cp "$busybox" "$root/bin/busybox"
 done
 gcc -static -O2 -Wall -Wextra -Werror -o "$root/bin/cpuid-stress" "$here/cpuid-stress.c"
 gcc -static -O2 -Wall -Wextra -Werror -I "$top" -o "$root/bin/pillbox-info" "$here/pillbox-info.c" \
-	"$top/guest/vmminfo/report.c" "$top/vmm/fmt.c"
+	"$top/guest/vmminfo/report.c" "$top/lib/fmt.c"
 install -m 0755 "$here/init" "$root/init"
 # The kernel's built-in initramfs already has /dev/console, which the
 # kernel opens for /init before devtmpfs is mounted; add it when we can.

@@ -1,6 +1,6 @@
 /* pillbox-info: what Pillbox reports about itself, from Linux user space
  * (CPL 3). Built static on the host (tests/linux/build-initramfs.sh) with
- * guest/vmminfo/report.c and vmm/fmt.c, so the lines are the ones
+ * guest/vmminfo/report.c and lib/fmt.c, so the lines are the ones
  * guest/vmminfo.efi prints (format in guest/vmminfo/report.h).
  *
  *   pillbox-info stats       exit statistics of every CPU
@@ -63,7 +63,7 @@ static long long read_all(struct hc_exit_stats *recs)
 	uint64_t cpus = 1;
 
 	for (uint64_t cpu = 0; cpu < cpus; cpu++) {
-		struct hc_result r;
+		struct hc r;
 
 		memset(&recs[cpu], 0, sizeof(recs[cpu]));
 		r = hc_call(HC_EXIT_STATS, cpu, (uint64_t)(uintptr_t)&recs[cpu], sizeof(recs[cpu]));

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "arch/x86_64/regs.h"
 #include "vmm/cpuid_policy.h"
 #include "vmm/hypercall.h"
 
@@ -155,12 +156,12 @@ static void test_os_bits_follow_guest_cr4(void **state)
 	(void)state;
 	cpuid_policy_os_bits(1, 0, 0, &r);
 	assert_int_equal(r.ecx, CPUID_1_ECX_XSAVE);
-	cpuid_policy_os_bits(1, 0, CPUID_CR4_OSXSAVE, &r);
+	cpuid_policy_os_bits(1, 0, CR4_OSXSAVE, &r);
 	assert_int_equal(r.ecx, CPUID_1_ECX_XSAVE | CPUID_1_ECX_OSXSAVE);
 	r = (struct cpuid_regs){ 0, 0, CPUID_7_ECX_OSPKE | 1u, 0 };
 	cpuid_policy_os_bits(7, 0, 0, &r);
 	assert_int_equal(r.ecx, 1u);
-	cpuid_policy_os_bits(7, 0, CPUID_CR4_PKE, &r);
+	cpuid_policy_os_bits(7, 0, CR4_PKE, &r);
 	assert_int_equal(r.ecx, 1u | CPUID_7_ECX_OSPKE);
 	/* other leaves and subleaves untouched */
 	r = (struct cpuid_regs){ 1, 2, CPUID_7_ECX_OSPKE, 4 };

@@ -1,4 +1,4 @@
-/* Unit tests for vmm/fmt.c (the freestanding snprintf of the loader, the
+/* Unit tests for lib/fmt.c (the freestanding snprintf of the loader, the
  * core and the guest programs). Results are compared with fixed strings,
  * not with the C library's snprintf. */
 #include <stdarg.h>
@@ -6,10 +6,11 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/fmt.h"
+#include "lib/fmt.h"
 
 #define BUF 128
 #define SENTINEL 'Z'
@@ -88,6 +89,23 @@ static void test_strings_and_chars(void **state)
 	check("<abcdef>", "<%3s>", "abcdef");     /* width is a minimum */
 	/* '0' flag does not zero-pad strings */
 	check("<  abc>", "<%05s>", "abc");
+}
+
+/* "%.*s": at most that many bytes, none read past them. */
+static void test_string_precision(void **state)
+{
+	char *raw = malloc(3); /* no terminator: AddressSanitizer sees a read past it */
+
+	(void)state;
+	assert_non_null(raw);
+	memcpy(raw, "xyz", 3);
+	check("<ab>", "<%.*s>", 2, "abcdef");
+	check("<xyz>", "<%.*s>", 3, raw);
+	check("<>", "<%.*s>", 0, raw);
+	check("<abc>", "<%.*s>", 9, "abc");  /* stops at the NUL */
+	check("<abc>", "<%.*s>", -1, "abc"); /* negative: no limit */
+	check("< ab>", "<%3.*s>", 2, "abc"); /* with a width */
+	free(raw);
 }
 
 static void test_signed(void **state)
@@ -214,6 +232,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plain_text),
 		cmocka_unit_test(test_strings_and_chars),
+		cmocka_unit_test(test_string_precision),
 		cmocka_unit_test(test_signed),
 		cmocka_unit_test(test_unsigned_and_hex),
 		cmocka_unit_test(test_pointer),

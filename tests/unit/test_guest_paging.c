@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "vmm/guest_paging.h"
-#include "vmm/lib.h"
+#include "lib/lib.h"
 
 #define MiB       0x100000ull
 #define GiB       0x40000000ull

@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "vmm/insn_decode.h"
-#include "vmm/lib.h"
+#include "lib/lib.h"
 #include "vmm/vcpu.h"
 
 struct good_case {

@@ -570,6 +570,28 @@ static void test_join(void **state)
 	assert_int_equal(buf[0], 'x');
 }
 
+/* The log text of what is missing: singular, plural, and cut with a count. */
+static void test_describe_missing(void **state)
+{
+	struct vmx_cap_msrs m = full();
+	char buf[VMX_CAPS_TEXT_MAX];
+
+	(void)state;
+	memset(buf, 'x', sizeof(buf));
+	assert_int_equal(vmx_caps_describe_missing(&m, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+	clear_may1(&m.proc2, PROC2_ENABLE_EPT);
+	assert_int_equal(vmx_caps_describe_missing(&m, buf, sizeof(buf)), 1);
+	assert_string_equal(buf, "capability: EPT");
+	clear_may1(&m.proc2, PROC2_UNRESTRICTED_GUEST);
+	assert_int_equal(vmx_caps_describe_missing(&m, buf, sizeof(buf)), 2);
+	assert_string_equal(buf, "capabilities: EPT, unrestricted guest");
+	/* 36 bytes: "capabilities: " (14), then 22 for the list: "EPT" with 16
+	 * kept free fits, ", unrestricted guest" (20) does not */
+	assert_int_equal(vmx_caps_describe_missing(&m, buf, 36), 2);
+	assert_string_equal(buf, "capabilities: EPT, and 1 more");
+}
+
 static void test_adjust_ctl(void **state)
 {
 	(void)state;
@@ -610,6 +632,7 @@ int main(void)
 		cmocka_unit_test(test_vmcs_memory_type),
 		cmocka_unit_test(test_region_size),
 		cmocka_unit_test(test_names_array_bounds),
+		cmocka_unit_test(test_describe_missing),
 		cmocka_unit_test(test_adjust_ctl),
 		cmocka_unit_test(test_join),
 	};

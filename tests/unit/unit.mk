@@ -1,7 +1,7 @@
 # Host unit tests (cmocka). Included by the top-level Makefile, which sets
 # BUILD and runs make from the repository root. The modules under test are
-# built for the host with sanitizers; vmm/lib.h users get the C library's
-# memset/memcpy/memcmp/strlen (vmm/lib.c is not linked here).
+# built for the host with sanitizers; lib/lib.h users get the C library's
+# memset/memcpy/memcmp/strlen (lib/lib.c is not linked here).
 
 HOST_CC ?= gcc
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. \
@@ -23,14 +23,14 @@ UNIT_TESTS := $(addprefix $(BUILD)/$(UNIT_DIR)/test_,$(UNIT_NAMES))
 # Sources linked into each test besides tests/unit/test_<name>.c.
 UNIT_SRCS_mtrr := ept/mtrr.c
 UNIT_SRCS_ept := ept/ept.c ept/mtrr.c $(UNIT_DIR)/test_pages.c
-UNIT_SRCS_host_paging := arch/x86_64/host_paging.c ept/mtrr.c $(UNIT_DIR)/test_pages.c
-UNIT_SRCS_config := boot/config.c
+UNIT_SRCS_host_paging := arch/x86_64/host_paging.c ept/ept.c ept/mtrr.c $(UNIT_DIR)/test_pages.c
+UNIT_SRCS_config := boot/config.c lib/fmt.c
 UNIT_SRCS_cpuid_policy := vmm/cpuid_policy.c
 UNIT_SRCS_msr_policy := vmm/msr_policy.c
 UNIT_SRCS_cr_policy := vmm/cr_policy.c
 UNIT_SRCS_exit_table := vmm/exit_table.c
-UNIT_SRCS_vmx_caps := vmm/vmx_caps.c
-UNIT_SRCS_fmt := vmm/fmt.c
+UNIT_SRCS_vmx_caps := vmm/vmx_caps.c lib/fmt.c
+UNIT_SRCS_fmt := lib/fmt.c
 UNIT_SRCS_init_sipi := vmm/init_sipi.c
 UNIT_SRCS_insn_decode := vmm/insn_decode.c
 UNIT_SRCS_insn_alu := vmm/insn_alu.c

@@ -1,8 +1,8 @@
 /* The few C library functions the freestanding code uses. The VMM and the
- * loader link vmm/lib.c; the host unit tests link the C library, whose
+ * loader link lib/lib.c; the host unit tests link the C library, whose
  * prototypes these match. */
-#ifndef PILLBOX_VMM_LIB_H
-#define PILLBOX_VMM_LIB_H
+#ifndef PILLBOX_LIB_LIB_H
+#define PILLBOX_LIB_LIB_H
 
 #include <stddef.h>
 

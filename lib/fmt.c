@@ -1,6 +1,6 @@
 #include <stdbool.h>
 #include <stdint.h>
-#include "vmm/fmt.h"
+#include "lib/fmt.h"
 
 struct out {
 	char *buf;
@@ -65,6 +65,7 @@ int fmt_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
 		bool left = false;
 		char pad = ' ';
 		unsigned width = 0, lng = 0;
+		size_t prec = SIZE_MAX;
 
 		for (; *fmt == '-' || *fmt == '0'; fmt++) {
 			if (*fmt == '-')
@@ -74,6 +75,12 @@ int fmt_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
 		}
 		for (; *fmt >= '0' && *fmt <= '9'; fmt++)
 			width = width * 10 + (unsigned)(*fmt - '0');
+		if (fmt[0] == '.' && fmt[1] == '*') { /* "%.*s": at most that many bytes */
+			int p = va_arg(ap, int);
+
+			prec = p < 0 ? SIZE_MAX : (size_t)p;
+			fmt += 2;
+		}
 		for (; *fmt == 'l' || *fmt == 'z'; fmt++)
 			lng++;
 
@@ -84,7 +91,7 @@ int fmt_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
 
 			if (!s)
 				s = "(null)";
-			while (s[len])
+			while (len < prec && s[len])
 				len++;
 			put_padded(&o, s, len, width, left, ' ');
 			break;

@@ -1,7 +1,7 @@
 /* Byte-wise versions: the VMM and loader are built with -mno-sse and these
  * are not on a hot path. Weak, because gnu-efi's libefi (linked into the
  * EFI programs) brings its own memset and memcpy. */
-#include "vmm/lib.h"
+#include "lib/lib.h"
 
 __attribute__((weak)) void *memset(void *dst, int c, size_t n)
 {
