@@ -43,14 +43,14 @@ EFI_SECTIONS := -j .text -j .sdata -j .data -j .rodata -j .dynamic -j .dynsym \
 # Loader-only files in arch/: the core-call trampoline and the host page
 # table builder (the loader builds the VMM's page tables, vmm/boot_info.h).
 LOADER_ARCH := arch/x86_64/core_call.S arch/x86_64/host_paging.c
-CORE_SRCS := $(wildcard vmm/*.c) $(wildcard ept/*.c) $(wildcard lib/*.c) \
+CORE_SRCS := $(wildcard vmm/*/*.c) $(wildcard ept/*.c) $(wildcard lib/*.c) \
              $(filter-out $(LOADER_ARCH),$(wildcard arch/x86_64/*.c arch/x86_64/*.S))
 LOADER_SRCS := $(wildcard boot/*.c) boot/core_blob.S $(LOADER_ARCH) \
-               arch/x86_64/serial.c arch/x86_64/vmx_cap_read.c vmm/log.c lib/fmt.c lib/lib.c vmm/vmx_caps.c vmm/pool.c \
+               arch/x86_64/serial.c arch/x86_64/vmx_cap_read.c vmm/log/log.c lib/fmt.c lib/lib.c vmm/setup/vmx_caps.c vmm/setup/pool.c \
                ept/ept.c ept/mtrr.c ept/mtrr_cpu.c
 # Guest programs: each guest/<name>.c is one EFI program, built with
 # GUEST_COMMON and with its own extra sources in guest/<name>/ if any.
-GUEST_COMMON := guest/guest_check.c guest/guest_fault.c boot/console.c vmm/log.c lib/fmt.c lib/lib.c arch/x86_64/serial.c
+GUEST_COMMON := guest/guest_check.c guest/guest_fault.c boot/console.c vmm/log/log.c lib/fmt.c lib/lib.c arch/x86_64/serial.c
 GUEST_PROGS := $(filter-out $(basename $(notdir $(GUEST_COMMON))),$(basename $(notdir $(wildcard guest/*.c))))
 guest_extra = $(patsubst %,$(BUILD)/efi/%.o,$(basename $(wildcard guest/$(1)/*.c guest/$(1)/*.S)))
 
@@ -85,10 +85,10 @@ $(BUILD)/core/%.o: %.S
 	@echo "  AS [core] $<"
 	$(Q)$(CC) $(CORE_CFLAGS) -D__ASSEMBLY__ -MMD -MP -c $< -o $@
 
-$(BUILD)/core.elf: $(CORE_OBJS) vmm/core.ld
+$(BUILD)/core.elf: $(CORE_OBJS) vmm/setup/core.ld
 	@echo "  LD      $@"
 	$(Q)$(LD) -pie --no-dynamic-linker -nostdlib -z max-page-size=4096 -z norelro \
-	      -z noexecstack --no-warn-rwx-segments --hash-style=sysv -T vmm/core.ld $(CORE_OBJS) -o $@
+	      -z noexecstack --no-warn-rwx-segments --hash-style=sysv -T vmm/setup/core.ld $(CORE_OBJS) -o $@
 	@bad=$$(readelf -rW $@ | awk '/R_X86_64_/ && $$3 != "R_X86_64_RELATIVE"'); \
 	 if [ -n "$$bad" ]; then echo "core.elf: relocations other than R_X86_64_RELATIVE:"; echo "$$bad"; rm -f $@; exit 1; fi
 $(BUILD)/core.bin: $(BUILD)/core.elf

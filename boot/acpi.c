@@ -118,7 +118,7 @@ enum acpi_result acpi_fadt_pm1(const uint8_t *fadt, uint32_t len, struct acpi_sl
 	out->pm1b_cnt = pm1_port(fadt, len, FADT_PM1B_CNT, FADT_X_PM1B_CNT);
 	/* PM1a_STS is the first half of PM1a_EVT_BLK, 16 bits at least; OSPM
 	 * reads WAK_STS there (PM1b_STS is ORed in, which does not matter to
-	 * vmm/pm1_policy.h). */
+	 * vmm/policy/pm1_policy.h). */
 	out->pm1a_sts = fadt[FADT_PM1_EVT_LEN] >= 4 ?
 			pm1_port(fadt, len, FADT_PM1A_EVT, FADT_X_PM1A_EVT) : 0;
 	if (!out->pm1a_cnt || !out->pm1a_sts)

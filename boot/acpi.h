@@ -1,5 +1,5 @@
 /* What the VMM needs from the firmware's ACPI tables to refuse a sleep
- * state it would not survive (vmm/exit_io.c): the I/O ports of the PM1
+ * state it would not survive (vmm/exit/exit_io.c): the I/O ports of the PM1
  * control and status registers, from the FADT, and the SLP_TYP values of
  * \_S0-\_S5, from the AML of the DSDT and SSDTs. References are to the
  * ACPI Specification 6.4:

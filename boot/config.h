@@ -6,7 +6,7 @@
 #define PILLBOX_BOOT_CONFIG_H
 
 #include <stddef.h>
-#include "vmm/log_level.h"
+#include "vmm/log/log_level.h"
 
 #define CONFIG_PATH_MAX 256
 #define CONFIG_ARGS_MAX 512
@@ -20,7 +20,7 @@ struct boot_config {
 	/* Its command line (load options), may be empty. */
 	char args[CONFIG_ARGS_MAX];
 	enum log_level log_level;
-	/* Read-only hypercalls allowed from CPL 3 (vmm/hypercall.h). */
+	/* Read-only hypercalls allowed from CPL 3 (vmm/exit/hypercall.h). */
 	enum { CONFIG_USER_HC_NONE, CONFIG_USER_HC_READ } user_hypercalls;
 	/* Test hook, not a setting (docs/architecture.md, "Test hooks"):
 	 * fault injection for the rollback test, the VMM refuses to start on

@@ -4,7 +4,7 @@
 #include <efi.h>
 #include <efilib.h>
 #include "boot/console.h"
-#include "vmm/log.h"
+#include "vmm/log/log.h"
 
 #define CONSOLE_LINE_MAX 256
 

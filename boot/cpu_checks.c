@@ -6,8 +6,8 @@
 #include "arch/x86_64/regs.h"
 #include "arch/x86_64/vmcs_fields.h"
 #include "arch/x86_64/vmx_cap_read.h"
-#include "vmm/hypercall.h"
-#include "vmm/vmx_caps.h"
+#include "vmm/exit/hypercall.h"
+#include "vmm/setup/vmx_caps.h"
 
 
 static int check_vendor(void)

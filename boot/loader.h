@@ -7,9 +7,9 @@
 #include <stdint.h>
 #include "boot/config.h"
 #include "vmm/boot_info.h"
-#include "vmm/core_image.h"
+#include "vmm/setup/core_image.h"
 #include "lib/lib.h"
-#include "vmm/log.h"
+#include "vmm/log/log.h"
 
 #define LOADER_STAGE "boot"
 

@@ -9,7 +9,7 @@
 #include "boot/acpi.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
-#include "vmm/hypercall.h"
+#include "vmm/exit/hypercall.h"
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab);
 

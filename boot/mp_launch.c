@@ -4,7 +4,7 @@
 #include "boot/loader.h"
 #include "boot/mp_services.h"
 #include "arch/x86_64/cpu.h"
-#include "vmm/hypercall.h"
+#include "vmm/exit/hypercall.h"
 
 #define AP_LAUNCH_TIMEOUT_US (10u * 1000u * 1000u)
 

@@ -6,7 +6,7 @@
 #include "boot/loader.h"
 #include "arch/x86_64/host_paging.h"
 #include "ept/mtrr_cpu.h"
-#include "vmm/pool.h"
+#include "vmm/setup/pool.h"
 
 #define SZ_2M  0x200000ull
 #define SZ_1G  0x40000000ull
@@ -21,7 +21,7 @@
 #define POOL_EPT_MIXED_PAGES 48ull
 /* EPT tables made after launch: the three shared tables of the sink
  * fallback, tables for addresses above the map limit (mapped on first
- * access), splits after guest MTRR writes (vmm/ept_live.c). */
+ * access), splits after guest MTRR writes (vmm/memory/ept_live.c). */
 #define POOL_EPT_RUNTIME_PAGES 16ull
 #define POOL_MISC_PAGES 4ull  /* MSR bitmap, sink page, spare */
 
@@ -173,7 +173,7 @@ EFI_STATUS region_setup(const struct cpu_facts *facts, const struct boot_config 
 		return EFI_LOAD_ERROR;
 	r->bi = (struct boot_info *)(uintptr_t)(r->base + core_bytes);
 	/* The pool after boot_info: the host page tables at its start, the
-	 * core allocates from what follows (vmm/pool.c, which the loader links
+	 * core allocates from what follows (vmm/setup/pool.c, which the loader links
 	 * too; the firmware's page tables map the region identity, as UEFI
 	 * requires). */
 	pool_init(r->base + core_bytes + PAGE_SIZE, size - core_bytes - PAGE_SIZE);

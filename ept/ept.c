@@ -92,7 +92,7 @@ static bool large_ok(const struct ept_config *cfg, uint64_t start,
 }
 
 /* May an entry of this level be a leaf? PDEs always (2 MiB pages are
- * required, vmm/vmx_caps.c), PDPTEs with 1 GiB pages. */
+ * required, vmm/setup/vmx_caps.c), PDPTEs with 1 GiB pages. */
 static bool leaf_allowed(const struct ept_config *cfg, unsigned level)
 {
 	return level == LEVEL_PT || level == LEVEL_PD || (level == LEVEL_PDPT && cfg->use_1g);

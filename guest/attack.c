@@ -17,9 +17,9 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/serial.h"
 #include "guest/attack/attack.h"
-#include "vmm/hypercall.h"
+#include "vmm/exit/hypercall.h"
 #include "lib/lib.h"
-#include "vmm/log.h"
+#include "vmm/log/log.h"
 
 #define UART_LSR (COM1_PORT + 5u)
 #define UART_LSR_IDLE 0x40u /* transmitter empty */

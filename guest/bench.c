@@ -36,7 +36,7 @@
 #include "guest/vmminfo/vmm_query.h"
 #include "lib/fmt.h"
 #include "lib/lib.h"
-#include "vmm/log.h"
+#include "vmm/log/log.h"
 
 #define STAGE "bench"
 #define STR_(x) #x

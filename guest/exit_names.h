@@ -1,16 +1,16 @@
 /* Short names of the basic VM-exit reasons (Intel SDM Vol. 3D, Appendix C
  * "VMX Basic Exit Reasons"), for the tools that print the VMM's exit
  * statistics: guest/vmminfo.efi, guest/bench.efi and the Linux program
- * tests/linux/pillbox-info. Each name is the vmm/exit_reasons.h constant
+ * tests/linux/pillbox-info. Each name is the vmm/exit/exit_reasons.h constant
  * without its EXIT_REASON_ prefix, made by the preprocessor from that
  * constant, so a number and its name cannot drift apart. Numbers the SDM
  * does not use (35, 38, 42, 71) have no name. Names are stable: scripts
  * match them (tests/boot/test-bochs-linux.sh, tests/bench/bench.sh).
- * The VMM's own longer descriptions stay in vmm/exit_table.c. */
+ * The VMM's own longer descriptions stay in vmm/exit/exit_table.c. */
 #ifndef PILLBOX_GUEST_EXIT_NAMES_H
 #define PILLBOX_GUEST_EXIT_NAMES_H
 
-#include "vmm/exit_reasons.h"
+#include "vmm/exit/exit_reasons.h"
 
 #define EXIT_NAME(reason) [EXIT_REASON_##reason] = #reason
 

@@ -1,5 +1,5 @@
 #include "guest/guest_check.h"
-#include "vmm/log.h"
+#include "vmm/log/log.h"
 
 static const char *check_stage = "guest";
 static unsigned passed, failed, skips;

@@ -21,7 +21,7 @@
  *                            Destination Mode"), which the VMM forwards to
  *                            the bus, so that the AP takes a real INIT
  *                            (its INIT VM exit, the receiver side of
- *                            vmm/exit_init_sipi.c); 10 ms; SIPI, 200 us,
+ *                            vmm/exit/exit_init_sipi.c); 10 ms; SIPI, 200 us,
  *                            SIPI with physical destination (INIT has
  *                            cleared the logical id, 11.4.7.3): the AP
  *                            arrives exactly once
@@ -70,11 +70,11 @@
 #include "boot/console.h"
 #include "boot/mp_services.h"
 #include "guest/guest_check.h"
-#include "vmm/cpuid_policy.h"
+#include "vmm/policy/cpuid_policy.h"
 #include "lib/fmt.h"
-#include "vmm/hypercall.h"
+#include "vmm/exit/hypercall.h"
 #include "lib/lib.h"
-#include "vmm/log.h"
+#include "vmm/log/log.h"
 
 #define STAGE "initsipi"
 #define WHY_MAX 200u

@@ -19,17 +19,17 @@
 #include "boot/mp_services.h"
 #include "guest/guest_check.h"
 #include "guest/guest_fault.h"
-#include "vmm/apic_icr.h"
-#include "vmm/cpuid_policy.h"
-#include "vmm/exit_reasons.h"
+#include "vmm/ipi/apic_icr.h"
+#include "vmm/policy/cpuid_policy.h"
+#include "vmm/exit/exit_reasons.h"
 #include "lib/fmt.h"
-#include "vmm/hypercall.h"
+#include "vmm/exit/hypercall.h"
 #include "lib/lib.h"
-#include "vmm/log.h"
-#include "vmm/msr_policy.h"
+#include "vmm/log/log.h"
+#include "vmm/policy/msr_policy.h"
 
 #define STAGE "selftest"
-#define CORE_MAGIC 0x45524f4358424c50ull /* "PLBXCORE", vmm/core_image.h */
+#define CORE_MAGIC 0x45524f4358424c50ull /* "PLBXCORE", vmm/setup/core_image.h */
 #define MSR_IA32_VMX_BASIC 0x480u
 #define CR4_VMXE (1ull << 13)
 #define CR4_OSXSAVE (1ull << 18)

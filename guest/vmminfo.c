@@ -20,7 +20,7 @@
 #include "guest/vmminfo/report.h"
 #include "guest/vmminfo/vmm_query.h"
 #include "lib/lib.h"
-#include "vmm/log.h"
+#include "vmm/log/log.h"
 
 #define STAGE "vmminfo"
 #define PROBE_KEY "probe="

@@ -26,11 +26,11 @@ struct boot_info {
 	uint64_t map_limit;     /* guest-physical space to identity-map */
 	uint64_t host_cr3;      /* the VMM's page tables, built by the loader */
 	uint64_t host_tables_start, host_tables_end; /* their pages */
-	uint32_t log_level;     /* enum log_level (vmm/log_level.h) */
+	uint32_t log_level;     /* enum log_level (vmm/log/log_level.h) */
 	uint32_t cpu_count;     /* CPUs the pool was sized for */
 	uint32_t test_fail_apic; /* fault injection: refuse this APIC id */
 	uint32_t flags;         /* BOOT_INFO_F_* */
-	/* ACPI sleep requests (boot/acpi.c fills them, vmm/exit_io.c uses
+	/* ACPI sleep requests (boot/acpi.c fills them, vmm/exit/exit_io.c uses
 	 * them): the I/O ports of the PM1a and PM1b control registers and of
 	 * the PM1a status register (ACPI 6.4, 4.8.4.2.1 "PM1 Control
 	 * Registers", 4.8.4.1.1 "PM1 Status Registers"), 0: none or not in
@@ -43,7 +43,7 @@ struct boot_info {
 	uint8_t slp_typ_b[8];
 };
 
-/* The read-only hypercalls marked "user" in vmm/hypercall.h are allowed
+/* The read-only hypercalls marked "user" in vmm/exit/hypercall.h are allowed
  * from CPL 3 (config user_hypercalls = read). */
 #define BOOT_INFO_F_USER_HC_READ (1u << 0)
 

@@ -18,8 +18,8 @@
 #include "arch/x86_64/descriptors.h"
 #include "arch/x86_64/paging.h"
 #include "vmm/boot_info.h"
-#include "vmm/exit_reasons.h"
-#include "vmm/hypercall.h"
+#include "vmm/exit/exit_reasons.h"
+#include "vmm/exit/hypercall.h"
 
 /* The deepest exit path measured (HC_EXIT_STATS with its log line) takes
  * about 2 KiB; #DF and #MC report on the IST stacks. */
@@ -49,8 +49,8 @@ struct vcpu {
 			uint32_t inits, sipis;      /* INITs and SIPIs taken */
 			bool wait_sipi;             /* after an emulated INIT */
 			bool wait_sipi_exit;        /* after an INIT exit: only a real SIPI starts it */
-			bool kick_pending;          /* an INIT was posted: the next NMI is its kick (vmm/vipi.h) */
-			bool vmcs_quiet;            /* this exit is past its last VMCS access (vmm/vnmi.h) */
+			bool kick_pending;          /* an INIT was posted: the next NMI is its kick (vmm/ipi/vipi.h) */
+			bool vmcs_quiet;            /* this exit is past its last VMCS access (vmm/event/vnmi.h) */
 			bool state_reset;           /* INIT or SIPI state loaded in this exit */
 			uint32_t ipi_pending;       /* VIPI_* bits, set by other CPUs */
 			uint32_t nmi_arrivals;      /* NMIs that reached the host IDT */
@@ -73,7 +73,7 @@ struct vcpu {
 	 * does not overwrite the frame it interrupted */
 	uint8_t ist_stack[HOST_IST_STACK_SIZE];
 	/* page 5: not present in the VMM's page tables once the CPU has
-	 * launched (vmm/vmcs_setup.c): a host stack overflow faults into #DF
+	 * launched (vmm/setup/vmcs_setup.c): a host stack overflow faults into #DF
 	 * on its own stack instead of running into the IST stacks and the
 	 * VMCS below */
 	uint8_t stack_guard[PAGE_SIZE];

@@ -6,9 +6,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "vmm/boot_info.h"
-#include "vmm/cr_policy.h"
-#include "vmm/memtype_msr.h"
-#include "vmm/vmx_caps.h"
+#include "vmm/policy/cr_policy.h"
+#include "vmm/policy/memtype_msr.h"
+#include "vmm/setup/vmx_caps.h"
 #include "ept/ept.h"
 
 struct vcpu;
@@ -36,9 +36,9 @@ struct vmm {
 	uint32_t cpus_claimed;        /* atomic: next free vcpu index */
 	struct page_alloc pages;      /* the pool, guarded by pool's lock */
 	bool initialized;
-	/* The EPT after launch (vmm/ept_live.c). ept_lock guards the guest's
+	/* The EPT after launch (vmm/memory/ept_live.c). ept_lock guards the guest's
 	 * MTRRs and every change to EPT's tables but the single-entry
-	 * sink mappings of vmm/exit_ept.c. */
+	 * sink mappings of vmm/exit/exit_ept.c. */
 	int ept_lock;
 	struct mtrr_msrs guest_mtrr;  /* what the guest reads and writes */
 	struct ept_sink_tables ept_sink; /* unbacked-memory fallback, 0: none */

@@ -74,7 +74,7 @@ guest_resume:			/* first guest instruction: CR3 is the firmware's again */
 	.size launch_here, . - launch_here
 
 /* devirt_landing: where HC_DEVIRTUALIZE resumes the CPU after VMXOFF, on
- * the VMM's page tables with the stack prepared by vmm/devirtualize.c:
+ * the VMM's page tables with the stack prepared by vmm/setup/devirtualize.c:
  * CR3, RAX, then an IRETQ frame back to just after the VMCALL. Lives in the
  * loader because the VMM region may not be executable under the firmware's
  * page tables. */
@@ -93,7 +93,7 @@ devirt_landing:
 	.type devirtualize_self, @function
 devirtualize_self:
 	push	%rbx
-	mov	$CORE_CALL_HC_DEVIRTUALIZE, %eax	/* asserted in vmm/hypercall.h */
+	mov	$CORE_CALL_HC_DEVIRTUALIZE, %eax	/* asserted in vmm/exit/hypercall.h */
 	lea	devirt_landing(%rip), %rbx
 	vmcall
 	pop	%rbx

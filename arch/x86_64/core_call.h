@@ -1,6 +1,6 @@
 /* What arch/x86_64/core_call.S shares with C: the offsets of struct
  * guest_entry and the hypercall number of HC_DEVIRTUALIZE, which
- * vmm/boot_info.h and vmm/hypercall.h _Static_assert against. Assembler
+ * vmm/boot_info.h and vmm/exit/hypercall.h _Static_assert against. Assembler
  * and C. */
 #ifndef PILLBOX_ARCH_CORE_CALL_H
 #define PILLBOX_ARCH_CORE_CALL_H

@@ -68,8 +68,8 @@ void host_idt_init(void);
 uint64_t host_idt_base(void);
 
 /* What the host IDT's handlers call, implemented by the VMM: an exception
- * in VMX root operation (vmm/dump.c: dump and stop), any other vector
- * (logged), and an NMI (vmm/vnmi.c), given the per-CPU block at %gs:0. */
+ * in VMX root operation (vmm/log/dump.c: dump and stop), any other vector
+ * (logged), and an NMI (vmm/event/vnmi.c), given the per-CPU block at %gs:0. */
 struct vcpu;
 __attribute__((noreturn)) void host_exception(unsigned vector, uint64_t rip, uint64_t rsp,
 					      uint64_t rflags, uint64_t error_code);

@@ -47,7 +47,7 @@ __attribute__((interrupt)) static void exc_13(struct interrupt_frame *f, uint64_
 }
 
 /* A kick from another CPU or the guest's NMI, come while this CPU is in
- * VMX root operation (vmm/vnmi.h). */
+ * VMX root operation (vmm/event/vnmi.h). */
 __attribute__((interrupt)) static void nmi_handler(struct interrupt_frame *f)
 {
 	(void)f;

@@ -10,7 +10,7 @@
 
 /* Reads this CPU's APIC base once (core_init): from then on the VMM uses
  * that address, never one derived from the live MSR, which the guest
- * writes (security review C1; vmm/msr_policy.h refuses a move). */
+ * writes (security review C1; vmm/policy/msr_policy.h refuses a move). */
 void lapic_base_init(void);
 /* The xAPIC register page's physical address, as lapic_base_init() read
  * it (0: none). */

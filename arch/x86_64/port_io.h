@@ -1,5 +1,5 @@
 /* IN and OUT of 1, 2 or 4 bytes at a port the guest chose, for the I/O
- * exits the VMM completes for it (vmm/exit_io.c). */
+ * exits the VMM completes for it (vmm/exit/exit_io.c). */
 #ifndef PILLBOX_ARCH_PORT_IO_H
 #define PILLBOX_ARCH_PORT_IO_H
 

@@ -1,5 +1,5 @@
 /* The VMX capability MSRs as read from this CPU (Intel SDM Vol. 3D,
- * Appendix A "VMX Capability Reporting Facility"); vmm/vmx_caps.h judges
+ * Appendix A "VMX Capability Reporting Facility"); vmm/setup/vmx_caps.h judges
  * them. */
 #ifndef PILLBOX_ARCH_VMX_CAP_READ_H
 #define PILLBOX_ARCH_VMX_CAP_READ_H

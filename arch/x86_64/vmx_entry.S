@@ -62,7 +62,7 @@ vmx_exit_entry:
 
 /* vmx_devirtualize_jump(const struct devirt_ctx *ctx): after VMXOFF,
  * load the guest GPRs from ctx, switch to the prepared stack and "return"
- * into the loader's landing code (struct devirt_ctx, vmm/devirtualize.h). */
+ * into the loader's landing code (struct devirt_ctx, vmm/setup/devirtualize.h). */
 	.globl vmx_devirtualize_jump
 	.type vmx_devirtualize_jump, @function
 vmx_devirtualize_jump:

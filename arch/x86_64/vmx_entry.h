@@ -1,5 +1,5 @@
 /* The offsets arch/x86_64/vmx_entry.S uses, shared with C: the VMM's
- * struct vcpu (vmm/vcpu.h) and struct devirt_ctx (vmm/devirtualize.h)
+ * struct vcpu (vmm/vcpu.h) and struct devirt_ctx (vmm/setup/devirtualize.h)
  * _Static_assert their layout against them. The register numbers are the
  * ones the SDM uses in exit qualifications (Vol. 3C, Table 28-3). */
 #ifndef PILLBOX_ARCH_VMX_ENTRY_H

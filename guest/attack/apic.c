@@ -16,9 +16,9 @@
 #include "arch/x86_64/lapic.h"
 #include "boot/mp_services.h"
 #include "guest/attack/attack.h"
-#include "vmm/apic_icr.h"
+#include "vmm/ipi/apic_icr.h"
 #include "lib/lib.h"
-#include "vmm/log.h"
+#include "vmm/log/log.h"
 
 #define APIC_PAGE_BYTES 4096u
 #define APIC_TPR 0x80u

@@ -6,14 +6,14 @@
 #include <stdint.h>
 #include "guest/attack/cage.h"
 #include "guest/guest_check.h"
-#include "vmm/hypercall.h"
+#include "vmm/exit/hypercall.h"
 
 #define STAGE "attack"
 #define WHY_MAX 200u
 #define RING0 0
 #define RING3 3
 
-/* hc_call() (vmm/hypercall.h) at CPL `ring`, through the cage. */
+/* hc_call() (vmm/exit/hypercall.h) at CPL `ring`, through the cage. */
 struct hc vmcall_at(int ring, uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3);
 
 /* RDMSR (write false) or WRMSR of *value at CPL `ring` in the cage:

@@ -5,9 +5,9 @@
 #include "guest/attack/cage.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/descriptors.h"
-#include "vmm/cr_policy.h"
+#include "vmm/policy/cr_policy.h"
 #include "lib/fmt.h"
-#include "vmm/log.h"
+#include "vmm/log/log.h"
 
 #define GDT_ENTRIES     7
 #define GDT_KERNEL_CODE 0x00AF9A000000FFFFull /* 64-bit code, DPL 0 */

@@ -5,7 +5,7 @@
  * at any CPL: Intel SDM Vol. 3C, 26.1.2). */
 #include "guest/attack/attack.h"
 #include "arch/x86_64/cpu.h"
-#include "vmm/hypercall.h"
+#include "vmm/exit/hypercall.h"
 
 #define EXT_BASE        0x80000000u
 #define EXT_MAX_SANE    0x800000FFu

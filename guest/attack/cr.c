@@ -7,11 +7,11 @@
  * Each CR0 value is written twice: as is, which the CPU may check itself
  * (the bits that changed are the guest's), and with CR0.NE flipped too, a
  * bit the VMM owns (CR0 guest/host mask), so that the write exits and the
- * VMM's own check (vmm/cr_policy.c) must refuse it. Nothing is left
+ * VMM's own check (vmm/policy/cr_policy.c) must refuse it. Nothing is left
  * changed: CR0 and CR4 are compared at the end. */
 #include "guest/attack/attack.h"
 #include "arch/x86_64/cpu.h"
-#include "vmm/cr_policy.h"
+#include "vmm/policy/cr_policy.h"
 
 #define CR4_BIT15 (1ull << 15) /* reserved */
 #define CR4_BIT63 (1ull << 63) /* reserved */

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include "guest/attack/attack.h"
 #include "arch/x86_64/cpu.h"
-#include "vmm/msr_policy.h"
+#include "vmm/policy/msr_policy.h"
 
 #define VEC_DB 1
 #define DR7_RESERVED_1 0x400ull

@@ -4,7 +4,7 @@
  * known or not, gives HC_EPERM (the default configuration has no user
  * hypercalls) and returns nothing in RBX-RDX. */
 #include "guest/attack/attack.h"
-#include "vmm/hypercall.h"
+#include "vmm/exit/hypercall.h"
 
 #define GARBAGE_RBX 0xDEADBEEFCAFEF00Dull
 #define GARBAGE_RCX 0xFFFFFFFFFFFFFFF0ull

@@ -1,5 +1,5 @@
 /* Buffers the VMM writes for the guest (HC_EXIT_STATS, HC_LOG_READ:
- * vmm/hypercall.h), given out of range: in the VMM region, straddling
+ * vmm/exit/hypercall.h), given out of range: in the VMM region, straddling
  * its ends, on the local APIC page, NULL (unmapped here, as an OS maps
  * it), non-canonical, wrapping past the top of the address space, above
  * the cage's map, crossing from a good page into an absent or a read-only
@@ -11,7 +11,7 @@
 #include "guest/attack/attack.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/lapic.h"
-#include "vmm/hypercall.h"
+#include "vmm/exit/hypercall.h"
 #include "lib/lib.h"
 
 #define PAGE        4096u

@@ -1,13 +1,13 @@
 /* IPIs a CPU sends itself through the xAPIC interrupt command register
  * (docs/security.md, "Events"). Every write of the xAPIC page exits (EPT
- * maps it read-only) and the VMM decodes it (vmm/exit_apic.c).
+ * maps it read-only) and the VMM decodes it (vmm/exit/exit_apic.c).
  * NMI to the own APIC id: the VMM performs the write, the NMI reaches the
  * CPU in VMX root operation and the VMM injects it into the guest at the
- * next VM entry (vmm/exit_dispatch.c): the guest takes an NMI, as without
+ * next VM entry (vmm/exit/exit_dispatch.c): the guest takes an NMI, as without
  * a hypervisor. INIT with the self shorthand,
  * INIT is an invalid ICR combination (Intel SDM Vol. 3A, 11.6.1, Table
  * 11-3): the VMM, which emulates every INIT to a virtualized CPU at the
- * sender (vmm/vipi.c), ignores it and the sender goes on. Addressed to its
+ * sender (vmm/ipi/vipi.c), ignores it and the sender goes on. Addressed to its
  * own APIC id (a valid combination), INIT puts the CPU in the INIT state;
  * for the bootstrap processor Pillbox makes that a platform reset, logged
  * (the firmware cannot start again at the reset vector, Vol. 3A, 10.1.1,
@@ -16,9 +16,9 @@
 #include "guest/attack/attack.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/lapic.h"
-#include "vmm/apic_icr.h"
-#include "vmm/hypercall.h"
-#include "vmm/log.h"
+#include "vmm/ipi/apic_icr.h"
+#include "vmm/exit/hypercall.h"
+#include "vmm/log/log.h"
 
 #define ICR_INIT_ASSERT (ICR_DM_INIT | ICR_LEVEL_ASSERT)
 #define PENDING_SPINS 100000u

@@ -20,7 +20,7 @@
 #include "guest/attack/attack.h"
 #include "arch/x86_64/cpu.h"
 #include "ept/mtrr.h"
-#include "vmm/log.h"
+#include "vmm/log/log.h"
 
 #define CPUID_ADDR_SIZES 0x80000008u
 #define MSR_PAT 0x277u

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include "guest/attack/attack.h"
 #include "arch/x86_64/cpu.h"
-#include "vmm/cr_policy.h"
+#include "vmm/policy/cr_policy.h"
 
 #define CPUID_1_ECX_RDRAND (1u << 30)
 #define RDRAND_TRIES 16u

@@ -9,7 +9,7 @@
 #include "guest/attack/attack.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/msr.h"
-#include "vmm/msr_policy.h"
+#include "vmm/policy/msr_policy.h"
 
 #define MSR_TSC  0x10u
 #define MSR_EFER 0xC0000080u

@@ -6,7 +6,7 @@
  * (Vol. 3C, 26.1.2); the VMM checks and executes it. */
 #include "guest/attack/attack.h"
 #include "arch/x86_64/cpu.h"
-#include "vmm/cr_policy.h"
+#include "vmm/policy/cr_policy.h"
 
 #define CPUID_XSAVE_LEAF 0xDu
 #define XCR0_BIT10       (1ull << 10) /* reserved in XCR0 (supervisor state) */

@@ -21,7 +21,7 @@
 #define PILLBOX_GUEST_VMMINFO_REPORT_H
 
 #include <stddef.h>
-#include "vmm/hypercall.h"
+#include "vmm/exit/hypercall.h"
 
 typedef void (*report_line_fn)(const char *line);
 

@@ -3,13 +3,13 @@
  * tests/linux/pillbox-info (Linux user space, CPL 3). Header only, no
  * dependency beyond the compiler, so that both the freestanding EFI build
  * and a hosted gcc -static build include it. The ABI and hc_call() are in
- * vmm/hypercall.h. */
+ * vmm/exit/hypercall.h. */
 #ifndef PILLBOX_GUEST_VMM_QUERY_H
 #define PILLBOX_GUEST_VMM_QUERY_H
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "vmm/hypercall.h"
+#include "vmm/exit/hypercall.h"
 
 #define CPUID_1_ECX_HV_PRESENT (1u << 31) /* CPUID.01H:ECX[31] */
 
@@ -21,7 +21,7 @@ static inline void query_cpuid(uint32_t leaf, uint32_t r[4])
 }
 
 /* The hypervisor bit and the 'PillboxVMM' signature of leaf 0x40000000
- * (vmm/hypercall.h). */
+ * (vmm/exit/hypercall.h). */
 static inline bool pillbox_present(void)
 {
 	uint32_t r[4];

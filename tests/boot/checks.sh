@@ -75,7 +75,7 @@ check_selftest_checks() {
 # self-test ran its check on every application processor (EFI MP
 # services: INIT-SIPI-SIPI, emulated by the VMM). Nothing on an AP's
 # start-up path waits on the polled UART (INIT and SIPI are logged at debug
-# level only: vmm/exit_init_sipi.c), and no VMM error or warning.
+# level only: vmm/exit/exit_init_sipi.c), and no VMM error or warning.
 check_smp_selftest() {
 	local log=$1 p=$2 cpus=$3 id re
 	expect "$log" "${p}cpu-count" "^\[INFO cpu0 boot\] $cpus CPU\(s\), $cpus enabled"

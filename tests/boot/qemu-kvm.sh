@@ -178,7 +178,7 @@ find_ovmf() {
 }
 
 # ---- what nested KVM offers: QEMU asked with 'enforce' ---------------------
-# Every VMX capability the loader refuses without (vmm/vmx_caps.c), by
+# Every VMX capability the loader refuses without (vmm/setup/vmx_caps.c), by
 # QEMU's name, and Pillbox's. QEMU names the bit of "save debug controls"
 # (exit) and "load debug controls" (entry) nosave/noload.
 vmx_features="

@@ -18,6 +18,10 @@
 #   config      the keys of docs/config.md's table are the user keys
 #               boot/config.c parses (user_keys[]), both ways, and none of
 #               its test hooks (test_hooks[])
+#   filemap     the table of docs/architecture.md's "Files" section names
+#               every source file (.c .h .S .ld .mk) of the product's
+#               folders (boot, vmm, ept, arch, lib), each in its own folder's
+#               row, and nothing else: the map matches the tree, both ways
 #   links       relative links between docs resolve, #anchors included
 #   logs        every quoted log line "[LEVEL cpuN stage] message" in a
 #               doc or diagram matches a log call of the source (level,
@@ -487,6 +491,36 @@ sub svgtext {
 	}
 }
 
+# The "Files" table of docs/architecture.md against the tree.
+sub check_filemap {
+	my $doc = slurp('docs/architecture.md');
+	my ($sec) = $doc =~ /^## Files\n(.*?)^## /ms;
+	if (!defined $sec) {
+		print "docs/architecture.md has no \"## Files\" section\n";
+		return;
+	}
+	my %map;
+	while ($sec =~ /^\|\s*`([^`]+)\/`\s*\|[^|\n]*\|([^|\n]*)\|\s*$/mg) {
+		my ($dir, $files) = ($1, $2);
+		$map{"$dir/$_"} = 1 for ($files =~ /`([^`\/]+)`/g);
+	}
+	my %tree;
+	for my $top ('boot', 'vmm', 'ept', 'arch', 'lib') {
+		open(my $fh, '-|', 'find', $top, '-type', 'f') or die "find: $!\n";
+		while (my $f = <$fh>) {
+			chomp $f;
+			$tree{$f} = 1 if $f =~ /\.(c|h|S|ld|mk)$/;
+		}
+		close($fh);
+	}
+	for my $f (sort keys %tree) {
+		print "$f is not in docs/architecture.md's file map\n" unless $map{$f};
+	}
+	for my $f (sort keys %map) {
+		print "docs/architecture.md's file map names $f, which is not in the tree\n" unless $tree{$f};
+	}
+}
+
 my $cmd = shift @ARGV // '';
 if ($cmd eq 'paths') { check_paths(); }
 elsif ($cmd eq 'source-paths') { check_source_paths(); }
@@ -494,6 +528,7 @@ elsif ($cmd eq 'sdm') { check_sdm(); }
 elsif ($cmd eq 'functions') { check_functions(); }
 elsif ($cmd eq 'targets') { check_targets($ARGV[0]); }
 elsif ($cmd eq 'config') { check_config(); }
+elsif ($cmd eq 'filemap') { check_filemap(); }
 elsif ($cmd eq 'links') { check_links(); }
 elsif ($cmd eq 'logs') { check_logs(); }
 elsif ($cmd eq 'code') { check_code(); }

@@ -48,6 +48,7 @@ lint files paths
 lint source-paths source-paths
 lint sdm sdm
 lint functions functions
+lint file-map filemap
 
 # Targets from make's database (-p), without running anything (-q, and
 # the target ':' that no rule makes); not those of an outer make's flags.
@@ -69,7 +70,7 @@ lint diagram-code code
 # ---- sizes and offsets of the diagrams --------------------------------
 # Headers the claims may refer to, and the constants of boot/region.c
 # (an EFI file: its one-line #defines are copied, not the file).
-layout_headers="vmm/vcpu.h vmm/boot_info.h vmm/core_image.h vmm/hypercall.h vmm/log_buffer.h"
+layout_headers="vmm/vcpu.h vmm/boot_info.h vmm/setup/core_image.h vmm/exit/hypercall.h vmm/log/log_buffer.h"
 for dotf in docs/diagrams/*.dot; do
 	name=$(basename "$dotf" .dot)
 	claims=$(perl tests/docs/doclint.pl claims "$dotf")

@@ -1,8 +1,8 @@
-/* vmm/devirtualize.c as it is, compiled here so that the harness can undo
+/* vmm/setup/devirtualize.c as it is, compiled here so that the harness can undo
  * HC_SEAL (a one-way latch in the VMM) between inputs and keep each input
  * independent of the ones before it, and read the latch before each exit
  * of a sequence. */
-#include "vmm/devirtualize.c"
+#include "vmm/setup/devirtualize.c"
 #include "tests/fuzz/fake_state.h"
 
 void fuzz_devirtualize_set_sealed(bool on)

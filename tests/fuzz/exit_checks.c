@@ -9,18 +9,18 @@
 #include "arch/x86_64/vmx.h"
 #include "ept/ept.h"
 #include "ept/mtrr.h"
-#include "vmm/cpuid_policy.h"
-#include "vmm/exit_table.h"
-#include "vmm/hypercall.h"
-#include "vmm/init_sipi.h"
-#include "vmm/msr_policy.h"
+#include "vmm/policy/cpuid_policy.h"
+#include "vmm/exit/exit_table.h"
+#include "vmm/exit/hypercall.h"
+#include "vmm/ipi/init_sipi.h"
+#include "vmm/policy/msr_policy.h"
 #include "vmm/vcpu.h"
 #include "vmm/vmm.h"
 #include "tests/fuzz/fake_state.h"
 #include "tests/fuzz/fuzz_exit.h"
 
 #define RFLAGS_IF  (1ull << 9)
-#define INIT_RIP   0xFFF0ull         /* vmm/init_sipi.c: the reset vector */
+#define INIT_RIP   0xFFF0ull         /* vmm/ipi/init_sipi.c: the reset vector */
 #define SIPI_RIP   0ull
 #define INSN_LEN_MAX 15u
 
@@ -78,7 +78,7 @@ static bool may_advance(unsigned basic)
 	case EXIT_REASON_WRMSR:
 	case EXIT_REASON_EPT_VIOLATION:
 	case EXIT_REASON_XSETBV:
-	case EXIT_REASON_IO_INSTRUCTION: /* IN/OUT done for the guest (vmm/exit_io.c) */
+	case EXIT_REASON_IO_INSTRUCTION: /* IN/OUT done for the guest (vmm/exit/exit_io.c) */
 		return true;
 	default:
 		return false;
@@ -155,7 +155,7 @@ static bool advance_of(uint64_t prev, uint64_t w, uint64_t len, bool wide)
 /* RIP moves only by the dispatcher's advance (old RIP + instruction
  * length, once, for an instruction the VMM emulated; for an EPT violation
  * the decoded length, as the exit's length field is undefined there: SDM
- * Vol. 3C, 28.2.5) or to the INIT or SIPI start (vmm/init_sipi.c); never
+ * Vol. 3C, 28.2.5) or to the INIT or SIPI start (vmm/ipi/init_sipi.c); never
  * advanced after such a reset or with an exception injected (faults leave
  * RIP on the instruction). */
 static bool check_rip(const struct exit_before *b, bool *reset)

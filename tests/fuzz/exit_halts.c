@@ -14,8 +14,8 @@
 #include <string.h>
 #include "arch/x86_64/vmx.h"
 #include "ept/ept.h"
-#include "vmm/exit_table.h"
-#include "vmm/hypercall.h"
+#include "vmm/exit/exit_table.h"
+#include "vmm/exit/hypercall.h"
 #include "vmm/vcpu.h"
 #include "vmm/vmm.h"
 #include "tests/fuzz/fake_state.h"
@@ -427,8 +427,8 @@ bool check_stop(int how, const struct exit_before *b)
 		return false;
 	case FAKE_RESET:
 		/* A triple fault resets the PC; the VMM does the same. So do an
-		 * INIT to the bootstrap processor (vmm/exit_init_sipi.c) and a
-		 * fault during #DF delivery (vmm/exit_vectoring.c). */
+		 * INIT to the bootstrap processor (vmm/exit/exit_init_sipi.c) and a
+		 * fault during #DF delivery (vmm/exit/exit_vectoring.c). */
 		if ((basic != EXIT_REASON_TRIPLE_FAULT || failed) &&
 		    !logged("INIT to the bootstrap processor") && !logged("the guest triple faults"))
 			fuzz_bug("exit reason %#x reset the platform", b->reason);

@@ -3,7 +3,7 @@
  * to STEPS_MAX further exits, then guest memory as chunks to the end.
  * Little-endian; a short input reads as zeros. */
 #include <string.h>
-#include "vmm/exit_reasons.h"
+#include "vmm/exit/exit_reasons.h"
 #include "tests/fuzz/fake_state.h"
 #include "tests/fuzz/fuzz_exit.h"
 

@@ -1,17 +1,17 @@
-/* vmm/guest_mem.c for the fuzz build: the real file's refusals (it is
+/* vmm/memory/guest_mem.c for the fuzz build: the real file's refusals (it is
  * compiled in below), but guest memory is fake_mem[], repeated every
  * FAKE_MEM_SIZE bytes over guest-physical space, so that every address
  * the guest's page tables name reads fuzz data. Every accepted write is
  * recorded for the harness, which checks that guest memory changed
  * nowhere else. */
 #include <string.h>
-#include "vmm/guest_mem.h"
+#include "vmm/memory/guest_mem.h"
 #include "vmm/vmm.h"
 #include "tests/fuzz/fake_state.h"
 
 uint8_t fake_mem[FAKE_MEM_SIZE];
 
-/* The real vmm/guest_mem.c, for its guest_mem_allowed(); its accessors,
+/* The real vmm/memory/guest_mem.c, for its guest_mem_allowed(); its accessors,
  * which use a guest-physical address as a pointer, are renamed away. */
 #define guest_mem_read    identity_mem_read
 #define guest_mem_write   identity_mem_write
@@ -19,7 +19,7 @@ uint8_t fake_mem[FAKE_MEM_SIZE];
 bool identity_mem_read(uint64_t gpa, void *buf, size_t len);
 bool identity_mem_write(uint64_t gpa, const void *buf, size_t len);
 bool identity_mem_read_fn(void *ctx, uint64_t gpa, void *buf, unsigned len);
-#include "vmm/guest_mem.c"
+#include "vmm/memory/guest_mem.c"
 #undef guest_mem_read
 #undef guest_mem_write
 #undef guest_mem_read_fn

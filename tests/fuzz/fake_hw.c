@@ -6,7 +6,7 @@
  * invalid XCR0) goes to the VMM's own host_exception(), as on hardware,
  * which halts: the harness then judges the halt. An MSR the model lacks
  * or a failed VMREAD/VMWRITE is a VMM bug: fuzz_bug(). Also stands in for
- * the few symbols of vmm/core.c the handlers use. */
+ * the few symbols of vmm/setup/core.c the handlers use. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,13 +16,13 @@
 #include "arch/x86_64/msr.h"
 #include "arch/x86_64/serial.h"
 #include "arch/x86_64/vmx.h"
-#include "vmm/apic_icr.h"
-#include "vmm/cr_policy.h"
-#include "vmm/devirtualize.h"
-#include "vmm/fatal.h"
-#include "vmm/msr_policy.h"
+#include "vmm/ipi/apic_icr.h"
+#include "vmm/policy/cr_policy.h"
+#include "vmm/setup/devirtualize.h"
+#include "vmm/log/fatal.h"
+#include "vmm/policy/msr_policy.h"
 #include "vmm/vcpu.h"
-#include "vmm/vipi.h"
+#include "vmm/ipi/vipi.h"
 #include "vmm/vmm.h"
 #include "tests/fuzz/fake_state.h"
 #include "tests/fuzz/fuzz_exit.h"
@@ -49,7 +49,7 @@
 #define APIC_BASE_RESERVED_LOW 0x2FFull
 /* x2APIC ICR bits 12-13, 16-17, 20-31 are reserved (SDM Vol. 3A, Figure
  * 11-28); writing them is #GP (11.12.1.3 "Reserved Bit Checking"). The
- * model's own, from the SDM, not vmm/apic_icr.h's. */
+ * model's own, from the SDM, not vmm/ipi/apic_icr.h's. */
 #define MODEL_X2APIC_ICR_RESERVED 0xFFF33000ull
 
 struct fake_hw fake;
@@ -109,7 +109,7 @@ static __attribute__((noreturn)) void stop(enum fake_stop how)
 }
 
 /* A #GP in VMX root operation: the host IDT calls host_exception(),
- * which logs, dumps and halts (vmm/dump.c). */
+ * which logs, dumps and halts (vmm/log/dump.c). */
 static __attribute__((noreturn, format(printf, 1, 2))) void host_gp(const char *fmt, ...)
 {
 	va_list ap;
@@ -444,7 +444,7 @@ void hlt(void)
 }
 
 /* A busy wait. The only wait that depends on another CPU is an AP's wait
- * for its SIPI after an INIT (vmm/vipi.c): after a while "the BSP" posts
+ * for its SIPI after an INIT (vmm/ipi/vipi.c): after a while "the BSP" posts
  * one. Anything else spinning that long is a hang. */
 void cpu_relax(void)
 {
@@ -496,7 +496,7 @@ __attribute__((noreturn)) void vmx_devirtualize_jump(const struct devirt_ctx *ct
 	stop(FAKE_DEVIRTUALIZED);
 }
 
-/* As in vmm/core.c. */
+/* As in vmm/setup/core.c. */
 struct vcpu *vcpu_find(unsigned apic_id)
 {
 	for (uint32_t i = 0; i < vmm.cpus_claimed && i < vmm.bi.cpu_count; i++)

@@ -24,7 +24,7 @@
 #include <sys/mman.h>
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/lapic.h"
-#include "vmm/apic_icr.h"
+#include "vmm/ipi/apic_icr.h"
 #include "tests/fuzz/fake_state.h"
 #include "tests/fuzz/fuzz_exit.h"
 

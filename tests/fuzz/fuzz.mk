@@ -22,12 +22,12 @@ FUZZ_LDFLAGS := $(FUZZ_SAN) -fsanitize=fuzzer
 
 FUZZ_NAMES := exit config
 
-# The exit path: every vmm/*.c but the ones that set the machine up (the
+# The exit path: every vmm/*/*.c but the ones that set the machine up (the
 # core's entry points, the pool, VMCS set-up) and the files faked here,
 # with lib/fmt.c (the host's C library stands in for lib/lib.c);
 # devirtualize.c is compiled through a wrapper.
-FUZZ_VMM_SRCS := $(filter-out vmm/core.c vmm/pool.c vmm/vmcs_setup.c \
-	vmm/guest_mem.c vmm/devirtualize.c,$(wildcard vmm/*.c)) \
+FUZZ_VMM_SRCS := $(filter-out vmm/setup/core.c vmm/setup/pool.c vmm/setup/vmcs_setup.c \
+	vmm/memory/guest_mem.c vmm/setup/devirtualize.c,$(wildcard vmm/*/*.c)) \
 	ept/ept.c ept/mtrr.c lib/fmt.c arch/x86_64/serial.c arch/x86_64/lapic.c
 FUZZ_SRCS_exit := tests/fuzz/fuzz_exit.c tests/fuzz/exit_input.c tests/fuzz/exit_checks.c \
 	tests/fuzz/exit_halts.c tests/fuzz/fake_phys.c tests/fuzz/fake_hw.c \

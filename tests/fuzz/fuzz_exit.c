@@ -1,5 +1,5 @@
 /* libFuzzer harness: a sequence of up to eight VM exits on one vCPU
- * through vmexit_dispatch() (vmm/exit_dispatch.c), the exit table and
+ * through vmexit_dispatch() (vmm/exit/exit_dispatch.c), the exit table and
  * every handler, on the fake hardware of tests/fuzz/fake_hw.c. The input
  * (tests/fuzz/exit_input.c) sets the first exit with the machine state,
  * then what the guest changes before each further exit; the fake state
@@ -19,14 +19,14 @@
 #include "arch/x86_64/vmx.h"
 #include "ept/ept.h"
 #include "ept/mtrr.h"
-#include "vmm/cr_policy.h"
-#include "vmm/exit_table.h"
+#include "vmm/policy/cr_policy.h"
+#include "vmm/exit/exit_table.h"
 #include "vmm/guest_state.h"
-#include "vmm/init_sipi.h"
-#include "vmm/log.h"
-#include "vmm/msr_policy.h"
+#include "vmm/ipi/init_sipi.h"
+#include "vmm/log/log.h"
+#include "vmm/policy/msr_policy.h"
 #include "vmm/vcpu.h"
-#include "vmm/vipi.h"
+#include "vmm/ipi/vipi.h"
 #include "vmm/vmm.h"
 #include "tests/fuzz/fake_state.h"
 #include "tests/fuzz/fuzz_abort.h"
@@ -53,7 +53,7 @@ void vmexit_dispatch(struct vcpu *v);
 static uint8_t *ept_arena;
 static unsigned ept_pages_used, ept_pages_built;
 /* The guest's MTRRs at launch: eight variable ranges, no fixed ones. They
- * are the VMM's copy (vmm/memtype_msr.c), reset for every input like EPT. */
+ * are the VMM's copy (vmm/policy/memtype_msr.c), reset for every input like EPT. */
 #define FUZZ_MTRRCAP 8u
 static struct mtrr_msrs mtrr_built;
 static uint8_t *sink;
@@ -62,7 +62,7 @@ static uint8_t host_tables[PAGE];
 static struct vcpu *vcpus;
 
 /* EPT pages from one arena, host address = physical address as in the
- * VMM (vmm/pool.c), so that integrity_hash() can read them as a range. */
+ * VMM (vmm/setup/pool.c), so that integrity_hash() can read them as a range. */
 static void *arena_alloc(void *ctx, uint64_t *phys)
 {
 	uint8_t *p;
@@ -82,7 +82,7 @@ static void *arena_virt(void *ctx, uint64_t phys)
 	return (void *)(uintptr_t)phys;
 }
 
-/* As core_init() builds it (vmm/core.c): holes at the VMM region and the
+/* As core_init() builds it (vmm/setup/core.c): holes at the VMM region and the
  * APIC page, which is then mapped readable and executable, uncacheable. */
 static void build_ept(void)
 {
@@ -240,7 +240,7 @@ static void setup_vcpus(const struct exit_input *in, uint32_t reason, struct vcp
 	(*cur)->launched = (in->flags2 & F2_LAUNCHED) != 0;
 	(*cur)->nmi_pending = (in->flags2 & F2_NMI_PENDING) != 0;
 	/* A vCPU waiting for its SIPI stays in HLT with interrupts off and
-	 * NMIs dropped (vmm/vipi.c): it executes no instruction. */
+	 * NMIs dropped (vmm/ipi/vipi.c): it executes no instruction. */
 	(*cur)->wait_sipi = (in->flags2 & F2_WAIT_SIPI) &&
 			    !is_instruction_exit(reason & EXIT_REASON_BASIC_MASK);
 	(*cur)->ipi_pending = (in->ipi_pending & (VIPI_INIT | VIPI_SIPI)) |

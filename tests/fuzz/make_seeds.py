@@ -156,7 +156,7 @@ SEEDS = {
                               **LONG_MODE),
     # An AP (CPU index 1 of 2) started by SIPI 10H, then INIT four times
     # before its first instruction, as a guest sending INITs in a loop can
-    # make it happen: vmm/exit_init_sipi.c takes them for Bochs 2.7's echo.
+    # make it happen: vmm/exit/exit_init_sipi.c takes them for Bochs 2.7's echo.
     "sipi-then-four-inits": exit_input(SIPI, qual=0x10, activity=3, cpus=1 | 1 << 2,
                                        flags2=F2_LAUNCHED | F2_ALL_LAUNCHED,
                                        steps=[step(INIT) for _ in range(4)], **LONG_MODE),

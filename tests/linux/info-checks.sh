@@ -96,7 +96,7 @@ linux_nmi_why() {
 }
 
 # s3_why SERIAL_LOG: the guest's ACPI S3 request was refused by the VMM,
-# which logged it (vmm/exit_io.c), and Linux went on under the VMM on
+# which logged it (vmm/exit/exit_io.c), and Linux went on under the VMM on
 # every CPU (tests/linux/init, s3_check).
 s3_why() {
 	grep -qaE '^\[WARN cpu[0-9]+ acpi\] guest request for ACPI S3 refused' "$1" ||

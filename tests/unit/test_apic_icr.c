@@ -1,4 +1,4 @@
-/* Unit tests for vmm/apic_icr.c: ICR values as OVMF and Linux write them
+/* Unit tests for vmm/ipi/apic_icr.c: ICR values as OVMF and Linux write them
  * (EDK2 LocalApicLib SendInitSipiSipi; Linux wakeup_secondary_cpu_via_init);
  * and the APIC id the VMM files each CPU under (arch/x86_64/cpu.h), which
  * x2APIC ICR destinations name in 32 bits. */
@@ -7,7 +7,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include "vmm/apic_icr.h"
+#include "vmm/ipi/apic_icr.h"
 #include "arch/x86_64/cpu.h"
 
 static struct ipi decode(uint32_t low, uint32_t dest)

@@ -1,4 +1,4 @@
-/* Unit tests for vmm/cpuid_policy.c. */
+/* Unit tests for vmm/policy/cpuid_policy.c. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -7,8 +7,8 @@
 #include <cmocka.h>
 
 #include "arch/x86_64/regs.h"
-#include "vmm/cpuid_policy.h"
-#include "vmm/hypercall.h"
+#include "vmm/policy/cpuid_policy.h"
+#include "vmm/exit/hypercall.h"
 
 static const struct cpuid_regs garbage = {
 	0xDEADBEEF, 0xCAFEBABE, 0xFFFFFFFF, 0x12345678

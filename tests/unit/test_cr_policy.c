@@ -1,4 +1,4 @@
-/* Unit tests for vmm/cr_policy.c with Bochs-like VMX fixed MSRs. */
+/* Unit tests for vmm/policy/cr_policy.c with Bochs-like VMX fixed MSRs. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/cr_policy.h"
+#include "vmm/policy/cr_policy.h"
 
 static const struct cr_fixed bochs = {
 	.cr0_fixed0 = 0x80000021, /* PG, NE, PE */

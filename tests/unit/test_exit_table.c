@@ -1,4 +1,4 @@
-/* Unit tests for vmm/exit_table.c: every basic exit reason of the SDM
+/* Unit tests for vmm/exit/exit_table.c: every basic exit reason of the SDM
  * (Vol. 3D, Appendix C) has an explicit outcome, the mappings that matter
  * point at the right handler, and the names are the SDM's.
  * The handlers are stubs defined here: each records its own name when
@@ -11,8 +11,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/exit_table.h"
-#include "vmm/exit_io.h"
+#include "vmm/exit/exit_table.h"
+#include "vmm/exit/exit_io.h"
 
 static const char *last_called;
 
@@ -71,7 +71,7 @@ static void expect_handler(unsigned reason, exit_handler_fn fn, const char *fn_n
 
 #define EXPECT(reason, fn) expect_handler(EXIT_REASON_##reason, fn, #fn)
 
-/* Every number defined in vmm/exit_reasons.h. */
+/* Every number defined in vmm/exit/exit_reasons.h. */
 static const unsigned defined_reasons[] = {
 	EXIT_REASON_EXCEPTION_NMI, EXIT_REASON_EXTERNAL_INTERRUPT,
 	EXIT_REASON_TRIPLE_FAULT, EXIT_REASON_INIT_SIGNAL, EXIT_REASON_SIPI,

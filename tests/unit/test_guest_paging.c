@@ -1,4 +1,4 @@
-/* Unit tests for vmm/guest_paging.c: every paging mode walked over page
+/* Unit tests for vmm/memory/guest_paging.c: every paging mode walked over page
  * tables built in a fake 16 MiB guest-physical memory (gpa = offset),
  * with the exact entry reads checked; not-present and reserved entries at
  * every level, MAXPHYADDR, canonical addresses, reads crossing pages and
@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/guest_paging.h"
+#include "vmm/memory/guest_paging.h"
 #include "lib/lib.h"
 
 #define MiB       0x100000ull

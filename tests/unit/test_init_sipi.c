@@ -1,4 +1,4 @@
-/* Unit tests for vmm/init_sipi.c: every field of the INIT state for the
+/* Unit tests for vmm/ipi/init_sipi.c: every field of the INIT state for the
  * bootstrap and an application processor (Intel SDM Vol. 3A, 10.1.1,
  * Table 10-1 "IA-32 and Intel 64 Processor States Following Power-up,
  * Reset, or INIT"), SIPI with several vectors (Vol. 3A, 9.4.4 "MP
@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "arch/x86_64/vmcs_fields.h"
-#include "vmm/init_sipi.h"
+#include "vmm/ipi/init_sipi.h"
 
 /* Table 10-1, the "INIT" column. */
 #define T_CR0       0x60000010ull

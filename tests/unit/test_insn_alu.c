@@ -1,4 +1,4 @@
-/* Unit tests for vmm/insn_alu.c: every operation and operand size against
+/* Unit tests for vmm/insn/insn_alu.c: every operation and operand size against
  * the host CPU itself (this test runs on x86-64), which executes the same
  * instruction on registers, over fixed edge values and pseudo-random ones.
  * Flags the SDM leaves undefined (AF of logic ops; all but CF of BTx) are
@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "vmm/insn_alu.h"
+#include "vmm/insn/insn_alu.h"
 
 #define STATUS (RFLAGS_CF | RFLAGS_PF | RFLAGS_AF | RFLAGS_ZF | RFLAGS_SF | RFLAGS_OF)
 

@@ -1,4 +1,4 @@
-/* Unit tests for vmm/insn_decode.c. Every encoding is real: assembled by
+/* Unit tests for vmm/insn/insn_decode.c. Every encoding is real: assembled by
  * GNU as 2.40 (x86-64 host) and disassembled by objdump, or, where marked
  * "hand-encoded", written byte by byte and checked with objdump -D -b
  * binary. The comment above each case reads "bytes = objdump's AT&T
@@ -15,7 +15,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/insn_decode.h"
+#include "vmm/insn/insn_decode.h"
 #include "lib/lib.h"
 #include "vmm/vcpu.h"
 

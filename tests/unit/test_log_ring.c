@@ -1,11 +1,11 @@
-/* vmm/log_ring.c: stream positions, wrap, overrun and clamping. */
+/* vmm/log/log_ring.c: stream positions, wrap, overrun and clamping. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
-#include "vmm/log_ring.h"
+#include "vmm/log/log_ring.h"
 
 #define RING 16u
 

@@ -1,4 +1,4 @@
-/* Unit tests for vmm/memtype_msr.c: the guest's MTRRs and IA32_PAT as a
+/* Unit tests for vmm/policy/memtype_msr.c: the guest's MTRRs and IA32_PAT as a
  * WRMSR on the CPU would take them (Intel SDM Vol. 3A, 12.11.1, 12.11.2.1-3,
  * Table 12-8, 12.12.2), each test named after the section it checks. */
 #include <stdarg.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/memtype_msr.h"
+#include "vmm/policy/memtype_msr.h"
 
 #define MAXPHY 39u
 #define VCNT 8u

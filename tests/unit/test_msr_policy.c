@@ -1,4 +1,4 @@
-/* Unit tests for vmm/msr_policy.c. */
+/* Unit tests for vmm/policy/msr_policy.c. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/msr_policy.h"
+#include "vmm/policy/msr_policy.h"
 
 /* The memory-type MSRs, read and write: the variable MTRRs of 32 pairs
  * (200H-23FH), the fixed ones (250H, 258H, 259H, 268H-26FH) and
@@ -155,7 +155,7 @@ static void test_write_policy(void **state)
 			 MSR_ACT_INJECT_GP);
 }
 
-/* The memory-type rows: MTRRs read and written through vmm/exit_memtype.c,
+/* The memory-type rows: MTRRs read and written through vmm/exit/exit_memtype.c,
  * IA32_PAT written there and read by the CPU, IA32_MTRRCAP the CPU's. */
 static void test_memtype_rows(void **state)
 {

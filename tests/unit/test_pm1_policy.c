@@ -1,4 +1,4 @@
-/* vmm/pm1_policy.c: which PM1 control writes the VMM refuses, and the
+/* vmm/policy/pm1_policy.c: which PM1 control writes the VMM refuses, and the
  * WAK_STS it shows after one. Names carry the ACPI 6.4 section (16.1.x
  * "Sx Sleeping State", 4.8.4.x the PM1 registers) or the SDM's (Vol. 3C,
  * 25.6.4 "I/O-Bitmap Addresses", 26.1.3). Ports and SLP_TYP values are
@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
-#include "vmm/pm1_policy.h"
+#include "vmm/policy/pm1_policy.h"
 
 #define SLP(t) (1u << (t))
 #define CNT(typ, en) ((uint32_t)(typ) << 10 | ((en) ? PM1_CNT_SLP_EN : 0))

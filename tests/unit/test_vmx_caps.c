@@ -1,4 +1,4 @@
-/* Unit tests for vmm/vmx_caps.c with fake capability MSR sets (SDM Vol. 3D,
+/* Unit tests for vmm/setup/vmx_caps.c with fake capability MSR sets (SDM Vol. 3D,
  * Appendix A): a Bochs-like CPU that allows everything, then the same CPU
  * with one required capability taken away at a time. */
 #include <stdarg.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/vmx_caps.h"
+#include "vmm/setup/vmx_caps.h"
 #include "arch/x86_64/msr.h"
 #include "arch/x86_64/vmcs_fields.h"
 
@@ -164,9 +164,9 @@ static void test_full_set_controls(void **state)
 	assert_true(c.invept_single);
 	/* Nothing asked for that would trap the guest needlessly: pin
 	 * controls are the must-be-1 bits, NMI exiting (the VMM's IPI kick,
-	 * vmm/vipi.h) and virtual NMIs only, no I/O, MOV DR, HLT, RDTSC or
+	 * vmm/ipi/vipi.h) and virtual NMIs only, no I/O, MOV DR, HLT, RDTSC or
 	 * (TRUE MSRs) CR3 exiting, no external-interrupt exiting, and no
-	 * NMI-window exiting until an NMI waits (vmm/vnmi.c). */
+	 * NMI-window exiting until an NMI waits (vmm/event/vnmi.c). */
 	assert_int_equal(c.pin, PIN_DEFAULT1 | PIN_NMI_EXITING | PIN_VIRTUAL_NMIS);
 	assert_int_equal(c.proc & PROC_NMI_WINDOW, 0);
 	assert_int_equal(c.proc & PROC_NEVER, 0);
@@ -365,7 +365,7 @@ static void test_one_invept_type_is_enough(void **state)
 	assert_false(c.ept_1g);
 }
 
-/* VPID needs the control and single-context INVVPID (vmm/vmx_caps.h). */
+/* VPID needs the control and single-context INVVPID (vmm/setup/vmx_caps.h). */
 static void test_vpid(void **state)
 {
 	struct vmx_cap_msrs m = full();

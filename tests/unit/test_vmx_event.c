@@ -1,4 +1,4 @@
-/* Unit tests for vmm/vmx_event.c: the event the next VM entry delivers
+/* Unit tests for vmm/event/vmx_event.c: the event the next VM entry delivers
  * after an exit during event delivery (SDM Vol. 3C, 28.2.4 "Information
  * for VM Exits That Occur During Event Delivery", 27.6 "Event Injection"),
  * a fault the VMM queues meeting it (Vol. 3A, 7.15, Table 7-5 "Conditions
@@ -10,8 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "vmm/vmx_event.h"
-#include "vmm/init_sipi.h"
+#include "vmm/event/vmx_event.h"
+#include "vmm/ipi/init_sipi.h"
 #include "arch/x86_64/vmcs_fields.h"
 
 #define HW(v) (INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | (v))

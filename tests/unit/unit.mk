@@ -12,9 +12,9 @@ UNIT_DIR := tests/unit
 UNIT_NAMES := mtrr ept host_paging config cpuid_policy msr_policy cr_policy \
 	exit_table vmx_caps fmt init_sipi guest_paging insn_decode insn_alu apic_icr log_ring \
 	memtype_msr
-# ACPI sleep requests: the tables (boot/acpi.c), the PM1 policy (vmm/pm1_policy.c).
+# ACPI sleep requests: the tables (boot/acpi.c), the PM1 policy (vmm/policy/pm1_policy.c).
 UNIT_NAMES += acpi pm1_policy
-# Events at VM entry (vmm/vmx_event.c).
+# Events at VM entry (vmm/event/vmx_event.c).
 UNIT_NAMES += vmx_event
 # Guard pages (arch/x86_64/host_guard.c).
 UNIT_NAMES += host_guard
@@ -25,23 +25,23 @@ UNIT_SRCS_mtrr := ept/mtrr.c
 UNIT_SRCS_ept := ept/ept.c ept/mtrr.c $(UNIT_DIR)/test_pages.c
 UNIT_SRCS_host_paging := arch/x86_64/host_paging.c ept/ept.c ept/mtrr.c $(UNIT_DIR)/test_pages.c
 UNIT_SRCS_config := boot/config.c lib/fmt.c
-UNIT_SRCS_cpuid_policy := vmm/cpuid_policy.c
-UNIT_SRCS_msr_policy := vmm/msr_policy.c
-UNIT_SRCS_cr_policy := vmm/cr_policy.c
-UNIT_SRCS_exit_table := vmm/exit_table.c
-UNIT_SRCS_vmx_caps := vmm/vmx_caps.c lib/fmt.c
+UNIT_SRCS_cpuid_policy := vmm/policy/cpuid_policy.c
+UNIT_SRCS_msr_policy := vmm/policy/msr_policy.c
+UNIT_SRCS_cr_policy := vmm/policy/cr_policy.c
+UNIT_SRCS_exit_table := vmm/exit/exit_table.c
+UNIT_SRCS_vmx_caps := vmm/setup/vmx_caps.c lib/fmt.c
 UNIT_SRCS_fmt := lib/fmt.c
-UNIT_SRCS_init_sipi := vmm/init_sipi.c
-UNIT_SRCS_insn_decode := vmm/insn_decode.c
-UNIT_SRCS_insn_alu := vmm/insn_alu.c
-UNIT_SRCS_apic_icr := vmm/apic_icr.c
-UNIT_SRCS_guest_paging := vmm/guest_paging.c
-UNIT_SRCS_log_ring := vmm/log_ring.c
+UNIT_SRCS_init_sipi := vmm/ipi/init_sipi.c
+UNIT_SRCS_insn_decode := vmm/insn/insn_decode.c
+UNIT_SRCS_insn_alu := vmm/insn/insn_alu.c
+UNIT_SRCS_apic_icr := vmm/ipi/apic_icr.c
+UNIT_SRCS_guest_paging := vmm/memory/guest_paging.c
+UNIT_SRCS_log_ring := vmm/log/log_ring.c
 UNIT_SRCS_host_guard := arch/x86_64/host_guard.c $(UNIT_DIR)/test_pages.c
-UNIT_SRCS_vmx_event := vmm/vmx_event.c
-UNIT_SRCS_memtype_msr := vmm/memtype_msr.c ept/mtrr.c
+UNIT_SRCS_vmx_event := vmm/event/vmx_event.c
+UNIT_SRCS_memtype_msr := vmm/policy/memtype_msr.c ept/mtrr.c
 UNIT_SRCS_acpi := boot/acpi.c
-UNIT_SRCS_pm1_policy := vmm/pm1_policy.c
+UNIT_SRCS_pm1_policy := vmm/policy/pm1_policy.c
 
 unit_host_obj = $(patsubst %.c,$(BUILD)/host/%.o,$(1))
 unit_test_srcs = $(UNIT_DIR)/test_$(1).c $(UNIT_SRCS_$(1))

@@ -1,0 +1,17 @@
+/* I/O-instruction exits (vmm/exit/exit_io.c): the guest's ACPI sleep requests
+ * that the VMM refuses (vmm/policy/pm1_policy.h). */
+#ifndef PILLBOX_VMM_EXIT_IO_H
+#define PILLBOX_VMM_EXIT_IO_H
+
+#include "vmm/exit/exit_table.h"
+
+/* The I/O-instruction exit handler (vmm/exit/exit_table.c). */
+enum exit_result handle_io_instruction(struct vcpu *v);
+
+/* Called while this CPU's VMCS controls are set up (vmm/setup/vmcs_setup.c):
+ * when the loader found PM1 registers to guard (boot_info), points the
+ * VMCS at the I/O bitmaps and turns "use I/O bitmaps" on; else leaves the
+ * controls as they are (no I/O exits). */
+void io_exits_setup(void);
+
+#endif
