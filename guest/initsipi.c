@@ -701,6 +701,13 @@ static enum setup_result setup(struct target *t, char *why)
 	return SETUP_OK;
 }
 
+/* Every check, in the order they run. */
+static const char *const plan[] = {
+	"logical-init-physical-sipi", "init-sipi-sipi-delays", "init-sipi-sipi-no-delay",
+	"second-sipi-ignored", "repeated-init", "ap-runs-under-hypervisor",
+	"init-sipi-all-excluding-self", "x2apic-init-sipi-sipi",
+};
+
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 {
 	struct target t;
@@ -709,12 +716,12 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	InitializeLib(image, systab);
 	log_set_level(LOG_INFO);  /* the UART is the loader's, set up */
 	console_log_sink_install();
-	check_begin(STAGE);
+	check_begin(STAGE, CHECK_PLAN(plan));
 	log_info(STAGE, "Pillbox INIT/SIPI test");
 	memset(&t, 0, sizeof(t));
 	switch (setup(&t, why)) {
 	case SETUP_NO_AP:
-		log_info(STAGE, "SKIP no application processor");
+		skip_rest("no application processor");
 		break;
 	case SETUP_FAILED:
 		result("setup", false, why);

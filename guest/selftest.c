@@ -545,12 +545,29 @@ static void test_smp(void)
 	result("smp-cpu-count", reached == aps, why);
 }
 
+/* Every check, in the order they run: without XSAVE, xsetbv-no-xsave-ud
+ * instead of the XSETBV checks, which are skipped; one ap-signature-apicN per
+ * application processor. */
+static const char *const plan[] = {
+	"cpuid-signature", "cpuid-version", "cpuid-hypervisor-bit", "cpuid-vmx-hidden",
+	"vmcall-ping", "vmcall-unknown", "vmxon-ud", "xsetbv-no-xsave-ud*",
+	"xsetbv-osxsave-off-ud", "xsetbv-reserved-gp", "xsetbv-no-x87-gp",
+	"xsetbv-bad-index-gp", "xsetbv-valid", "rdmsr-feature-control",
+	"wrmsr-feature-control-gp", "rdmsr-vmx-basic-gp", "cr4-vmxe-hidden",
+	"cr4-vmxe-set-gp", "invd-emulated", "vmm-region-hypercall", "vmm-region-read-hidden",
+	"vmm-region-write-ignored", "exit-stats-read", "exit-stats-count-cpuid",
+	"exit-stats-small-buffer", "exit-stats-bad-cpu", "log-read", "log-read-pieces",
+	"log-read-into-vmm-efault", "log-read-noncanonical-efault", "log-read-too-big",
+	"footprint", "info-calls-integrity", "nmi-self-counts-1-2-3", "smp-cpu-count",
+	"ap-signature-apic*",
+};
+
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 {
 	InitializeLib(image, systab);
 	log_set_level(LOG_INFO);  /* the UART is the loader's, set up */
 	console_log_sink_install();
-	check_begin(STAGE);
+	check_begin(STAGE, CHECK_PLAN(plan));
 	log_info(STAGE, "Pillbox guest self-test");
 	test_cpuid();
 	test_vmcall();

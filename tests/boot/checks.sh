@@ -2,21 +2,6 @@
 # boot test makes (sourced after tests/boot/lib.sh; each adds PASS/FAIL
 # lines through lib.sh's expect and refuse).
 
-# Every check guest/selftest.c makes: each must pass, and so must have run.
-SELFTEST_CHECKS="cpuid-signature cpuid-version cpuid-hypervisor-bit cpuid-vmx-hidden vmcall-ping
-	vmcall-unknown vmxon-ud xsetbv-osxsave-off-ud xsetbv-reserved-gp xsetbv-no-x87-gp
-	xsetbv-bad-index-gp xsetbv-valid rdmsr-feature-control wrmsr-feature-control-gp
-	rdmsr-vmx-basic-gp cr4-vmxe-hidden cr4-vmxe-set-gp invd-emulated vmm-region-hypercall
-	vmm-region-read-hidden vmm-region-write-ignored exit-stats-read exit-stats-count-cpuid
-	exit-stats-small-buffer exit-stats-bad-cpu log-read log-read-pieces log-read-into-vmm-efault
-	log-read-noncanonical-efault log-read-too-big footprint info-calls-integrity
-	nmi-self-counts-1-2-3 smp-cpu-count"
-
-# Every check guest/initsipi.c makes, in its order.
-INITSIPI_CHECKS="logical-init-physical-sipi init-sipi-sipi-delays init-sipi-sipi-no-delay
-	second-sipi-ignored repeated-init ap-runs-under-hypervisor init-sipi-all-excluding-self
-	x2apic-init-sipi-sipi"
-
 # skip_ok CHECK LINE LOG: empty when the guest's "SKIP CHECK: why" LINE is
 # justified by what the guest itself found on the CPU, otherwise why not.
 # Only the checks listed here may be skipped.
@@ -57,14 +42,40 @@ expect_check() {
 	fi
 }
 
+# expect_plan LOG PREFIX STAGE: the guest program logged its plan whole
+# ("plan: N checks", then the N names on "plan:" lines: guest/guest_check.c),
+# case PREFIX+plan, and each plain name of it passed or was skipped where
+# skip_ok accepts it (expect_check). A name ending in '*' stands for any
+# number of checks, none included: their own tests count them. Sets
+# PLAN_CHECKS to the number of plain names.
+expect_plan() {
+	local log=$1 p=$2 stage=$3 count check
+	local -a names
+	count=$(sed -nE "s/^\[INFO cpu0 $stage\] plan: ([0-9]+) checks\$/\1/p" "$log" | head -n 1)
+	mapfile -t names < <(sed -nE "s/^\[INFO cpu0 $stage\] plan: //p" "$log" |
+		grep -vE '^[0-9]+ checks$' | tr ' ' '\n' | sed '/^$/d')
+	PLAN_CHECKS=0
+	if [ -z "$count" ]; then
+		fail "${p}plan" "no '[INFO cpu0 $stage] plan: N checks' line"
+		return
+	elif [ "$count" -eq 0 ] || [ "${#names[@]}" -ne "$count" ]; then
+		fail "${p}plan" "the plan says $count checks and names ${#names[@]}"
+		return
+	fi
+	pass "${p}plan"
+	for check in "${names[@]}"; do
+		[[ $check == *'*' ]] && continue
+		expect_check "$log" "$p" "$stage" "$check"
+		PLAN_CHECKS=$((PLAN_CHECKS + 1))
+	done
+}
+
 # check_selftest_checks LOG PREFIX: every self-test check passed (or was
 # skipped for a reason skip_ok accepts), none failed, and the summary says
 # fail=0.
 check_selftest_checks() {
-	local log=$1 p=$2 check
-	for check in $SELFTEST_CHECKS; do
-		expect_check "$log" "${p}guest-" selftest "$check"
-	done
+	local log=$1 p=$2
+	expect_plan "$log" "${p}guest-" selftest
 	refuse "$log" "${p}no-guest-failure" '\] FAIL '
 	expect "$log" "${p}summary" '^\[INFO cpu0 selftest\] summary: pass=[0-9]+ fail=0( skip=[0-9]+)?$'
 }
@@ -97,14 +108,12 @@ check_smp_selftest() {
 	refuse "$log" "${p}no-error" "$re"
 }
 
-# check_initsipi LOG PREFIX: guest/initsipi.efi's boot: every check passed.
+# check_initsipi LOG PREFIX: guest/initsipi.efi's boot: every check of its
+# plan passed.
 check_initsipi() {
-	local log=$1 p=$2 check n=0
-	for check in $INITSIPI_CHECKS; do
-		expect "$log" "${p}initsipi-$check" "^\[INFO cpu0 initsipi\] PASS $check\$"
-		n=$((n + 1))
-	done
-	expect "$log" "${p}initsipi-summary" "^\[INFO cpu0 initsipi\] summary: pass=$n fail=0\$"
+	local log=$1 p=$2
+	expect_plan "$log" "${p}initsipi-" initsipi
+	expect "$log" "${p}initsipi-summary" "^\[INFO cpu0 initsipi\] summary: pass=$PLAN_CHECKS fail=0\$"
 	if grep -qa '^\[ERROR cpu0 initsipi\] FAIL ' "$log"; then
 		echo "--- the guest's reasons in $log"
 		grep -a '^\[ERROR cpu0 initsipi\] FAIL ' "$log" | sed 's/^/    /'
