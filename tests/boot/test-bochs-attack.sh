@@ -30,14 +30,6 @@ TEST_STEM=bochs-attack
 . tests/boot/checks.sh
 [ -f build/esp/EFI/pillbox/attack.efi ] || { fail build "build/esp is not built (make all)"; exit 1; }
 
-refuse() { # log, name, regex that must not occur
-	if grep -qaE -- "$3" "$1"; then
-		fail "$2" "serial log has: $(grep -aE -- "$3" "$1" | head -1)"
-	else
-		echo "PASS $TEST_STEM-$2"
-	fi
-}
-
 A='^\[INFO cpu0 attack\]'
 
 # attack_on MODEL: both boots on that Bochs model; case names start with
