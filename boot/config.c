@@ -189,7 +189,7 @@ struct key {
 };
 
 /* The settings users write: docs/config.md's table lists exactly these
- * (tests/docs checks it). */
+ * (the docs check, make test, compares them). */
 static const struct key user_keys[] = {
 	{ "image", set_image },
 	{ "args", set_args },

@@ -263,6 +263,7 @@ print_boot
 
 # ---- summary ------------------------------------------------------------
 echo "==== summary ===="
+echo "the tests took $SECONDS s (the build before them not counted)"
 if [ ${#problems[@]} -gt 0 ]; then
 	for p in "${problems[@]}"; do
 		echo "  $p" | show
