@@ -50,7 +50,7 @@ LOADER_SRCS := $(wildcard boot/*.c) boot/core_blob.S $(LOADER_ARCH) \
                ept/ept.c ept/mtrr.c ept/mtrr_cpu.c
 # Guest programs: each guest/<name>.c is one EFI program, built with
 # GUEST_COMMON and with its own extra sources in guest/<name>/ if any.
-GUEST_COMMON := guest/guest_check.c guest/guest_fault.c boot/console.c vmm/log/log.c lib/fmt.c lib/lib.c arch/x86_64/serial.c
+GUEST_COMMON := guest/guest_check.c guest/guest_fault.c guest/load_options.c boot/console.c vmm/log/log.c lib/fmt.c lib/lib.c arch/x86_64/serial.c
 GUEST_PROGS := $(filter-out $(basename $(notdir $(GUEST_COMMON))),$(basename $(notdir $(wildcard guest/*.c))))
 guest_extra = $(patsubst %,$(BUILD)/efi/%.o,$(basename $(wildcard guest/$(1)/*.c guest/$(1)/*.S)))
 

@@ -17,6 +17,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/serial.h"
 #include "guest/attack/attack.h"
+#include "guest/load_options.h"
 #include "vmm/exit/hypercall.h"
 #include "lib/lib.h"
 #include "vmm/log/log.h"
@@ -93,23 +94,6 @@ static const char *const plan[] = {
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab);
 
-static bool option_given(EFI_HANDLE image, const CHAR16 *option)
-{
-	EFI_LOADED_IMAGE *li = NULL;
-	const CHAR16 *opts;
-	UINTN len = StrLen(option);
-
-	if (EFI_ERROR(uefi_call_wrapper(BS->HandleProtocol, 3, image, &LoadedImageProtocol,
-					(void **)&li)) ||
-	    !li || !li->LoadOptions)
-		return false;
-	opts = li->LoadOptions;
-	for (UINTN i = 0; i + len <= li->LoadOptionsSize / sizeof(CHAR16) && opts[i]; i++)
-		if (!StrnCmp(opts + i, option, len))
-			return true;
-	return false;
-}
-
 /* The region must be page aligned and inside the cage's identity map. */
 static bool region_usable(const struct hc *r)
 {
@@ -181,7 +165,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 
 	InitializeLib(image, systab);
 	log_init(LOG_INFO);
-	if (option_given(image, OPTION_INIT_OWN_ID)) {
+	if (load_option_given(image, OPTION_INIT_OWN_ID)) {
 		check_begin(STAGE, NULL, 0);
 		attack_init_own_id();
 		return check_end() ? EFI_ABORTED : EFI_SUCCESS;

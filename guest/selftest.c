@@ -5,6 +5,14 @@
  * marker). Every check states the architectural result it expects.
  * "nmi-self-counts-1-2-3": three NMIs the CPU sends itself reach its NMI
  * handler three times, as on the bare CPU (each IRET ends NMI blocking).
+ * "insn-breakpoint-fires-after-exit": an instruction breakpoint armed in
+ * DR0/DR7 before a CPUID exit fires after it, as on the bare CPU: one #DB,
+ * a fault at the instruction, DR6.B0 set (Intel SDM Vol. 3A, 18.3.1.1
+ * "Instruction-Breakpoint Exception Condition"; the VMM saves and loads
+ * the debug controls, Vol. 3C, 28.5.1). With the load option
+ * "no-insn-breakpoint" it is skipped: Bochs 3.0 with more than one CPU does
+ * not deliver that #DB, bare as under Pillbox (the guest triple-faults),
+ * so the multi-CPU boot tests pass it (tests/boot/smp-selftest.cfg).
  * The SMP checks run last: CPUID on every enabled application processor
  * through EFI MP services ("ap-signature-apic<N>" per AP, N its APIC id)
  * and "smp-cpu-count" (every enabled AP reached; the only SMP line on a
@@ -19,6 +27,7 @@
 #include "boot/mp_services.h"
 #include "guest/guest_check.h"
 #include "guest/guest_fault.h"
+#include "guest/load_options.h"
 #include "vmm/ipi/apic_icr.h"
 #include "vmm/policy/cpuid_policy.h"
 #include "vmm/exit/exit_reasons.h"
@@ -40,6 +49,12 @@
 #define APIC_ID_SHIFT 24                   /* CPUID.01H:EBX[31:24] */
 #define INITIAL_APIC_ID_MASK 0xFFu         /* 8 bits of the APIC id */
 #define CHECK_NAME_MAX 40u
+#define VEC_DB 1
+#define OPTION_NO_INSN_BREAKPOINT L"no-insn-breakpoint"
+#define DR7_FIXED 0x400ull            /* DR7 bit 10 reads as 1 */
+#define DR7_L0 0x1ull                 /* DR0 enabled; R/W0 = 00: execute */
+#define DR6_B0 0x1ull
+#define DR6_INIT 0xFFFF0FF0ull        /* DR6 with no condition recorded */
 #define WHY_MAX 200u
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab);
@@ -545,6 +560,65 @@ static void test_smp(void)
 	result("smp-cpu-count", reached == aps, why);
 }
 
+/* The #DB handler of test_insn_breakpoint(): counts, records the RIP of
+ * the frame, sets RF in it (the faulting instruction then runs on return,
+ * Vol. 3A, 18.3.1.1) and returns. */
+volatile uint64_t selftest_db_count, selftest_db_rip;
+void selftest_bp_target(void);
+void selftest_db_stub(void);
+__asm__(".pushsection .text\n"
+	"selftest_bp_target:\n"
+	"	nop\n"
+	"	ret\n"
+	"selftest_db_stub:\n"
+	"	push %rax\n"
+	"	mov 8(%rsp), %rax\n"         /* the frame's RIP */
+	"	mov %rax, selftest_db_rip(%rip)\n"
+	"	incq selftest_db_count(%rip)\n"
+	"	orq $0x10000, 24(%rsp)\n"    /* the frame's RFLAGS.RF */
+	"	pop %rax\n"
+	"	iretq\n"
+	".popsection\n");
+
+static void test_insn_breakpoint(EFI_HANDLE image)
+{
+	const uint64_t target = (uint64_t)(uintptr_t)selftest_bp_target;
+	struct idt_gate *gate, saved;
+	struct desc_ptr idtr;
+	struct cpuid_regs r;
+	uint64_t dr6;
+	char why[160];
+
+	if (load_option_given(image, OPTION_NO_INSN_BREAKPOINT)) {
+		skipped("insn-breakpoint-fires-after-exit", "the no-insn-breakpoint option was given");
+		return;
+	}
+	guest_fault_arm(); /* cli; the firmware's #DB gate is ours until disarm */
+	sidt(&idtr);
+	gate = (struct idt_gate *)(uintptr_t)idtr.base + VEC_DB;
+	saved = *gate;
+	guest_gate_set(gate, (void *)selftest_db_stub);
+	selftest_db_count = 0;
+	selftest_db_rip = 0;
+	write_dr6(DR6_INIT);
+	write_dr0(target);
+	write_dr7(DR7_FIXED | DR7_L0);
+	cpuid_count(0, 0, &r); /* a VM exit between arming and the breakpoint */
+	selftest_bp_target();
+	write_dr7(DR7_FIXED);
+	dr6 = read_dr6();
+	write_dr6(DR6_INIT);
+	*gate = saved;
+	guest_fault_disarm();
+	fmt_snprintf(why, sizeof(why),
+		     "DR0 = %llx (execute), CPUID, call: %llu #DB, at %llx, DR6 %llx; want one at "
+		     "the target with DR6.B0", (unsigned long long)target,
+		     (unsigned long long)selftest_db_count, (unsigned long long)selftest_db_rip,
+		     (unsigned long long)dr6);
+	result("insn-breakpoint-fires-after-exit",
+	       selftest_db_count == 1 && selftest_db_rip == target && (dr6 & DR6_B0), why);
+}
+
 /* Every check, in the order they run: without XSAVE, xsetbv-no-xsave-ud
  * instead of the XSETBV checks, which are skipped; one ap-signature-apicN per
  * application processor. */
@@ -558,7 +632,8 @@ static const char *const plan[] = {
 	"vmm-region-write-ignored", "exit-stats-read", "exit-stats-count-cpuid",
 	"exit-stats-small-buffer", "exit-stats-bad-cpu", "log-read", "log-read-pieces",
 	"log-read-into-vmm-efault", "log-read-noncanonical-efault", "log-read-too-big",
-	"footprint", "info-calls-integrity", "nmi-self-counts-1-2-3", "smp-cpu-count",
+	"footprint", "info-calls-integrity", "nmi-self-counts-1-2-3",
+	"insn-breakpoint-fires-after-exit", "smp-cpu-count",
 	"ap-signature-apic*",
 };
 
@@ -575,6 +650,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	test_vmm_region();
 	test_info_calls();
 	test_nmi_self();
+	test_insn_breakpoint(image);
 	test_smp();
 	return check_end() ? EFI_ABORTED : EFI_SUCCESS;
 }

@@ -44,6 +44,14 @@ DEFINE_READ_CR(4)
 static inline void write_cr0(uint64_t v) { __asm__ volatile("mov %0, %%cr0" ::"r"(v) : "memory"); }
 static inline void write_cr4(uint64_t v) { __asm__ volatile("mov %0, %%cr4" ::"r"(v) : "memory"); }
 
+static inline uint64_t read_dr6(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mov %%dr6, %0" : "=r"(v));
+	return v;
+}
+
 static inline uint64_t read_dr7(void)
 {
 	uint64_t v;
@@ -106,6 +114,8 @@ DEFINE_READ_SEG(ldtr, "sldt")
 static inline void lgdt(const struct desc_ptr *p) { __asm__ volatile("lgdt %0" ::"m"(*p) : "memory"); }
 static inline void lidt(const struct desc_ptr *p) { __asm__ volatile("lidt %0" ::"m"(*p) : "memory"); }
 static inline void write_dr7(uint64_t v) { __asm__ volatile("mov %0, %%dr7" ::"r"(v)); }
+static inline void write_dr6(uint64_t v) { __asm__ volatile("mov %0, %%dr6" ::"r"(v)); }
+static inline void write_dr0(uint64_t v) { __asm__ volatile("mov %0, %%dr0" ::"r"(v)); }
 
 #define DEFINE_LOAD_SEG(name)                                                  \
 	static inline void load_##name(uint16_t sel)                           \

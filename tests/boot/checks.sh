@@ -20,6 +20,13 @@ skip_ok() {
 		# guest/selftest.c: no XSAVE, and XSETBV then raised #UD.
 		grep -qaE '\] PASS xsetbv-no-xsave-ud$' "$3" ||
 			echo "skipped for want of XSAVE, but no 'PASS xsetbv-no-xsave-ud' (XSETBV #UD without XSAVE)" ;;
+	insn-breakpoint-fires-after-exit) # guest/selftest.c
+		# Bochs 3.0 with more than one CPU does not deliver the #DB, bare
+		# too: the multi-CPU configuration (smp-selftest.cfg) asks for the
+		# skip; the one-CPU boots, which run without it, must pass it.
+		grep -q '^args = .*no-insn-breakpoint' tests/boot/smp-selftest.cfg &&
+			[[ $2 == *'the no-insn-breakpoint option was given'* ]] ||
+			echo "skipped without the option of tests/boot/smp-selftest.cfg: $2" ;;
 	*) echo "the guest skipped it, and nothing the CPU lacks excuses that: $2" ;;
 	esac
 }
