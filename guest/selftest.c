@@ -23,6 +23,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/descriptors.h"
 #include "arch/x86_64/lapic.h"
+#include "arch/x86_64/regs.h"
 #include "boot/console.h"
 #include "boot/mp_services.h"
 #include "guest/guest_check.h"
@@ -51,10 +52,6 @@
 #define CHECK_NAME_MAX 40u
 #define VEC_DB 1
 #define OPTION_NO_INSN_BREAKPOINT L"no-insn-breakpoint"
-#define DR7_FIXED 0x400ull            /* DR7 bit 10 reads as 1 */
-#define DR7_L0 0x1ull                 /* DR0 enabled; R/W0 = 00: execute */
-#define DR6_B0 0x1ull
-#define DR6_INIT 0xFFFF0FF0ull        /* DR6 with no condition recorded */
 #define WHY_MAX 200u
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab);
@@ -602,10 +599,10 @@ static void test_insn_breakpoint(EFI_HANDLE image)
 	selftest_db_rip = 0;
 	write_dr6(DR6_INIT);
 	write_dr0(target);
-	write_dr7(DR7_FIXED | DR7_L0);
+	write_dr7(DR7_RESERVED_1 | DR7_L0);
 	cpuid_count(0, 0, &r); /* a VM exit between arming and the breakpoint */
 	selftest_bp_target();
-	write_dr7(DR7_FIXED);
+	write_dr7(DR7_RESERVED_1);
 	dr6 = read_dr6();
 	write_dr6(DR6_INIT);
 	*gate = saved;

@@ -59,4 +59,12 @@
 #define RFLAGS_RF (1ull << 16)
 #define RFLAGS_AC (1ull << 18)
 
+/* Debug registers (Intel SDM Vol. 3A, 18.2 "Debug Registers"). */
+#define DR6_B0         (1ull << 0)    /* breakpoint 0 condition detected */
+#define DR6_INIT       0xFFFF0FF0ull  /* DR6 with no condition recorded */
+#define DR7_RESERVED_1 (1ull << 10)   /* reads as 1 */
+#define DR7_L0         (1ull << 0)    /* DR0 enabled, local */
+#define DR7_RW0_WRITE  (1ull << 16)   /* R/W0 = 01: data writes (00: execute) */
+#define DR7_LEN0_8     (2ull << 18)   /* LEN0 = 10: 8 bytes */
+
 #endif

@@ -18,14 +18,10 @@
 #include <stddef.h>
 #include "guest/attack/attack.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/regs.h"
 #include "vmm/policy/msr_policy.h"
 
 #define VEC_DB 1
-#define DR7_RESERVED_1 0x400ull
-#define DR7_L0 0x1ull           /* DR0 enabled (execute, 1 byte unless below) */
-#define DR7_RW0_WRITE (0x1ull << 16) /* DR0: data writes */
-#define DR7_LEN0_8 (0x2ull << 18)    /* DR0: 8 bytes */
-#define RFLAGS_RF (1ull << 16)
 
 void debug_bp_target(void);
 void debug_step_over_cpuid(void);
@@ -52,8 +48,6 @@ __asm__(".pushsection .text\n"
 	"	ret\n"
 	".popsection\n");
 
-#define DR6_B0 0x1ull
-#define DR6_INIT 0xFFFF0FF0ull  /* DR6 with no condition recorded */
 
 static void step_over_cpuid(void *arg) { (void)arg; debug_step_over_cpuid(); }
 
