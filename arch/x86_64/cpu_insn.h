@@ -28,37 +28,24 @@ static inline void wrmsr(uint32_t msr, uint64_t v)
 			 : "memory");
 }
 
-#define DEFINE_READ_CR(n)                                              \
-	static inline uint64_t read_cr##n(void)                        \
+/* read_cr0() ... read_dr7(): MOV from a control or debug register. */
+#define DEFINE_READ_REG(reg)                                           \
+	static inline uint64_t read_##reg(void)                        \
 	{                                                              \
 		uint64_t v;                                            \
-		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));      \
+		__asm__ volatile("mov %%" #reg ", %0" : "=r"(v));      \
 		return v;                                              \
 	}
-DEFINE_READ_CR(0)
-DEFINE_READ_CR(2)
-DEFINE_READ_CR(3)
-DEFINE_READ_CR(4)
-#undef DEFINE_READ_CR
+DEFINE_READ_REG(cr0)
+DEFINE_READ_REG(cr2)
+DEFINE_READ_REG(cr3)
+DEFINE_READ_REG(cr4)
+DEFINE_READ_REG(dr6)
+DEFINE_READ_REG(dr7)
+#undef DEFINE_READ_REG
 
 static inline void write_cr0(uint64_t v) { __asm__ volatile("mov %0, %%cr0" ::"r"(v) : "memory"); }
 static inline void write_cr4(uint64_t v) { __asm__ volatile("mov %0, %%cr4" ::"r"(v) : "memory"); }
-
-static inline uint64_t read_dr6(void)
-{
-	uint64_t v;
-
-	__asm__ volatile("mov %%dr6, %0" : "=r"(v));
-	return v;
-}
-
-static inline uint64_t read_dr7(void)
-{
-	uint64_t v;
-
-	__asm__ volatile("mov %%dr7, %0" : "=r"(v));
-	return v;
-}
 
 static inline uint64_t read_rflags(void)
 {

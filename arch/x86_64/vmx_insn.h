@@ -7,35 +7,26 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-static inline bool vmxon(uint64_t phys)
-{
-	bool fail;
-
-	__asm__ volatile("vmxon %1; setna %0" : "=qm"(fail) : "m"(phys) : "cc", "memory");
-	return !fail;
-}
+/* vmxon(), vmclear(), vmptrld(): the instructions that take the physical
+ * address of a VMXON region or VMCS. */
+#define DEFINE_VMX_PHYS_INSN(insn)                                                     \
+	static inline bool insn(uint64_t phys)                                         \
+	{                                                                              \
+		bool fail;                                                             \
+		__asm__ volatile(#insn " %1; setna %0"                                 \
+				 : "=qm"(fail) : "m"(phys) : "cc", "memory");          \
+		return !fail;                                                          \
+	}
+DEFINE_VMX_PHYS_INSN(vmxon)
+DEFINE_VMX_PHYS_INSN(vmclear)
+DEFINE_VMX_PHYS_INSN(vmptrld)
+#undef DEFINE_VMX_PHYS_INSN
 
 static inline bool vmxoff(void)
 {
 	bool fail;
 
 	__asm__ volatile("vmxoff; setna %0" : "=qm"(fail) : : "cc", "memory");
-	return !fail;
-}
-
-static inline bool vmclear(uint64_t phys)
-{
-	bool fail;
-
-	__asm__ volatile("vmclear %1; setna %0" : "=qm"(fail) : "m"(phys) : "cc", "memory");
-	return !fail;
-}
-
-static inline bool vmptrld(uint64_t phys)
-{
-	bool fail;
-
-	__asm__ volatile("vmptrld %1; setna %0" : "=qm"(fail) : "m"(phys) : "cc", "memory");
 	return !fail;
 }
 
