@@ -78,7 +78,6 @@ void lapic_send_nmi(uint32_t apic_id);
 #define ICR_VECTOR_MASK     0xFFu
 #define ICR_DM_SHIFT        8
 #define ICR_DM_MASK         (7u << ICR_DM_SHIFT)
-#define ICR_DM_FIXED        (0u << ICR_DM_SHIFT)
 #define ICR_DM_NMI          (4u << ICR_DM_SHIFT)
 #define ICR_DM_INIT         (5u << ICR_DM_SHIFT)
 #define ICR_DM_STARTUP      (6u << ICR_DM_SHIFT)

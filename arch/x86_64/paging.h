@@ -23,7 +23,6 @@
 #define PTE_D         (1ull << 6)   /* dirty: in a leaf */
 #define PTE_PS        (1ull << 7)   /* PDPTE, PDE: maps a page */
 #define PTE_PAT_4K    (1ull << 7)
-#define PTE_G         (1ull << 8)
 #define PTE_PAT_LARGE (1ull << 12)
 #define PTE_XD        (1ull << 63)
 #define PTE_ADDR_MASK 0x000FFFFFFFFFF000ull

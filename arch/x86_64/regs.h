@@ -12,7 +12,6 @@
 #define CR0_ET (1ull << 4)
 #define CR0_NE (1ull << 5)
 #define CR0_WP (1ull << 16)
-#define CR0_AM (1ull << 18)
 #define CR0_NW (1ull << 29)
 #define CR0_CD (1ull << 30)
 #define CR0_PG (1ull << 31)

@@ -169,7 +169,6 @@
 #define PROC2_WBINVD_EXITING    (1u << 6)
 #define PROC2_UNRESTRICTED_GUEST (1u << 7)
 #define PROC2_ENABLE_INVPCID    (1u << 12)
-#define PROC2_ENABLE_VMFUNC     (1u << 13)
 #define PROC2_ENABLE_XSAVES     (1u << 20)
 #define PROC2_ENABLE_USER_WAIT_PAUSE (1u << 26)
 
