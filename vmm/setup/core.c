@@ -327,9 +327,9 @@ int core_launch_cpu(const struct guest_entry *ge)
 			write_cr4(cr4);
 		return rc;
 	}
-	vmcs_setup_controls(v);
+	vmcs_setup_controls();
 	vmcs_setup_host(v);
-	vmcs_setup_guest(v, ge, cr0, cr4);
+	vmcs_setup_guest(ge, cr0, cr4);
 	if (v->vmx_insn_errors) {
 		log_err("vmx", "%u VMWRITE(s) failed: not launching", v->vmx_insn_errors);
 		leave_vmx_root(cr0, cr4);

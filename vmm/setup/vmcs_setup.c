@@ -18,9 +18,8 @@
 #define TSS_LIMIT_MIN    0x67u
 #define AR_TR_FALLBACK   (AR_TYPE_TSS64_BUSY | AR_P)
 
-void vmcs_setup_controls(struct vcpu *v)
+void vmcs_setup_controls(void)
 {
-	(void)v;
 	vmcs_write32(VMCS_PIN_CTLS, vmm.ctl.pin);
 	vmcs_write32(VMCS_PROC_CTLS, vmm.ctl.proc);
 	vmcs_write32(VMCS_PROC_CTLS2, vmm.ctl.proc2);
@@ -114,13 +113,11 @@ static void guest_segment(const struct desc_ptr *gdtr, uint16_t sel, uint32_t se
 	guest_segment(gdtr, read_##reg(), VMCS_GUEST_##REG##_SEL, VMCS_GUEST_##REG##_BASE, \
 		      VMCS_GUEST_##REG##_LIMIT, VMCS_GUEST_##REG##_AR)
 
-void vmcs_setup_guest(struct vcpu *v, const struct guest_entry *ge,
-		      uint64_t cr0_before, uint64_t cr4_before)
+void vmcs_setup_guest(const struct guest_entry *ge, uint64_t cr0_before, uint64_t cr4_before)
 {
 	struct desc_ptr gdtr, idtr;
 	uint64_t efer = rdmsr(MSR_IA32_EFER);
 
-	(void)v;
 	sgdt(&gdtr);
 	sidt(&idtr);
 

@@ -7,11 +7,10 @@
 
 struct vcpu;
 
-void vmcs_setup_controls(struct vcpu *v);
+void vmcs_setup_controls(void);
 void vmcs_setup_host(struct vcpu *v);
 /* cr0/cr4: the values the guest had before VMX was enabled (its read
  * shadows); ge: where and how the guest continues. */
-void vmcs_setup_guest(struct vcpu *v, const struct guest_entry *ge,
-		      uint64_t cr0_before, uint64_t cr4_before);
+void vmcs_setup_guest(const struct guest_entry *ge, uint64_t cr0_before, uint64_t cr4_before);
 
 #endif
