@@ -23,11 +23,9 @@ struct vmm {
 	bool has_xsave;               /* CPUID.1:ECX.XSAVE */
 	uint64_t xcr0_supported;      /* CPUID.(0DH,0):EDX:EAX, 0 without XSAVE */
 	uint32_t vmcs_revision;
-	uint64_t host_cr3;
 	uint64_t eptp;
 	uint64_t ept_pml4;
 	uint64_t ept_tables_start, ept_tables_end;   /* pool pages of EPT */
-	uint64_t host_tables_start, host_tables_end; /* and of host paging */
 	uint64_t msr_bitmap_phys;
 	uint64_t sink_page;           /* guest accesses to VMM pages land here */
 	uint64_t apic_page;           /* xAPIC page, read-only in EPT (0: none) */

@@ -126,12 +126,12 @@ static void init_vmm(void)
 		.size = sizeof(struct boot_info), .region_base = REGION_BASE,
 		.region_size = REGION_SIZE, .map_limit = MAP_LIMIT,
 		.log_level = LOG_DEBUG, .cpu_count = MAX_CPUS,
+		.host_tables_start = (uint64_t)(uintptr_t)host_tables,
+		.host_tables_end = (uint64_t)(uintptr_t)host_tables + sizeof(host_tables),
 	};
 	/* The core image, hashed by HC_INTEGRITY, is the region's first page. */
 	vmm.core_base = vmm.hashed_start = REGION_BASE;
 	vmm.hashed_end = REGION_BASE + PAGE;
-	vmm.host_tables_start = (uint64_t)(uintptr_t)host_tables;
-	vmm.host_tables_end = vmm.host_tables_start + sizeof(host_tables);
 	/* Bochs corei7_skylake_x values of IA32_VMX_CR0/CR4_FIXED0/1. */
 	vmm.cr_fixed = (struct cr_fixed){ .cr0_fixed0 = 0x80000021ull,
 					  .cr0_fixed1 = 0xFFFFFFFFull,

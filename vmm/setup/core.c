@@ -158,9 +158,6 @@ int core_init(struct boot_info *bi)
 
 	pool_init(bi->pool_base, bi->pool_size);
 	pool_page_alloc(&vmm.pages);
-	vmm.host_cr3 = bi->host_cr3;
-	vmm.host_tables_start = bi->host_tables_start;
-	vmm.host_tables_end = bi->host_tables_end;
 	lapic_base_init();
 	rc = build_ept();
 	if (rc)

@@ -47,7 +47,7 @@ uint64_t integrity_hash(void)
 	 * region bounds guest_mem_allowed() trusts, EPTP, the sink and APIC
 	 * pages, the controls. */
 	h = fnv_bytes(h, &vmm, offsetof(struct vmm, cpus_claimed));
-	h = fnv_range(h, vmm.host_tables_start, vmm.host_tables_end);
+	h = fnv_range(h, vmm.bi.host_tables_start, vmm.bi.host_tables_end);
 	for (uint64_t a = vmm.ept_tables_start; a < vmm.ept_tables_end; a += sizeof(uint64_t)) {
 		uint64_t e = ept_entry_as_hashed(*(const uint64_t *)(uintptr_t)a);
 

@@ -56,7 +56,7 @@ void vmcs_setup_controls(void)
 static void guard_host_stack(struct vcpu *v)
 {
 	uint64_t va = (uint64_t)(uintptr_t)v->stack_guard;
-	int rc = host_unmap_4k(vmm.host_cr3, va, &vmm.pages);
+	int rc = host_unmap_4k(vmm.bi.host_cr3, va, &vmm.pages);
 
 	if (rc) {
 		log_warn("vmx", "APIC id %u: no guard page under the host stack (page tables: "
@@ -70,7 +70,7 @@ void vmcs_setup_host(struct vcpu *v)
 {
 	guard_host_stack(v);
 	vmcs_writel(VMCS_HOST_CR0, read_cr0());
-	vmcs_writel(VMCS_HOST_CR3, vmm.host_cr3);
+	vmcs_writel(VMCS_HOST_CR3, vmm.bi.host_cr3);
 	/* The host runs XSETBV for the guest (vmm/exit/exit_insn.c), which needs
 	 * CR4.OSXSAVE in root operation whatever the guest's CR4 says. */
 	vmcs_writel(VMCS_HOST_CR4, read_cr4() | (vmm.has_xsave ? CR4_OSXSAVE : 0));
