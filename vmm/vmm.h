@@ -15,7 +15,6 @@ struct vcpu;
 
 struct vmm {
 	struct boot_info bi;          /* copy of the loader's */
-	uint64_t core_base;           /* this image, as loaded */
 	uint64_t hashed_start, hashed_end;
 	struct vmx_cap_msrs caps;
 	struct vmx_controls ctl;

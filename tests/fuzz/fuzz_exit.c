@@ -130,7 +130,7 @@ static void init_vmm(void)
 		.host_tables_end = (uint64_t)(uintptr_t)host_tables + sizeof(host_tables),
 	};
 	/* The core image, hashed by HC_INTEGRITY, is the region's first page. */
-	vmm.core_base = vmm.hashed_start = REGION_BASE;
+	vmm.hashed_start = REGION_BASE;
 	vmm.hashed_end = REGION_BASE + PAGE;
 	/* Bochs corei7_skylake_x values of IA32_VMX_CR0/CR4_FIXED0/1. */
 	vmm.cr_fixed = (struct cr_fixed){ .cr0_fixed0 = 0x80000021ull,

@@ -129,13 +129,12 @@ int core_init(struct boot_info *bi)
 	 * bytes still in its FIFO. */
 	log_set_level((enum log_level)bi->log_level);
 	log_buffer_init();
-	vmm.core_base = (uint64_t)(uintptr_t)__hashed_start & ~(PAGE_SIZE - 1);
 	vmm.hashed_start = (uint64_t)(uintptr_t)__hashed_start;
 	vmm.hashed_end = (uint64_t)(uintptr_t)__hashed_end;
 	log_info("core", "Pillbox core at %llx, region %llx+%llx, pool %llu KiB, %u CPU(s)",
-		 (unsigned long long)vmm.core_base, (unsigned long long)bi->region_base,
-		 (unsigned long long)bi->region_size, (unsigned long long)(bi->pool_size >> 10),
-		 bi->cpu_count);
+		 (unsigned long long)(vmm.hashed_start & ~(PAGE_SIZE - 1)),
+		 (unsigned long long)bi->region_base, (unsigned long long)bi->region_size,
+		 (unsigned long long)(bi->pool_size >> 10), bi->cpu_count);
 
 	vmx_cap_msrs_read(&vmm.caps);
 	if (vmx_caps_describe_missing(&vmm.caps, missing, sizeof(missing))) {
