@@ -36,11 +36,6 @@ static bool may_be_1(uint64_t cap, uint32_t bits)
 	return ((uint32_t)(cap >> 32) & bits) == bits;
 }
 
-static bool must_be_1(uint64_t cap, uint32_t bits)
-{
-	return ((uint32_t)cap & bits) != 0;
-}
-
 static void note(const char **names, unsigned max, unsigned *n, const char *what)
 {
 	if (names && *n < max)
@@ -76,7 +71,7 @@ unsigned vmx_caps_missing(const struct vmx_cap_msrs *m, const char **names,
 		note(names, max_names, &n, "MSR bitmaps");
 	if (!may_be_1(m->proc, PROC_SECONDARY_CTLS))
 		note(names, max_names, &n, "secondary processor-based controls");
-	if (must_be_1(m->proc, PROC_FORBIDDEN))
+	if ((uint32_t)m->proc & PROC_FORBIDDEN) /* allowed-0 settings: bits forced to 1 */
 		note(names, max_names, &n, "I/O, MOV-DR, HLT and RDTSC exiting can be off");
 	if (!may_be_1(m->proc2, PROC2_ENABLE_EPT))
 		note(names, max_names, &n, "EPT");
@@ -174,13 +169,10 @@ void vmx_controls_compute(const struct vmx_cap_msrs *m, struct vmx_controls *c)
 	}
 	/* VPID only with single-context INVVPID to flush it (an emulated
 	 * INIT, a launch on a CPU that ran a guest before). */
-	if ((proc2_avail & PROC2_ENABLE_VPID) && (m->ept_vpid & EPT_CAP_INVVPID) &&
-	    (m->ept_vpid & EPT_CAP_INVVPID_SINGLE)) {
+	c->vpid = (proc2_avail & PROC2_ENABLE_VPID) && (m->ept_vpid & EPT_CAP_INVVPID) &&
+		  (m->ept_vpid & EPT_CAP_INVVPID_SINGLE);
+	if (c->vpid)
 		c->proc2 |= PROC2_ENABLE_VPID;
-		c->vpid = true;
-	} else {
-		c->vpid = false;
-	}
 	c->ept_1g = (m->ept_vpid & EPT_CAP_1G) != 0;
 	c->invept_single = (m->ept_vpid & EPT_CAP_INVEPT_SINGLE) != 0;
 }
