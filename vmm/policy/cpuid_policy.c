@@ -36,8 +36,6 @@ void cpuid_policy_synthetic(uint32_t leaf, uint32_t subleaf,
 		r->eax = HV_VERSION;
 		r->ebx = HV_ABI_VERSION;
 		break;
-	default:
-		break;
 	}
 }
 
@@ -57,8 +55,6 @@ void cpuid_policy_apply(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
 	case CPUID_LEAF_PT:
 		r->eax = r->ebx = r->ecx = r->edx = 0;
 		break;
-	default:
-		break;
 	}
 }
 
@@ -70,8 +66,8 @@ static uint32_t with_bit(uint32_t reg, uint32_t bit, bool on)
 void cpuid_policy_os_bits(uint32_t leaf, uint32_t subleaf, uint64_t guest_cr4,
 			  struct cpuid_regs *r)
 {
-	if (leaf == 1)
+	if (leaf == CPUID_FEATURES)
 		r->ecx = with_bit(r->ecx, CPUID_1_ECX_OSXSAVE, (guest_cr4 & CR4_OSXSAVE) != 0);
-	else if (leaf == 7 && subleaf == 0)
+	else if (leaf == CPUID_EXTENDED_FEATURES && subleaf == 0)
 		r->ecx = with_bit(r->ecx, CPUID_7_ECX_OSPKE, (guest_cr4 & CR4_PKE) != 0);
 }
