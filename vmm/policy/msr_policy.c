@@ -85,11 +85,9 @@ static const struct msr_rule rules[] = {
 	  "IA32_DS_AREA: the debug store is hidden" },
 };
 
-#define RULE_COUNT (sizeof(rules) / sizeof(rules[0]))
-
 static const struct msr_rule *rule_for(uint32_t msr)
 {
-	for (size_t i = 0; i < RULE_COUNT; i++)
+	for (size_t i = 0; i < ARRAY_SIZE(rules); i++)
 		if (msr >= rules[i].first && msr <= rules[i].last)
 			return &rules[i];
 	return NULL;
@@ -149,7 +147,7 @@ static void intercept(uint8_t *bitmap, uint32_t msr, bool read, bool write)
 void msr_bitmap_build(uint8_t bitmap[MSR_BITMAP_SIZE])
 {
 	memset(bitmap, 0, MSR_BITMAP_SIZE);
-	for (size_t i = 0; i < RULE_COUNT; i++)
+	for (size_t i = 0; i < ARRAY_SIZE(rules); i++)
 		for (uint32_t msr = rules[i].first; msr <= rules[i].last; msr++)
 			intercept(bitmap, msr, rules[i].read != MSR_ACT_PASS,
 				  rules[i].write != MSR_ACT_PASS);
