@@ -5,6 +5,25 @@
  * arch/x86_64/vmx_entry.h; the C structs are _Static_asserted against it. */
 #include "arch/x86_64/vmx_entry.h"
 
+/* RCX..R15 from the array of 16 GPRs at GPR(0)(%rax), GPR being the
+ * offset macro of vmx_entry.h (VCPU_GPR, DEVIRT_CTX_GPR); RAX and RSP are
+ * the caller's to load. */
+#define LOAD_GPRS_FROM_RAX(GPR) \
+	mov	GPR(GPR_RCX)(%rax), %rcx;  \
+	mov	GPR(GPR_RDX)(%rax), %rdx;  \
+	mov	GPR(GPR_RBX)(%rax), %rbx;  \
+	mov	GPR(GPR_RBP)(%rax), %rbp;  \
+	mov	GPR(GPR_RSI)(%rax), %rsi;  \
+	mov	GPR(GPR_RDI)(%rax), %rdi;  \
+	mov	GPR(GPR_R8)(%rax), %r8;    \
+	mov	GPR(GPR_R9)(%rax), %r9;    \
+	mov	GPR(GPR_R10)(%rax), %r10;  \
+	mov	GPR(GPR_R11)(%rax), %r11;  \
+	mov	GPR(GPR_R12)(%rax), %r12;  \
+	mov	GPR(GPR_R13)(%rax), %r13;  \
+	mov	GPR(GPR_R14)(%rax), %r14;  \
+	mov	GPR(GPR_R15)(%rax), %r15
+
 	.text
 	.globl vmx_exit_entry
 	.type vmx_exit_entry, @function
@@ -35,20 +54,7 @@ vmx_exit_entry:
 
 	/* guest GPRs = vcpu->gpr[]; VMRESUME */
 	mov	(%rsp), %rax
-	mov	VCPU_GPR(GPR_RCX)(%rax), %rcx
-	mov	VCPU_GPR(GPR_RDX)(%rax), %rdx
-	mov	VCPU_GPR(GPR_RBX)(%rax), %rbx
-	mov	VCPU_GPR(GPR_RBP)(%rax), %rbp
-	mov	VCPU_GPR(GPR_RSI)(%rax), %rsi
-	mov	VCPU_GPR(GPR_RDI)(%rax), %rdi
-	mov	VCPU_GPR(GPR_R8)(%rax), %r8
-	mov	VCPU_GPR(GPR_R9)(%rax), %r9
-	mov	VCPU_GPR(GPR_R10)(%rax), %r10
-	mov	VCPU_GPR(GPR_R11)(%rax), %r11
-	mov	VCPU_GPR(GPR_R12)(%rax), %r12
-	mov	VCPU_GPR(GPR_R13)(%rax), %r13
-	mov	VCPU_GPR(GPR_R14)(%rax), %r14
-	mov	VCPU_GPR(GPR_R15)(%rax), %r15
+	LOAD_GPRS_FROM_RAX(VCPU_GPR)
 	mov	VCPU_GPR(GPR_RAX)(%rax), %rax
 	vmresume
 
@@ -68,20 +74,7 @@ vmx_exit_entry:
 vmx_devirtualize_jump:
 	mov	%rdi, %rax
 	mov	DEVIRT_CTX_STACK(%rax), %rsp
-	mov	DEVIRT_CTX_GPR(GPR_RCX)(%rax), %rcx
-	mov	DEVIRT_CTX_GPR(GPR_RDX)(%rax), %rdx
-	mov	DEVIRT_CTX_GPR(GPR_RBX)(%rax), %rbx
-	mov	DEVIRT_CTX_GPR(GPR_RBP)(%rax), %rbp
-	mov	DEVIRT_CTX_GPR(GPR_RSI)(%rax), %rsi
-	mov	DEVIRT_CTX_GPR(GPR_RDI)(%rax), %rdi
-	mov	DEVIRT_CTX_GPR(GPR_R8)(%rax), %r8
-	mov	DEVIRT_CTX_GPR(GPR_R9)(%rax), %r9
-	mov	DEVIRT_CTX_GPR(GPR_R10)(%rax), %r10
-	mov	DEVIRT_CTX_GPR(GPR_R11)(%rax), %r11
-	mov	DEVIRT_CTX_GPR(GPR_R12)(%rax), %r12
-	mov	DEVIRT_CTX_GPR(GPR_R13)(%rax), %r13
-	mov	DEVIRT_CTX_GPR(GPR_R14)(%rax), %r14
-	mov	DEVIRT_CTX_GPR(GPR_R15)(%rax), %r15
+	LOAD_GPRS_FROM_RAX(DEVIRT_CTX_GPR)
 	ret				/* to the landing code */
 	.size vmx_devirtualize_jump, . - vmx_devirtualize_jump
 
