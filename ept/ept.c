@@ -98,16 +98,6 @@ static bool leaf_allowed(const struct ept_config *cfg, unsigned level)
 	return level == LEVEL_PT || level == LEVEL_PD || (level == LEVEL_PDPT && cfg->use_1g);
 }
 
-static void count_leaf(struct ept_stats *st, unsigned level)
-{
-	if (level == LEVEL_PDPT)
-		st->leaves_1g++;
-	else if (level == LEVEL_PD)
-		st->leaves_2m++;
-	else
-		st->leaves_4k++;
-}
-
 /* How tables are filled: by ept_build() up to its limit, failing when
  * out of pages; after launch over any range, falling back to UC leaves.
  * The entry bits: EPT's (RWX and a memory type) or host paging's. */
@@ -132,13 +122,20 @@ static struct fill fill_for(const struct ept_config *cfg, const struct page_allo
 	return f;
 }
 
-static uint64_t leaf_entry(const struct fill *f, uint64_t addr, uint8_t memtype, bool large)
+/* A leaf of this level for addr, counted in the stats. */
+static uint64_t leaf_entry(const struct fill *f, uint64_t addr, uint8_t memtype, unsigned level)
 {
 	uint64_t e = addr | f->leaf_bits;
 
 	if (!f->cfg->host_table_bits)
 		e |= (uint64_t)memtype << EPT_MEMTYPE_SHIFT;
-	return large ? e | EPT_LARGE : e;
+	if (level == LEVEL_PDPT)
+		f->st->leaves_1g++;
+	else if (level == LEVEL_PD)
+		f->st->leaves_2m++;
+	else
+		f->st->leaves_4k++;
+	return level == LEVEL_PT ? e : e | EPT_LARGE;
 }
 
 /* Allocates a zeroed table; *entry becomes the entry that points at it
@@ -170,19 +167,15 @@ static int make_entry(const struct fill *f, uint64_t gpa, unsigned level, uint64
 	uint64_t *sub;
 	uint8_t type;
 
-	if (level == LEVEL_PT) {
-		if (touches_hole(cfg, gpa, span)) {
-			*entry = 0;
-			f->st->holes_4k++;
-			return EPT_OK;
-		}
-		*entry = leaf_entry(f, gpa, mtrr_type_of(cfg->mtrr, gpa), false);
-		count_leaf(f->st, level);
+	if (leaf_allowed(cfg, level) && large_ok(cfg, gpa, span, &type)) {
+		*entry = leaf_entry(f, gpa, type, level);
 		return EPT_OK;
 	}
-	if (leaf_allowed(cfg, level) && large_ok(cfg, gpa, span, &type)) {
-		*entry = leaf_entry(f, gpa, type, true);
-		count_leaf(f->st, level);
+	/* A 4 KiB page is always of one type (mtrr_range_type()): this one
+	 * lies in a hole. */
+	if (level == LEVEL_PT) {
+		*entry = 0;
+		f->st->holes_4k++;
 		return EPT_OK;
 	}
 	sub = new_table(f, entry);
@@ -190,14 +183,13 @@ static int make_entry(const struct fill *f, uint64_t gpa, unsigned level, uint64
 		return fill_table(f, sub, gpa, level - 1);
 	if (!f->uc_fallback || !leaf_allowed(cfg, level) || touches_hole(cfg, gpa, span))
 		return EPT_ERR_NOMEM;
-	*entry = leaf_entry(f, gpa, MEMTYPE_UC, true);
-	count_leaf(f->st, level);
+	*entry = leaf_entry(f, gpa, MEMTYPE_UC, level);
 	f->st->uc_fallbacks++;
 	return EPT_OK;
 }
 
 /* Fills a zeroed table of this level covering base (the limit is 1 GiB
- * aligned: an entry is wholly below it or not). */
+ * aligned: a leaf is wholly below it or not). */
 static int fill_table(const struct fill *f, uint64_t *t, uint64_t base, unsigned level)
 {
 	for (unsigned i = 0; i < EPT_ENTRIES; i++) {
@@ -242,8 +234,8 @@ int ept_build(const struct ept_config *cfg, const struct page_alloc *pa,
 {
 	struct ept_stats st;
 	struct fill fill;
-	uint64_t pml4e, *pml4, base;
-	unsigned i;
+	uint64_t pml4e, *pml4;
+	int rc;
 
 	if (!pml4_phys || !config_valid(cfg, pa))
 		return EPT_ERR_INVALID;
@@ -252,17 +244,10 @@ int ept_build(const struct ept_config *cfg, const struct page_alloc *pa,
 	pml4 = new_table(&fill, &pml4e);
 	if (!pml4)
 		return EPT_ERR_NOMEM;
-
-	for (i = 0, base = 0; base < cfg->limit; i++, base += EPT_PML4E_SPAN) {
-		uint64_t *pdpt = new_table(&fill, &pml4[i]);
-		int rc;
-
-		if (!pdpt)
-			return EPT_ERR_NOMEM;
-		rc = fill_table(&fill, pdpt, base, LEVEL_PDPT);
-		if (rc)
-			return rc;
-	}
+	/* No PML4E is a leaf: each gets a PDPT, filled up to the limit. */
+	rc = fill_table(&fill, pml4, 0, LEVEL_PML4);
+	if (rc)
+		return rc;
 	*pml4_phys = pml4e & EPT_ADDR_MASK;
 	if (stats)
 		*stats = st;
@@ -275,7 +260,7 @@ int ept_build(const struct ept_config *cfg, const struct page_alloc *pa,
 static uint64_t *walk(const struct page_alloc *pa, uint64_t pml4_phys,
 		      uint64_t gpa, unsigned *level)
 {
-	uint64_t *table = pa->to_virt(pa->ctx, pml4_phys & EPT_ADDR_MASK);
+	uint64_t *table = table_of(pa, pml4_phys);
 	unsigned lv;
 
 	if (gpa >= EPT_GPA_LIMIT)
@@ -345,9 +330,7 @@ static uint64_t retyped_leaf(const struct fill *f, uint64_t e, uint64_t gpa, uns
 	uint64_t *sub;
 	uint8_t type;
 
-	if (level == LEVEL_PT)
-		return with_type(e, mtrr_type_of(f->cfg->mtrr, gpa));
-	if (mtrr_range_type(f->cfg->mtrr, gpa, span, &type))
+	if (mtrr_range_type(f->cfg->mtrr, gpa, span, &type))   /* always at 4 KiB */
 		return with_type(e, type);
 	sub = new_table(f, &sub_entry);
 	if (!sub) {
@@ -397,7 +380,7 @@ int ept_retype(const struct ept_config *cfg, const struct page_alloc *pa, uint64
 	if (!cfg || !cfg->mtrr || !pa || !pa->alloc_page || !pa->to_virt)
 		return EPT_ERR_INVALID;
 	f = fill_for(cfg, pa, stats ? stats : &scratch, EPT_GPA_LIMIT, true);
-	retype_table(&f, pa->to_virt(pa->ctx, pml4_phys & EPT_ADDR_MASK), 0, LEVEL_PML4);
+	retype_table(&f, table_of(pa, pml4_phys), 0, LEVEL_PML4);
 	return EPT_OK;
 }
 
@@ -438,7 +421,7 @@ int ept_map_on_demand(const struct ept_config *cfg, const struct page_alloc *pa,
 	f = fill_for(cfg, pa, stats ? stats : &scratch, EPT_GPA_LIMIT, true);
 	if (gpa >= EPT_GPA_LIMIT || touches_hole(cfg, gpa & ~(PAGE_SIZE - 1), PAGE_SIZE))
 		return EPT_ERR_INVALID;
-	t = pa->to_virt(pa->ctx, pml4_phys & EPT_ADDR_MASK);
+	t = table_of(pa, pml4_phys);
 	for (unsigned lv = LEVEL_PML4;;) {
 		uint64_t *slot = &t[level_index(gpa, lv)];
 		uint64_t e = __atomic_load_n(slot, __ATOMIC_ACQUIRE);

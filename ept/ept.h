@@ -22,7 +22,6 @@
 #define EPT_ADDR_MASK   0x000FFFFFFFFFF000ull
 
 #define EPT_ENTRIES     512u
-#define EPT_PAGE_2M     0x200000ull
 #define EPT_PAGE_1G     0x40000000ull
 #define EPT_PML4E_SPAN  0x8000000000ull   /* 512 GiB */
 /* What a 4-level walk translates: bits 47:0 of the GPA (SDM 29.3.2). */

@@ -81,8 +81,9 @@ uint8_t mtrr_type_of(const struct mtrr_state *s, uint64_t addr);
  * false when the range holds more than one type. It may also return false
  * for a range that is in fact uniform (never true for a mixed one): when it
  * crosses 1 MiB with fixed ranges enabled, or a variable range covers only
- * part of it and no UC variable range covers all of it. Returns false if
- * size or start break the rules above. */
+ * part of it and no UC variable range covers all of it; so never for a
+ * 4 KiB page, whose type it gives as mtrr_type_of() does (ept/ept.c relies
+ * on that). Returns false if size or start break the rules above. */
 bool mtrr_range_type(const struct mtrr_state *s, uint64_t start, uint64_t size,
 		     uint8_t *type);
 
