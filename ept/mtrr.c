@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include "ept/mtrr.h"
 #include "arch/x86_64/paging.h"
+#include "lib/lib.h"
 
 /* Fixed-range layout (SDM 12.11.2.2 "Fixed Range MTRRs"): one 64K MSR with
  * eight 64 KiB ranges from 0, two 16K MSRs with eight 16 KiB ranges each
@@ -30,36 +31,23 @@
 #define TYPE_BIT(t)         (1u << (t))
 #define TYPE_BITS_WT_WB     (TYPE_BIT(MEMTYPE_WT) | TYPE_BIT(MEMTYPE_WB))
 
+/* Table 12-8 by encoding; the others are reserved. */
+static const char *const type_names[] = {
+	[MEMTYPE_UC] = "UC",
+	[MEMTYPE_WC] = "WC",
+	[MEMTYPE_WT] = "WT",
+	[MEMTYPE_WP] = "WP",
+	[MEMTYPE_WB] = "WB",
+};
+
 bool mtrr_type_valid(uint64_t type)
 {
-	switch (type) {
-	case MEMTYPE_UC:
-	case MEMTYPE_WC:
-	case MEMTYPE_WT:
-	case MEMTYPE_WP:
-	case MEMTYPE_WB:
-		return true;
-	default:
-		return false;
-	}
+	return type < ARRAY_SIZE(type_names) && type_names[type];
 }
 
 const char *memtype_name(uint64_t type)
 {
-	switch (type) {
-	case MEMTYPE_UC:
-		return "UC";
-	case MEMTYPE_WC:
-		return "WC";
-	case MEMTYPE_WT:
-		return "WT";
-	case MEMTYPE_WP:
-		return "WP";
-	case MEMTYPE_WB:
-		return "WB";
-	default:
-		return "reserved";
-	}
+	return mtrr_type_valid(type) ? type_names[type] : "reserved";
 }
 
 /* Encodings other than UC, WC, WT, WP and WB are reserved (SDM 12.3,
@@ -165,13 +153,8 @@ static uint8_t combine_types(const struct mtrr_state *s, unsigned seen)
 		return sanitize_type(s->default_type);
 	if (seen & TYPE_BIT(MEMTYPE_UC))
 		return MEMTYPE_UC;
-	if ((seen & (seen - 1)) == 0) {
-		uint8_t t;
-
-		for (t = 0; !(seen & TYPE_BIT(t)); t++)
-			;
-		return t;
-	}
+	if ((seen & (seen - 1)) == 0)
+		return (uint8_t)__builtin_ctz(seen);   /* the one bit's type */
 	if (seen == TYPE_BITS_WT_WB)
 		return MEMTYPE_WT;
 	return MEMTYPE_UC;
@@ -257,17 +240,13 @@ static bool var_range_type(const struct mtrr_state *s, uint64_t start,
 	return true;
 }
 
-static bool is_pow2(uint64_t x)
-{
-	return x && !(x & (x - 1));
-}
-
 bool mtrr_range_type(const struct mtrr_state *s, uint64_t start, uint64_t size,
 		     uint8_t *type)
 {
 	uint64_t last = start + (size - 1);
 
-	if (!is_pow2(size) || size < PAGE_SIZE || (start & (size - 1)))
+	/* size & (size - 1): not a power of two. */
+	if (size < PAGE_SIZE || (size & (size - 1)) || (start & (size - 1)))
 		return false;
 	if (!s->enabled) {
 		*type = MEMTYPE_UC;
