@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "vmm/policy/memtype_msr.h"
+#include "lib/lib.h"
 
 /* IA32_MTRR_DEF_TYPE: type, FE and E; bits 8, 9 and 12-63 are reserved. */
 #define DEF_TYPE_DEFINED (MTRR_DEF_TYPE_TYPE_MASK | MTRR_DEF_TYPE_FE | MTRR_DEF_TYPE_E)
@@ -22,7 +23,15 @@ static unsigned var_count(const struct mtrr_msrs *m)
 	return n < MTRR_MAX_VAR ? n : MTRR_MAX_VAR;
 }
 
-static void set_def_type(struct mtrr_msrs *m, uint64_t value);
+/* The derived fields of state follow IA32_MTRR_DEF_TYPE; FE counts only
+ * where MTRRCAP.FIX says there are fixed ranges. */
+static void set_def_type(struct mtrr_msrs *m, uint64_t value)
+{
+	m->def_type = value;
+	m->state.enabled = (value & MTRR_DEF_TYPE_E) != 0;
+	m->state.fixed_enabled = (value & MTRR_DEF_TYPE_FE) && (m->cap & MTRRCAP_FIX);
+	m->state.default_type = (uint8_t)(value & MTRR_DEF_TYPE_TYPE_MASK);
+}
 
 void mtrr_msrs_init(struct mtrr_msrs *m, const struct mtrr_state *s, uint64_t cap,
 		    uint64_t def_type)
@@ -111,16 +120,6 @@ static enum mtrr_msr_status check(const struct mtrr_msrs *m, uint32_t msr, uint6
 	return MTRR_MSR_SAME;
 }
 
-/* The derived fields of state follow IA32_MTRR_DEF_TYPE; FE counts only
- * where MTRRCAP.FIX says there are fixed ranges. */
-static void set_def_type(struct mtrr_msrs *m, uint64_t value)
-{
-	m->def_type = value;
-	m->state.enabled = (value & MTRR_DEF_TYPE_E) != 0;
-	m->state.fixed_enabled = (value & MTRR_DEF_TYPE_FE) && (m->cap & MTRRCAP_FIX);
-	m->state.default_type = (uint8_t)(value & MTRR_DEF_TYPE_TYPE_MASK);
-}
-
 enum mtrr_msr_status mtrr_msr_write(struct mtrr_msrs *m, uint32_t msr, uint64_t value)
 {
 	enum mtrr_msr_status st;
@@ -155,20 +154,18 @@ enum mtrr_msr_status mtrr_msr_write(struct mtrr_msrs *m, uint32_t msr, uint64_t 
 								 : MTRR_MSR_SAME;
 }
 
+static const char *const status_text[] = {
+	[MTRR_MSR_SAME] = "no memory type changed",
+	[MTRR_MSR_RETYPE] = "memory types changed",
+	[MTRR_MSR_ABSENT] = "no such MTRR on this CPU (IA32_MTRRCAP)",
+	[MTRR_MSR_RESERVED] = "reserved bit set",
+	[MTRR_MSR_BAD_TYPE] = "reserved memory type (SDM Vol. 3A, Table 12-8)",
+};
+
 const char *mtrr_msr_status_text(enum mtrr_msr_status s)
 {
-	switch (s) {
-	case MTRR_MSR_SAME:
-		return "no memory type changed";
-	case MTRR_MSR_RETYPE:
-		return "memory types changed";
-	case MTRR_MSR_ABSENT:
-		return "no such MTRR on this CPU (IA32_MTRRCAP)";
-	case MTRR_MSR_RESERVED:
-		return "reserved bit set";
-	case MTRR_MSR_BAD_TYPE:
-		return "reserved memory type (SDM Vol. 3A, Table 12-8)";
-	}
+	if ((unsigned)s < ARRAY_SIZE(status_text) && status_text[s])
+		return status_text[s];
 	return "?";
 }
 
