@@ -57,11 +57,12 @@ static const char *leaf_size(unsigned level)
 }
 
 /* One line per write that changed types: what EPT did, and the leaf it
- * now has for the first address the MTRR covers (the boot test reads it). */
-static void log_retype(uint32_t msr, uint64_t value, const struct ept_stats *st, bool have_addr,
-		       uint64_t addr, uint64_t leaf, unsigned level)
+ * now has for the first address the MTRR covers (the boot test reads it;
+ * leaf 0: no such address, or not mapped). */
+static void log_retype(uint32_t msr, uint64_t value, const struct ept_stats *st, uint64_t addr,
+		       uint64_t leaf, unsigned level)
 {
-	if (!have_addr || !leaf) {
+	if (!leaf) {
 		log_debug("mtrr", "WRMSR %x = %llx: EPT retyped (%u leaves, %u split, %u UC for want "
 			  "of a table)", msr, (unsigned long long)value, st->retyped, st->splits,
 			  st->uc_fallbacks);
@@ -79,14 +80,12 @@ static enum exit_result mtrr_write(struct vcpu *v, uint32_t msr, uint64_t value)
 	enum mtrr_msr_status s;
 	uint64_t addr = 0, leaf = 0;
 	unsigned level = 0;
-	bool have_addr = false;
 
 	ept_live_lock();
 	s = mtrr_msr_write(&vmm.guest_mtrr, msr, value);
 	if (s == MTRR_MSR_RETYPE) {
 		ept_live_retype(&st);
-		have_addr = mtrr_msr_first_address(&vmm.guest_mtrr, msr, &addr);
-		if (have_addr)
+		if (mtrr_msr_first_address(&vmm.guest_mtrr, msr, &addr))
 			leaf = ept_lookup(&vmm.pages, vmm.ept_pml4, addr, &level);
 	}
 	ept_live_unlock();
@@ -98,7 +97,7 @@ static enum exit_result mtrr_write(struct vcpu *v, uint32_t msr, uint64_t value)
 	}
 	if (s == MTRR_MSR_RETYPE) {
 		ept_live_sync(v);
-		log_retype(msr, value, &st, have_addr, addr, leaf, level);
+		log_retype(msr, value, &st, addr, leaf, level);
 	}
 	return EXIT_NEXT_INSN;
 }
