@@ -99,36 +99,22 @@ static bool leaf_allowed(const struct ept_config *cfg, unsigned level)
 }
 
 /* How tables are filled: by ept_build() up to its limit, failing when
- * out of pages; after launch over any range, falling back to UC leaves.
- * The entry bits: EPT's (RWX and a memory type) or host paging's. */
+ * out of pages; after launch over any range, falling back to UC leaves. */
 struct fill {
 	const struct ept_config *cfg;
 	const struct page_alloc *pa;
 	struct ept_stats *st;
 	uint64_t limit;      /* entries at or above it stay not present */
 	bool uc_fallback;
-	uint64_t table_bits, leaf_bits;
 };
 
-static struct fill fill_for(const struct ept_config *cfg, const struct page_alloc *pa,
-			    struct ept_stats *st, uint64_t limit, bool uc_fallback)
-{
-	struct fill f = { cfg, pa, st, limit, uc_fallback, EPT_RWX, EPT_RWX };
-
-	if (cfg->host_table_bits) {
-		f.table_bits = cfg->host_table_bits;
-		f.leaf_bits = cfg->host_leaf_bits;
-	}
-	return f;
-}
-
-/* A leaf of this level for addr, counted in the stats. */
+/* A leaf of this level for addr, counted in the stats: EPT's (RWX and
+ * the memory type) or host paging's bits. */
 static uint64_t leaf_entry(const struct fill *f, uint64_t addr, uint8_t memtype, unsigned level)
 {
-	uint64_t e = addr | f->leaf_bits;
+	uint64_t e = f->cfg->host_table_bits ? addr | f->cfg->host_leaf_bits
+					     : addr | EPT_RWX | ((uint64_t)memtype << EPT_MEMTYPE_SHIFT);
 
-	if (!f->cfg->host_table_bits)
-		e |= (uint64_t)memtype << EPT_MEMTYPE_SHIFT;
 	if (level == LEVEL_PDPT)
 		f->st->leaves_1g++;
 	else if (level == LEVEL_PD)
@@ -143,14 +129,14 @@ static uint64_t leaf_entry(const struct fill *f, uint64_t addr, uint8_t memtype,
  * VM Exits"), to be stored by the caller once the table is filled. */
 static uint64_t *new_table(const struct fill *f, uint64_t *entry)
 {
-	uint64_t phys;
+	uint64_t phys, bits = f->cfg->host_table_bits ? f->cfg->host_table_bits : EPT_RWX;
 	uint64_t *t = f->pa->alloc_page(f->pa->ctx, &phys);
 
 	if (!t)
 		return NULL;
 	memset(t, 0, PAGE_SIZE);	/* not present unless filled in */
 	f->st->tables++;
-	*entry = (phys & EPT_ADDR_MASK) | f->table_bits;
+	*entry = (phys & EPT_ADDR_MASK) | bits;
 	return t;
 }
 
@@ -240,7 +226,7 @@ int ept_build(const struct ept_config *cfg, const struct page_alloc *pa,
 	if (!pml4_phys || !config_valid(cfg, pa))
 		return EPT_ERR_INVALID;
 	memset(&st, 0, sizeof(st));
-	fill = fill_for(cfg, pa, &st, cfg->limit, false);
+	fill = (struct fill){ cfg, pa, &st, cfg->limit, false };
 	pml4 = new_table(&fill, &pml4e);
 	if (!pml4)
 		return EPT_ERR_NOMEM;
@@ -375,11 +361,10 @@ int ept_retype(const struct ept_config *cfg, const struct page_alloc *pa, uint64
 	       struct ept_stats *stats)
 {
 	struct ept_stats scratch = { 0 };
-	struct fill f;
+	struct fill f = { cfg, pa, stats ? stats : &scratch, EPT_GPA_LIMIT, true };
 
 	if (!cfg || !cfg->mtrr || !pa || !pa->alloc_page || !pa->to_virt)
 		return EPT_ERR_INVALID;
-	f = fill_for(cfg, pa, stats ? stats : &scratch, EPT_GPA_LIMIT, true);
 	retype_table(&f, table_of(pa, pml4_phys), 0, LEVEL_PML4);
 	return EPT_OK;
 }
@@ -412,13 +397,12 @@ int ept_map_on_demand(const struct ept_config *cfg, const struct page_alloc *pa,
 		      struct ept_stats *stats)
 {
 	struct ept_stats scratch = { 0 };
-	struct fill f;
+	struct fill f = { cfg, pa, stats ? stats : &scratch, EPT_GPA_LIMIT, true };
 	uint64_t *t;
 	bool shared = false, made = false;
 
 	if (!cfg || !cfg->mtrr || !pa || !pa->alloc_page || !pa->to_virt || !out)
 		return EPT_ERR_INVALID;
-	f = fill_for(cfg, pa, stats ? stats : &scratch, EPT_GPA_LIMIT, true);
 	if (gpa >= EPT_GPA_LIMIT || touches_hole(cfg, gpa & ~(PAGE_SIZE - 1), PAGE_SIZE))
 		return EPT_ERR_INVALID;
 	t = table_of(pa, pml4_phys);
