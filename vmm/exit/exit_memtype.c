@@ -102,12 +102,6 @@ static enum exit_result mtrr_write(struct vcpu *v, uint32_t msr, uint64_t value)
 	return EXIT_NEXT_INSN;
 }
 
-/* Are IA32_PAT's VM-exit load and VM-entry load both in use? */
-static bool pat_switched_by_vmx(void)
-{
-	return (vmm.ctl.exit & EXIT_LOAD_PAT) && (vmm.ctl.entry & ENTRY_LOAD_PAT);
-}
-
 static enum exit_result pat_write(uint64_t value)
 {
 	if (!pat_value_valid(value)) {
@@ -116,7 +110,8 @@ static enum exit_result pat_write(uint64_t value)
 		inject_gp0();
 		return EXIT_RESUME;
 	}
-	if (pat_switched_by_vmx())
+	/* IA32_PAT's VM-exit load and VM-entry load both in use? */
+	if ((vmm.ctl.exit & EXIT_LOAD_PAT) && (vmm.ctl.entry & ENTRY_LOAD_PAT))
 		vmcs_write64(VMCS_GUEST_PAT, value);
 	else
 		wrmsr(MSR_IA32_PAT, (value & ~PAT_ENTRY0_MASK) |
