@@ -3,11 +3,7 @@
  * memory type: 29.3.7 "EPT and Memory Typing". Built once at launch
  * (ept_build), then changed in place: new memory types (ept_retype) and
  * mappings above the map limit (ept_map_on_demand). */
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
 #include "ept/ept.h"
-#include "ept/mtrr.h"
 #include "lib/lib.h"
 
 /* Levels of a 4-level walk and the GPA bits that index each one

@@ -1,8 +1,5 @@
 /* MTRR memory types: Intel SDM Vol. 3A, 12.11 "Memory Type Range Registers
  * (MTRRs)". Pure logic over a struct mtrr_state filled by the caller. */
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
 #include "ept/mtrr.h"
 #include "arch/x86_64/paging.h"
 #include "lib/lib.h"

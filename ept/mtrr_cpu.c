@@ -1,7 +1,6 @@
 /* Reads the MTRRs of the calling CPU (ept/mtrr_cpu.h): IA32_MTRRCAP
  * (SDM Vol. 3A, 12.11.1 "MTRR Feature Identification"), then the MSRs of
  * 12.11.2 "Setting Memory Ranges with MTRRs" that it reports. */
-#include <stdint.h>
 #include "ept/mtrr_cpu.h"
 #include "arch/x86_64/cpu.h"
 #include "lib/lib.h"

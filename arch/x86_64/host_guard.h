@@ -6,7 +6,6 @@
 #define PILLBOX_ARCH_HOST_GUARD_H
 
 #include <stdint.h>
-#include "arch/x86_64/host_paging.h"
 #include "ept/ept.h"
 
 /* Makes the 4 KiB page at va not present in the 4-level tables at cr3,

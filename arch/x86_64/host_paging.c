@@ -5,10 +5,7 @@
  * bits below. PWT, PCD and PAT stay 0: PAT entry 0 (WB), combined with the
  * MTRRs (12.12.3 "Selecting a Memory Type from the PAT"), so each page must
  * lie within one MTRR type (12.11.9). U/S stays 0: supervisor only. */
-#include <stdbool.h>
-#include <stdint.h>
 #include "arch/x86_64/host_paging.h"
-#include "ept/ept.h"
 
 /* A and D preset: the processor has nothing to write back (host_paging.h);
  * PS (bit 7) is added to large leaves. */

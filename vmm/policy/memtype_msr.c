@@ -2,8 +2,6 @@
  * Intel SDM Vol. 3A, 12.11.1 "MTRR Feature Identification", 12.11.2.1
  * "IA32_MTRR_DEF_TYPE MSR", 12.11.2.2 "Fixed Range MTRRs", 12.11.2.3
  * "Variable Range MTRRs", Table 12-8; 12.12.2 "IA32_PAT MSR". */
-#include <stdbool.h>
-#include <stdint.h>
 #include "vmm/policy/memtype_msr.h"
 #include "lib/lib.h"
 
