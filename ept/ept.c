@@ -79,14 +79,6 @@ static bool touches_hole(const struct ept_config *cfg, uint64_t start,
 	return false;
 }
 
-/* Can [start, start+size) be one leaf: uniform type and no hole? */
-static bool large_ok(const struct ept_config *cfg, uint64_t start,
-		     uint64_t size, uint8_t *type)
-{
-	return !touches_hole(cfg, start, size) &&
-	       mtrr_range_type(cfg->mtrr, start, size, type);
-}
-
 /* May an entry of this level be a leaf? PDEs always (2 MiB pages are
  * required, vmm/setup/vmx_caps.c), PDPTEs with 1 GiB pages. */
 static bool leaf_allowed(const struct ept_config *cfg, unsigned level)
@@ -149,7 +141,9 @@ static int make_entry(const struct fill *f, uint64_t gpa, unsigned level, uint64
 	uint64_t *sub;
 	uint8_t type;
 
-	if (leaf_allowed(cfg, level) && large_ok(cfg, gpa, span, &type)) {
+	/* One leaf where it may be one, no hole, one memory type. */
+	if (leaf_allowed(cfg, level) && !touches_hole(cfg, gpa, span) &&
+	    mtrr_range_type(cfg->mtrr, gpa, span, &type)) {
 		*entry = leaf_entry(f, gpa, type, level);
 		return EPT_OK;
 	}
