@@ -7,9 +7,6 @@
 /* Fixed-range layout (SDM 12.11.2.2 "Fixed Range MTRRs"): one 64K MSR with
  * eight 64 KiB ranges from 0, two 16K MSRs with eight 16 KiB ranges each
  * from 512 KiB, eight 4K MSRs with eight 4 KiB ranges each from 768 KiB. */
-#define FIXED_PER_MSR       8u
-#define FIXED_TYPE_BITS     8u
-#define FIXED_TYPE_MASK     0xFFull
 #define FIXED_64K_BASE      0x0ull
 #define FIXED_64K_SHIFT     16u
 #define FIXED_64K_FIRST     0u
@@ -75,16 +72,16 @@ uint64_t mtrr_fixed_raw(const struct mtrr_state *s, unsigned idx)
 {
 	uint64_t raw = 0;
 
-	for (unsigned byte = 0; byte < FIXED_PER_MSR; byte++)
-		raw |= (uint64_t)s->fixed[idx * FIXED_PER_MSR + byte] << (byte * FIXED_TYPE_BITS);
+	for (unsigned byte = 0; byte < MEMTYPE_FIELDS; byte++)
+		raw |= (uint64_t)s->fixed[idx * MEMTYPE_FIELDS + byte] << (byte * MEMTYPE_FIELD_BITS);
 	return raw;
 }
 
 void mtrr_set_fixed_one(struct mtrr_state *s, unsigned idx, uint64_t raw)
 {
-	for (unsigned byte = 0; byte < FIXED_PER_MSR; byte++)
-		s->fixed[idx * FIXED_PER_MSR + byte] =
-			(uint8_t)((raw >> (byte * FIXED_TYPE_BITS)) & FIXED_TYPE_MASK);
+	for (unsigned byte = 0; byte < MEMTYPE_FIELDS; byte++)
+		s->fixed[idx * MEMTYPE_FIELDS + byte] =
+			(uint8_t)((raw >> (byte * MEMTYPE_FIELD_BITS)) & MEMTYPE_FIELD_MASK);
 }
 
 void mtrr_set_fixed(struct mtrr_state *s, const uint64_t raw[MTRR_FIXED_MSRS])
@@ -99,9 +96,9 @@ uint64_t mtrr_fixed_msr_base(unsigned idx)
 		return FIXED_64K_BASE;
 	if (idx < FIXED_4K_FIRST_MSR)
 		return FIXED_16K_BASE +
-		       (uint64_t)(idx - FIXED_16K_FIRST_MSR) * (FIXED_PER_MSR << FIXED_16K_SHIFT);
+		       (uint64_t)(idx - FIXED_16K_FIRST_MSR) * (MEMTYPE_FIELDS << FIXED_16K_SHIFT);
 	return FIXED_4K_BASE +
-	       (uint64_t)(idx - FIXED_4K_FIRST_MSR) * (FIXED_PER_MSR << FIXED_4K_SHIFT);
+	       (uint64_t)(idx - FIXED_4K_FIRST_MSR) * (MEMTYPE_FIELDS << FIXED_4K_SHIFT);
 }
 
 /* Index into fixed[] of an address below MTRR_FIXED_LIMIT. */

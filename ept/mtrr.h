@@ -17,6 +17,13 @@
 #define MEMTYPE_WP 5u
 #define MEMTYPE_WB 6u
 
+/* An MSR of eight one-byte memory-type fields, the first in bits 7:0: a
+ * fixed-range MTRR (12.11.2.2 "Fixed Range MTRRs") or IA32_PAT (12.12.2
+ * "IA32_PAT MSR"). */
+#define MEMTYPE_FIELDS     8u
+#define MEMTYPE_FIELD_BITS 8u
+#define MEMTYPE_FIELD_MASK 0xFFull
+
 #define MTRR_MAX_VAR   32u   /* more than any CPU reports; extra are ignored */
 /* The last MSR number a PHYSMASKn can have here (23FH). */
 #define MSR_IA32_MTRR_VAR_LAST   (MSR_IA32_MTRR_PHYSBASE0 + 2u * MTRR_MAX_VAR - 1u)

@@ -7,11 +7,7 @@
 
 /* IA32_MTRR_DEF_TYPE: type, FE and E; bits 8, 9 and 12-63 are reserved. */
 #define DEF_TYPE_DEFINED (MTRR_DEF_TYPE_TYPE_MASK | MTRR_DEF_TYPE_FE | MTRR_DEF_TYPE_E)
-#define FIXED_TYPES_PER_MSR 8u
-#define TYPE_BITS 8u
-#define TYPE_MASK 0xFFull
 /* IA32_PAT: eight fields, bits 2:0 the type, 7:3 reserved (12.12.2). */
-#define PAT_FIELDS 8u
 #define PAT_TYPE_UC_MINUS 7u
 
 static unsigned var_count(const struct mtrr_msrs *m)
@@ -112,8 +108,8 @@ static enum mtrr_msr_status check(const struct mtrr_msrs *m, uint32_t msr, uint6
 		return mtrr_type_valid(value & MTRR_PHYSBASE_TYPE_MASK) ? MTRR_MSR_SAME
 									: MTRR_MSR_BAD_TYPE;
 	}
-	for (unsigned i = 0; i < FIXED_TYPES_PER_MSR; i++)
-		if (!mtrr_type_valid((value >> (i * TYPE_BITS)) & TYPE_MASK))
+	for (unsigned i = 0; i < MEMTYPE_FIELDS; i++)
+		if (!mtrr_type_valid((value >> (i * MEMTYPE_FIELD_BITS)) & MEMTYPE_FIELD_MASK))
 			return MTRR_MSR_BAD_TYPE;
 	return MTRR_MSR_SAME;
 }
@@ -187,8 +183,8 @@ bool mtrr_msr_first_address(const struct mtrr_msrs *m, uint32_t msr, uint64_t *a
 
 bool pat_value_valid(uint64_t value)
 {
-	for (unsigned i = 0; i < PAT_FIELDS; i++) {
-		uint64_t t = (value >> (i * TYPE_BITS)) & TYPE_MASK;
+	for (unsigned i = 0; i < MEMTYPE_FIELDS; i++) {
+		uint64_t t = (value >> (i * MEMTYPE_FIELD_BITS)) & MEMTYPE_FIELD_MASK;
 
 		if (t != PAT_TYPE_UC_MINUS && !mtrr_type_valid(t))
 			return false;
