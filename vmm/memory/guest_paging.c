@@ -90,15 +90,15 @@ static uint64_t bit_range(unsigned hi, unsigned lo)
 	return (~0ull >> (PG_TOP_BIT - hi)) & ~low_bits(lo);
 }
 
-static unsigned phys_bits(const struct guest_paging_mode *m)
+static unsigned phys_bits(unsigned maxphyaddr)
 {
-	if (m->maxphyaddr == 0)
+	if (maxphyaddr == 0)
 		return MAXPHYADDR_DEFAULT;
-	if (m->maxphyaddr < MAXPHYADDR_MIN)
+	if (maxphyaddr < MAXPHYADDR_MIN)
 		return MAXPHYADDR_MIN;
-	if (m->maxphyaddr > MAXPHYADDR_MAX)
+	if (maxphyaddr > MAXPHYADDR_MAX)
 		return MAXPHYADDR_MAX;
-	return m->maxphyaddr;
+	return maxphyaddr;
 }
 
 static enum gp_mode paging_mode(const struct guest_paging_mode *m)
@@ -126,22 +126,20 @@ static bool la_canonical(uint64_t la, unsigned bits)
 	return top == 0 || top == (~0ull >> (bits - 1));
 }
 
-/* Reads the 4- or 8-byte entry idx of the table at table. */
-static int read_entry(const struct gp_walk *w, uint64_t table, uint64_t idx,
+/* Reads the 4- or 8-byte entry idx of the table at table (x86 is
+ * little-endian: a 4-byte entry fills the low half of *e). The entry must
+ * be present, with no bit of w->rsvd set; its R/W and U/S join w->rights. */
+static int read_entry(struct gp_walk *w, uint64_t table, uint64_t idx,
 		      unsigned size, uint64_t *e)
 {
-	uint32_t e32;
-	uint64_t e64;
-
-	if (size == P32_ENTRY_SIZE) {
-		if (!w->rd(w->ctx, table + idx * size, &e32, size))
-			return GP_READ_FAILED;
-		*e = e32;
-		return GP_OK;
-	}
-	if (!w->rd(w->ctx, table + idx * size, &e64, size))
+	*e = 0;
+	if (!w->rd(w->ctx, table + idx * size, e, size))
 		return GP_READ_FAILED;
-	*e = e64;
+	if (!(*e & PTE_P))
+		return GP_NOT_PRESENT;
+	if (*e & w->rsvd)
+		return GP_RESERVED;
+	w->rights &= *e;
 	return GP_OK;
 }
 
@@ -150,7 +148,7 @@ static int read_entry(const struct gp_walk *w, uint64_t table, uint64_t idx,
 static int leaf_4m(const struct guest_paging_mode *m, uint64_t pde,
 		   uint64_t la, uint64_t *gpa)
 {
-	unsigned pse_bits = phys_bits(m);
+	unsigned pse_bits = phys_bits(m->maxphyaddr);
 	unsigned high_bits;
 	uint64_t high;
 
@@ -177,9 +175,6 @@ static int walk_32bit(const struct guest_paging_mode *m, struct gp_walk *w,
 			 (la >> P32_4M_SHIFT) & idx_mask, P32_ENTRY_SIZE, &pde);
 	if (err)
 		return err;
-	if (!(pde & PTE_P))
-		return GP_NOT_PRESENT;
-	w->rights &= pde;
 	if ((pde & PTE_PS) && (m->cr4 & CR4_PSE))
 		return leaf_4m(m, pde, la, gpa);
 	err = read_entry(w, pde & P32_ADDR_MASK,
@@ -187,17 +182,8 @@ static int walk_32bit(const struct guest_paging_mode *m, struct gp_walk *w,
 			 &pte);
 	if (err)
 		return err;
-	if (!(pte & PTE_P))
-		return GP_NOT_PRESENT;
-	w->rights &= pte;
 	*gpa = (pte & P32_ADDR_MASK) | (la & PG_PAGE_OFFSET);
 	return GP_OK;
-}
-
-/* Page-size shift of the entries of a table at level (1 = PT). */
-static unsigned level_shift(unsigned level)
-{
-	return PAGE_SHIFT + (level - 1) * LM_INDEX_BITS;
 }
 
 /* The 64-bit-entry walk shared by PAE (from the PD, level 2) and 4/5-level
@@ -209,7 +195,8 @@ static int walk_tables(struct gp_walk *w, uint64_t table,
 	uint64_t idx_mask = low_bits(LM_INDEX_BITS);
 
 	for (;; level--) {
-		unsigned shift = level_shift(level);
+		/* the page-size shift of this table's entries (level 1 = PT) */
+		unsigned shift = PAGE_SHIFT + (level - 1) * LM_INDEX_BITS;
 		uint64_t size = 1ull << shift;
 		uint64_t e;
 		int err;
@@ -218,11 +205,6 @@ static int walk_tables(struct gp_walk *w, uint64_t table,
 				 LM_ENTRY_SIZE, &e);
 		if (err)
 			return err;
-		if (!(e & PTE_P))
-			return GP_NOT_PRESENT;
-		if (e & w->rsvd)
-			return GP_RESERVED;
-		w->rights &= e;
 		if (level == 1) {
 			*gpa = (e & w->addr_mask) | (la & PG_PAGE_OFFSET);
 			return GP_OK;
@@ -250,19 +232,16 @@ static uint64_t xd_rsvd(const struct guest_paging_mode *m)
 static int walk_pae(const struct guest_paging_mode *m, struct gp_walk *w,
 		    uint64_t la, uint64_t *gpa)
 {
-	unsigned m_bits = phys_bits(m);
+	unsigned m_bits = phys_bits(m->maxphyaddr);
 	uint64_t i = (la >> PAE_PDPTE_SHIFT) & (PAE_PDPTE_COUNT - 1);
 	uint64_t pdpte;
-	int err;
 
-	if (m->pdpte) {
+	/* Not read_entry(): a PDPTE has no R/W or U/S bit to gather. */
+	if (m->pdpte)
 		pdpte = m->pdpte[i];
-	} else {
-		err = read_entry(w, m->cr3 & PAE_CR3_MASK, i, LM_ENTRY_SIZE,
-				 &pdpte);
-		if (err)
-			return err;
-	}
+	else if (!w->rd(w->ctx, (m->cr3 & PAE_CR3_MASK) + i * LM_ENTRY_SIZE, &pdpte,
+			LM_ENTRY_SIZE))
+		return GP_READ_FAILED;
 	if (!(pdpte & PTE_P))
 		return GP_NOT_PRESENT;
 	if (pdpte & (PAE_PDPTE_RSVD | bit_range(PG_TOP_BIT, m_bits)))
@@ -274,9 +253,8 @@ static int walk_pae(const struct guest_paging_mode *m, struct gp_walk *w,
 int guest_pae_pdptes(uint64_t cr3, unsigned maxphyaddr, guest_phys_read_fn rd, void *ctx,
 		     uint64_t out[4])
 {
-	struct guest_paging_mode m = { .maxphyaddr = maxphyaddr };
 	uint64_t pdpte[PAE_PDPTE_COUNT];
-	uint64_t rsvd = PAE_PDPTE_RSVD | bit_range(PG_TOP_BIT, phys_bits(&m));
+	uint64_t rsvd = PAE_PDPTE_RSVD | bit_range(PG_TOP_BIT, phys_bits(maxphyaddr));
 
 	if (!rd(ctx, cr3 & PAE_CR3_MASK, pdpte, sizeof(pdpte)))
 		return GP_READ_FAILED;
@@ -296,7 +274,7 @@ static int walk_long(const struct guest_paging_mode *m, struct gp_walk *w,
 
 	if (!la_canonical(la, la_bits))
 		return GP_INVALID;
-	w->rsvd = bit_range(LM_RSVD_TOP, phys_bits(m)) | xd_rsvd(m);
+	w->rsvd = bit_range(LM_RSVD_TOP, phys_bits(m->maxphyaddr)) | xd_rsvd(m);
 	return walk_tables(w, m->cr3 & w->addr_mask, levels, la, gpa);
 }
 
@@ -321,52 +299,17 @@ static bool access_allowed(const struct guest_paging_mode *m, uint64_t rights,
 	return true;
 }
 
-static int translate(const struct guest_paging_mode *m, struct gp_walk *w,
-		     uint64_t la, uint64_t *gpa);
-
-int guest_linear_to_phys(const struct guest_paging_mode *m, uint64_t la,
-			 guest_phys_read_fn rd, void *ctx, uint64_t *gpa)
-{
-	return guest_linear_to_phys_access(m, la, 0, rd, ctx, gpa);
-}
-
-int guest_linear_to_phys_access(const struct guest_paging_mode *m, uint64_t la,
-				unsigned access, guest_phys_read_fn rd, void *ctx,
-				uint64_t *gpa)
-{
-	struct gp_walk w;
-	uint64_t out;
-	int err;
-
-	if (!m || !rd || !gpa || (access & ~(GP_ACCESS_WRITE | GP_ACCESS_USER)))
-		return GP_INVALID;
-	w.rd = rd;
-	w.ctx = ctx;
-	err = translate(m, &w, la, &out);
-	if (err)
-		return err;
-	if (!access_allowed(m, w.rights, access))
-		return GP_PROTECTION;
-	*gpa = out;
-	return GP_OK;
-}
-
 /* The walk for guest_linear_to_phys_access(): *gpa and w->rights set on
  * GP_OK. */
 static int translate(const struct guest_paging_mode *m, struct gp_walk *w,
 		     uint64_t la, uint64_t *gpa)
 {
-	enum gp_mode mode;
-
-	mode = paging_mode(m);
-	if (mode == MODE_BAD)
-		return GP_INVALID;
 	if (!(m->efer & EFER_LMA))
 		la &= LA32_MASK;
-	w->addr_mask = bit_range(phys_bits(m) - 1, PAGE_SHIFT);
+	w->addr_mask = bit_range(phys_bits(m->maxphyaddr) - 1, PAGE_SHIFT);
 	w->rsvd = 0;
 	w->rights = PTE_RW | PTE_US; /* and so without paging */
-	switch (mode) {
+	switch (paging_mode(m)) {
 	case MODE_NONE:
 		*gpa = la;
 		return GP_OK;
@@ -378,9 +321,34 @@ static int translate(const struct guest_paging_mode *m, struct gp_walk *w,
 		return walk_long(m, w, LEVELS_4, la, gpa);
 	case MODE_5LEVEL:
 		return walk_long(m, w, LEVELS_5, la, gpa);
-	default:
+	default: /* MODE_BAD */
 		return GP_INVALID;
 	}
+}
+
+int guest_linear_to_phys(const struct guest_paging_mode *m, uint64_t la,
+			 guest_phys_read_fn rd, void *ctx, uint64_t *gpa)
+{
+	return guest_linear_to_phys_access(m, la, 0, rd, ctx, gpa);
+}
+
+int guest_linear_to_phys_access(const struct guest_paging_mode *m, uint64_t la,
+				unsigned access, guest_phys_read_fn rd, void *ctx,
+				uint64_t *gpa)
+{
+	struct gp_walk w = { .rd = rd, .ctx = ctx };
+	uint64_t out;
+	int err;
+
+	if (!m || !rd || !gpa || (access & ~(GP_ACCESS_WRITE | GP_ACCESS_USER)))
+		return GP_INVALID;
+	err = translate(m, &w, la, &out);
+	if (err)
+		return err;
+	if (!access_allowed(m, w.rights, access))
+		return GP_PROTECTION;
+	*gpa = out;
+	return GP_OK;
 }
 
 /* One page's worth of a linear read. */
