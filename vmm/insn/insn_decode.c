@@ -220,9 +220,25 @@ static int fetch(struct decoder *d, uint8_t *b)
 	return 0;
 }
 
+/* The segment override prefix of each enum insn_seg. */
+static const uint8_t seg_prefix[] = {
+	[INSN_SEG_ES] = PFX_ES,
+	[INSN_SEG_CS] = PFX_CS,
+	[INSN_SEG_SS] = PFX_SS,
+	[INSN_SEG_DS] = PFX_DS,
+	[INSN_SEG_FS] = PFX_FS,
+	[INSN_SEG_GS] = PFX_GS,
+};
+
 /* Records a legacy prefix; false if b is not one. */
 static bool legacy_prefix(struct decoder *d, uint8_t b)
 {
+	for (unsigned s = 0; s < ARRAY_SIZE(seg_prefix); s++) {
+		if (b == seg_prefix[s]) {
+			d->seg = (enum insn_seg)s;
+			return true;
+		}
+	}
 	switch (b) {
 	case PFX_LOCK:
 		d->lock = true;
@@ -237,38 +253,15 @@ static bool legacy_prefix(struct decoder *d, uint8_t b)
 	case PFX_ADDRSIZE:
 		d->addrsize = true;
 		return true;
-	case PFX_ES:
-		d->seg = INSN_SEG_ES;
-		return true;
-	case PFX_CS:
-		d->seg = INSN_SEG_CS;
-		return true;
-	case PFX_SS:
-		d->seg = INSN_SEG_SS;
-		return true;
-	case PFX_DS:
-		d->seg = INSN_SEG_DS;
-		return true;
-	case PFX_FS:
-		d->seg = INSN_SEG_FS;
-		return true;
-	case PFX_GS:
-		d->seg = INSN_SEG_GS;
-		return true;
 	default:
 		return false;
 	}
 }
 
-/* 40-4F are REX only in 64-bit mode; elsewhere they are INC/DEC (2.2.1.2). */
-static bool is_rex(const struct decoder *d, uint8_t b)
-{
-	return d->mode == INSN_MODE_64 && (b & REX_HIGH_MASK) == REX_HIGH;
-}
-
 /* Reads the prefixes and the opcode (one byte, or 0F and a second). A
  * REX that a legacy prefix follows, or another REX, is ignored: it must
- * immediately precede the opcode, "Other placements are ignored" (2.2.1). */
+ * immediately precede the opcode, "Other placements are ignored" (2.2.1).
+ * 40-4F are REX only in 64-bit mode; elsewhere they are INC/DEC (2.2.1.2). */
 static int decode_prefixes(struct decoder *d, uint16_t *opcode)
 {
 	for (;;) {
@@ -277,7 +270,7 @@ static int decode_prefixes(struct decoder *d, uint16_t *opcode)
 
 		if (ret)
 			return ret;
-		if (is_rex(d, b)) {
+		if (d->mode == INSN_MODE_64 && (b & REX_HIGH_MASK) == REX_HIGH) {
 			d->rex = b;
 		} else if (legacy_prefix(d, b)) {
 			d->rex = 0;
@@ -331,24 +324,22 @@ static unsigned operand_size(const struct decoder *d, bool byte_op)
 	return d->opsize ? SIZE_WORD : SIZE_DWORD;
 }
 
-/* Displacement bytes of a 16-bit address (Table 2-1). */
-static unsigned disp_len16(unsigned mod, unsigned rm)
+/* Reads the SIB byte if any; returns the displacement bytes of the
+ * address or an error. 16-bit addresses (Table 2-1): no SIB, mod 00 with
+ * r/m 110 is disp16 only. 32- and 64-bit addresses (Tables 2-2 and 2-3):
+ * REX.B does not change the special r/m and base encodings (Table 2-5):
+ * r/m 100 always has a SIB, mod 00 with r/m 101 is always disp32
+ * (RIP-relative in 64-bit mode, 2.2.1.6), mod 00 with base 101 always has
+ * no base and disp32. */
+static int disp_len(struct decoder *d, uint8_t modrm)
 {
-	if (mod == MOD_DISP8)
-		return DISP8_BYTES;
-	if (mod == MOD_DISP_FULL || rm == RM16_DISP16)
-		return DISP16_BYTES;
-	return 0;
-}
+	unsigned mod = MODRM_MOD(modrm), rm = MODRM_RM(modrm);
+	bool addr16 = address_size(d) == SIZE_WORD;
+	unsigned full = addr16 ? DISP16_BYTES : DISP32_BYTES;
 
-/* Reads the SIB byte if any; returns the displacement bytes of a 32- or
- * 64-bit address (Tables 2-2 and 2-3) or an error. REX.B does not change
- * the special r/m and base encodings (Table 2-5): r/m 100 always has a
- * SIB, mod 00 with r/m 101 is always disp32 (RIP-relative in 64-bit
- * mode, 2.2.1.6), mod 00 with base 101 always has no base and disp32. */
-static int disp_len32(struct decoder *d, unsigned mod, unsigned rm)
-{
-	if (rm == RM_SIB) {
+	if (mod == MOD_NO_DISP && rm == (addr16 ? RM16_DISP16 : RM_DISP32))
+		return (int)full;
+	if (!addr16 && rm == RM_SIB) {
 		uint8_t sib;
 		int ret = fetch(d, &sib);
 
@@ -356,21 +347,12 @@ static int disp_len32(struct decoder *d, unsigned mod, unsigned rm)
 			return ret;
 		if (mod == MOD_NO_DISP && SIB_BASE(sib) == SIB_BASE_DISP32)
 			return DISP32_BYTES;
-	} else if (mod == MOD_NO_DISP && rm == RM_DISP32) {
-		return DISP32_BYTES;
 	}
 	if (mod == MOD_DISP8)
 		return DISP8_BYTES;
 	if (mod == MOD_DISP_FULL)
-		return DISP32_BYTES;
+		return (int)full;
 	return 0;
-}
-
-static int disp_len(struct decoder *d, uint8_t modrm)
-{
-	if (address_size(d) == SIZE_WORD)
-		return (int)disp_len16(MODRM_MOD(modrm), MODRM_RM(modrm));
-	return disp_len32(d, MODRM_MOD(modrm), MODRM_RM(modrm));
 }
 
 /* Little-endian value of n bytes at bytes[pos] (already checked). */
@@ -474,52 +456,14 @@ static int decode_modrm(struct decoder *d, const struct opcode_desc *op,
 	return 0;
 }
 
-/* A0-A3: MOV between the accumulator and an address-sized offset. */
-static int decode_moffs(struct decoder *d, struct insn_mem_access *a)
-{
-	unsigned len = address_size(d);
-	int ret = need(d, len);
-
-	if (ret)
-		return ret;
-	d->pos += len;
-	a->reg = 0;
-	return 0;
-}
-
-static int decode(struct decoder *d, struct insn_mem_access *a)
-{
-	const struct opcode_desc *op;
-	uint16_t opcode = 0;
-	int ret = decode_prefixes(d, &opcode);
-
-	if (ret)
-		return ret;
-	op = find_opcode(opcode);
-	if (!op || (d->rep && op->form != FORM_STRING))
-		return INSN_ERR_UNSUPPORTED;
-	if (d->lock && !op->lockable)
-		return INSN_ERR_INVALID;
-	a->kind = op->kind;
-	a->alu = op->alu;
-	a->size = operand_size(d, op->byte_op);
-	a->rep = d->rep;
-	a->addr_size = address_size(d);
-	a->src_seg = d->seg;
-	if (op->form == FORM_MOFFS)
-		ret = decode_moffs(d, a);
-	else if (op->form != FORM_STRING)
-		ret = decode_modrm(d, op, a);
-	a->length = d->pos;
-	return ret;
-}
-
 int insn_decode_mem_access(const uint8_t *bytes, unsigned avail,
 			   enum insn_cpu_mode mode,
 			   struct insn_mem_access *out)
 {
-	struct insn_mem_access a;
-	struct decoder d;
+	struct decoder d = { .bytes = bytes, .avail = avail, .mode = mode, .seg = INSN_SEG_DS };
+	struct insn_mem_access a = { 0 };
+	const struct opcode_desc *op;
+	uint16_t opcode = 0;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
@@ -527,15 +471,31 @@ int insn_decode_mem_access(const uint8_t *bytes, unsigned avail,
 	if (mode != INSN_MODE_64 && mode != INSN_MODE_32 &&
 	    mode != INSN_MODE_16)
 		return INSN_ERR_INVALID;
-	memset(&d, 0, sizeof(d));
-	d.seg = INSN_SEG_DS;
-	d.bytes = bytes;
-	d.avail = avail;
-	d.mode = mode;
-	memset(&a, 0, sizeof(a));
-	ret = decode(&d, &a);
+	ret = decode_prefixes(&d, &opcode);
 	if (ret)
 		return ret;
+	op = find_opcode(opcode);
+	if (!op || (d.rep && op->form != FORM_STRING))
+		return INSN_ERR_UNSUPPORTED;
+	if (d.lock && !op->lockable)
+		return INSN_ERR_INVALID;
+	a.kind = op->kind;
+	a.alu = op->alu;
+	a.size = operand_size(&d, op->byte_op);
+	a.rep = d.rep;
+	a.addr_size = address_size(&d);
+	a.src_seg = d.seg;
+	if (op->form == FORM_MOFFS) {
+		/* A0-A3: an address-sized offset; the register is the
+		 * accumulator (0). */
+		ret = need(&d, a.addr_size);
+		d.pos += a.addr_size;
+	} else if (op->form != FORM_STRING) {
+		ret = decode_modrm(&d, op, &a);
+	}
+	if (ret)
+		return ret;
+	a.length = d.pos;
 	*out = a;
 	return 0;
 }
