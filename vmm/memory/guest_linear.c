@@ -25,63 +25,44 @@ void guest_paging_mode_now(struct guest_paging_mode *m, uint64_t *pdpte)
 	}
 }
 
-struct write_piece {
-	uint64_t gpa;
-	size_t len;
-};
-
 /* Translates and checks every page of [la, la + len): the pieces to write,
- * in order, in piece[0..*n). */
-static int write_pieces(uint64_t la, size_t len, bool user, struct write_piece *piece,
-			unsigned *n)
+ * in order, in piece[0..n). Returns n or an error. */
+static int write_pieces(uint64_t la, size_t len, bool user, struct gp_chunk *piece)
 {
 	unsigned access = GP_ACCESS_WRITE | (user ? GP_ACCESS_USER : 0);
 	struct guest_paging_mode m;
 	uint64_t pdpte[4];
-	size_t done = 0;
+	int n;
 
-	*n = 0;
 	if (len > GUEST_WRITE_MAX || la + len < la)
 		return GP_INVALID;
 	guest_paging_mode_now(&m, pdpte);
-	while (done < len) {
-		uint64_t cur = la + done, room = PAGE_SIZE - (cur & (PAGE_SIZE - 1));
-		struct write_piece *p = &piece[*n];
-		int err;
-
-		if (*n == WRITE_MAX_PAGES)
-			return GP_INVALID;
-		err = guest_linear_to_phys_access(&m, cur, access, guest_mem_read_fn, NULL,
-						  &p->gpa);
-		if (err)
-			return err;
-		p->len = len - done < room ? len - done : (size_t)room;
-		if (!guest_mem_allowed(p->gpa, p->len))
+	n = guest_linear_range_to_phys(&m, la, (unsigned)len, access, guest_mem_read_fn, NULL,
+				       piece, WRITE_MAX_PAGES);
+	for (int i = 0; i < n; i++) {
+		if (!guest_mem_allowed(piece[i].gpa, piece[i].len))
 			return GP_READ_FAILED;
-		done += p->len;
-		(*n)++;
 	}
-	return GP_OK;
+	return n;
 }
 
 int guest_linear_writable(uint64_t la, size_t len, bool user)
 {
-	struct write_piece piece[WRITE_MAX_PAGES];
-	unsigned n;
+	struct gp_chunk piece[WRITE_MAX_PAGES];
+	int n = write_pieces(la, len, user, piece);
 
-	return write_pieces(la, len, user, piece, &n);
+	return n < 0 ? n : GP_OK;
 }
 
 int guest_write_linear(uint64_t la, const void *src, size_t len, bool user)
 {
-	struct write_piece piece[WRITE_MAX_PAGES];
+	struct gp_chunk piece[WRITE_MAX_PAGES];
 	const uint8_t *from = src;
-	unsigned n;
-	int err = write_pieces(la, len, user, piece, &n);
+	int n = write_pieces(la, len, user, piece);
 
-	if (err)
-		return err;
-	for (unsigned i = 0; i < n; i++) {
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
 		guest_mem_write(piece[i].gpa, from, piece[i].len);
 		from += piece[i].len;
 	}

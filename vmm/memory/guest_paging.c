@@ -351,19 +351,11 @@ int guest_linear_to_phys_access(const struct guest_paging_mode *m, uint64_t la,
 	return GP_OK;
 }
 
-/* One page's worth of a linear read. */
-struct gp_chunk {
-	uint64_t gpa;
-	unsigned len;
-};
-
 #define GP_MAX_CHUNKS 2u  /* GUEST_READ_MAX bytes span at most two pages */
 
-/* Splits [la, la + len) at page boundaries and translates each piece.
- * Returns the number of chunks or an error. */
-static int translate_range(const struct guest_paging_mode *m, uint64_t la,
-			   unsigned len, guest_phys_read_fn rd, void *ctx,
-			   struct gp_chunk *c)
+int guest_linear_range_to_phys(const struct guest_paging_mode *m, uint64_t la, unsigned len,
+			       unsigned access, guest_phys_read_fn rd, void *ctx,
+			       struct gp_chunk *c, unsigned max)
 {
 	unsigned done = 0, n = 0;
 
@@ -372,9 +364,9 @@ static int translate_range(const struct guest_paging_mode *m, uint64_t la,
 		uint64_t room = PAGE_SIZE - (cur & PG_PAGE_OFFSET);
 		int err;
 
-		if (n == GP_MAX_CHUNKS)
+		if (n == max)
 			return GP_INVALID;
-		err = guest_linear_to_phys(m, cur, rd, ctx, &c[n].gpa);
+		err = guest_linear_to_phys_access(m, cur, access, rd, ctx, &c[n].gpa);
 		if (err)
 			return err;
 		c[n].len = len - done < room ? len - done : (unsigned)room;
@@ -397,7 +389,7 @@ int guest_read_linear(const struct guest_paging_mode *m, uint64_t la,
 	if (!m || !rd)
 		n = GP_INVALID;
 	else
-		n = translate_range(m, la, len, rd, ctx, c);
+		n = guest_linear_range_to_phys(m, la, len, 0, rd, ctx, c, GP_MAX_CHUNKS);
 	if (n < 0) {
 		memset(buf, 0, len);
 		return n;

@@ -89,6 +89,20 @@ int guest_linear_to_phys_access(const struct guest_paging_mode *m, uint64_t la,
 				unsigned access, guest_phys_read_fn rd, void *ctx,
 				uint64_t *gpa);
 
+/* One page's worth of a linear range. */
+struct gp_chunk {
+	uint64_t gpa;
+	unsigned len;
+};
+
+/* Splits [la, la + len) at page boundaries and translates each piece with
+ * guest_linear_to_phys_access(access) into c[0..n), in order. Returns n,
+ * an error of that translation, or GP_INVALID when more than max pieces
+ * would be needed. */
+int guest_linear_range_to_phys(const struct guest_paging_mode *m, uint64_t la, unsigned len,
+			       unsigned access, guest_phys_read_fn rd, void *ctx,
+			       struct gp_chunk *c, unsigned max);
+
 /* The four PDPTEs a MOV to CR0, CR3 or CR4 loads when it leaves PAE
  * paging on (5.4.1 "PDPTE Registers"), read from the PDPT at cr3 bits
  * 31:5 into out[]. GP_OK; GP_RESERVED if a present PDPTE has a reserved
