@@ -144,7 +144,7 @@ static void expect_gpa(struct fake_mem *f, const struct guest_paging_mode *m,
 	int err;
 
 	reset_log(f);
-	err = guest_linear_to_phys(m, la, mem_read, f, &gpa);
+	err = guest_linear_to_phys(m, la, 0, mem_read, f, &gpa);
 	if (err != GP_OK || gpa != want)
 		fail_msg("la 0x%llx: err %d gpa 0x%llx, want 0x%llx",
 			 (unsigned long long)la, err, (unsigned long long)gpa,
@@ -158,7 +158,7 @@ static void expect_err(struct fake_mem *f, const struct guest_paging_mode *m,
 	int err;
 
 	reset_log(f);
-	err = guest_linear_to_phys(m, la, mem_read, f, &gpa);
+	err = guest_linear_to_phys(m, la, 0, mem_read, f, &gpa);
 	if (err != want)
 		fail_msg("la 0x%llx: err %d, want %d", (unsigned long long)la,
 			 err, want);
@@ -320,11 +320,11 @@ static void test_invalid_args(void **state)
 
 	build_long(f);
 	expect_gpa(f, &m, L_LA4, DATA_GPA | L_OFF);
-	assert_int_equal(guest_linear_to_phys(NULL, 0, mem_read, f, &gpa),
+	assert_int_equal(guest_linear_to_phys(NULL, 0, 0, mem_read, f, &gpa),
 			 GP_INVALID);
-	assert_int_equal(guest_linear_to_phys(&m, 0, NULL, f, &gpa),
+	assert_int_equal(guest_linear_to_phys(&m, 0, 0, NULL, f, &gpa),
 			 GP_INVALID);
-	assert_int_equal(guest_linear_to_phys(&m, 0, mem_read, f, NULL),
+	assert_int_equal(guest_linear_to_phys(&m, 0, 0, mem_read, f, NULL),
 			 GP_INVALID);
 	assert_int_equal(gpa, NO_GPA);
 	/* IA-32e mode needs CR0.PG and CR4.PAE; paging needs CR0.PE. */
@@ -1031,7 +1031,7 @@ static int access_err(struct fake_mem *f, const struct guest_paging_mode *m,
 	int err;
 
 	reset_log(f);
-	err = guest_linear_to_phys_access(m, la, access, mem_read, f, &gpa);
+	err = guest_linear_to_phys(m, la, access, mem_read, f, &gpa);
 	if (err == GP_OK)
 		assert_int_not_equal(gpa, NO_GPA);
 	else

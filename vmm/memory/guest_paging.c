@@ -299,7 +299,7 @@ static bool access_allowed(const struct guest_paging_mode *m, uint64_t rights,
 	return true;
 }
 
-/* The walk for guest_linear_to_phys_access(): *gpa and w->rights set on
+/* The walk for guest_linear_to_phys(): *gpa and w->rights set on
  * GP_OK. */
 static int translate(const struct guest_paging_mode *m, struct gp_walk *w,
 		     uint64_t la, uint64_t *gpa)
@@ -327,14 +327,8 @@ static int translate(const struct guest_paging_mode *m, struct gp_walk *w,
 }
 
 int guest_linear_to_phys(const struct guest_paging_mode *m, uint64_t la,
-			 guest_phys_read_fn rd, void *ctx, uint64_t *gpa)
-{
-	return guest_linear_to_phys_access(m, la, 0, rd, ctx, gpa);
-}
-
-int guest_linear_to_phys_access(const struct guest_paging_mode *m, uint64_t la,
-				unsigned access, guest_phys_read_fn rd, void *ctx,
-				uint64_t *gpa)
+			 unsigned access, guest_phys_read_fn rd, void *ctx,
+			 uint64_t *gpa)
 {
 	struct gp_walk w = { .rd = rd, .ctx = ctx };
 	uint64_t out;
@@ -366,7 +360,7 @@ int guest_linear_range_to_phys(const struct guest_paging_mode *m, uint64_t la, u
 
 		if (n == max)
 			return GP_INVALID;
-		err = guest_linear_to_phys_access(m, cur, access, rd, ctx, &c[n].gpa);
+		err = guest_linear_to_phys(m, cur, access, rd, ctx, &c[n].gpa);
 		if (err)
 			return err;
 		c[n].len = len - done < room ? len - done : (unsigned)room;

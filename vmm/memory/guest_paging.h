@@ -11,7 +11,7 @@
  * "Linear-Address Translation with 4-Level Paging and 5-Level Paging").
  *
  * This is the VMM looking at guest memory, not an MMU model: access rights
- * are checked only on request (guest_linear_to_phys_access(): U/S and R/W
+ * are checked only on request (guest_linear_to_phys(): U/S and R/W
  * with CR0.WP; not XD/NX, SMEP, SMAP or protection keys),
  * no accessed/dirty flag updates (guest tables are never written), no
  * TLB or paging-structure caches (the tables are walked as they are in
@@ -67,27 +67,23 @@ enum gp_err {
 	GP_PROTECTION = -5,   /* the entries' R/W, U/S forbid the access */
 };
 
-/* Access kinds for guest_linear_to_phys_access() (SDM 5.6 "Access
+/* Access kinds for guest_linear_to_phys() (SDM 5.6 "Access
  * Rights"); 0 is a supervisor-mode read, which paging always allows. */
 #define GP_ACCESS_WRITE (1u << 0)
 #define GP_ACCESS_USER  (1u << 1)  /* a user-mode (CPL 3) access */
 
 /* Translates la to the guest-physical address in *gpa (written only on
- * GP_OK). Without paging (CR0.PG = 0) the result is la itself. Outside
+ * GP_OK) and checks the access rights of the translation for access
+ * (GP_ACCESS_* bits, 0 for none; others: GP_INVALID): GP_PROTECTION when
+ * U/S or R/W forbid it. Without paging (CR0.PG = 0) the result is la itself. Outside
  * IA-32e mode (EFER.LMA = 0) la is first truncated to 32 bits. In IA-32e
  * mode la must be canonical for 4-level (48-bit) or 5-level (57-bit)
  * paging, else GP_INVALID, with no read. GP_INVALID also for NULL m, rd
  * or gpa, and for impossible modes: CR0.PG without CR0.PE, EFER.LMA
  * without CR0.PG and CR4.PAE. */
 int guest_linear_to_phys(const struct guest_paging_mode *m, uint64_t la,
-			 guest_phys_read_fn rd, void *ctx, uint64_t *gpa);
-
-/* guest_linear_to_phys() that also checks the access rights of the
- * translation for access (GP_ACCESS_* bits; others: GP_INVALID):
- * GP_PROTECTION when U/S or R/W forbid it; *gpa written only on GP_OK. */
-int guest_linear_to_phys_access(const struct guest_paging_mode *m, uint64_t la,
-				unsigned access, guest_phys_read_fn rd, void *ctx,
-				uint64_t *gpa);
+			 unsigned access, guest_phys_read_fn rd, void *ctx,
+			 uint64_t *gpa);
 
 /* One page's worth of a linear range. */
 struct gp_chunk {
@@ -96,7 +92,7 @@ struct gp_chunk {
 };
 
 /* Splits [la, la + len) at page boundaries and translates each piece with
- * guest_linear_to_phys_access(access) into c[0..n), in order. Returns n,
+ * guest_linear_to_phys(access) into c[0..n), in order. Returns n,
  * an error of that translation, or GP_INVALID when more than max pieces
  * would be needed. */
 int guest_linear_range_to_phys(const struct guest_paging_mode *m, uint64_t la, unsigned len,
