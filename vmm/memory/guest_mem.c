@@ -17,14 +17,6 @@ bool guest_mem_allowed(uint64_t gpa, size_t len)
 	return true;
 }
 
-bool guest_mem_read(uint64_t gpa, void *buf, size_t len)
-{
-	if (!guest_mem_allowed(gpa, len))
-		return false;
-	memcpy(buf, (const void *)(uintptr_t)gpa, len);
-	return true;
-}
-
 bool guest_mem_write(uint64_t gpa, const void *buf, size_t len)
 {
 	if (!guest_mem_allowed(gpa, len))
@@ -36,5 +28,8 @@ bool guest_mem_write(uint64_t gpa, const void *buf, size_t len)
 bool guest_mem_read_fn(void *ctx, uint64_t gpa, void *buf, unsigned len)
 {
 	(void)ctx;
-	return guest_mem_read(gpa, buf, len);
+	if (!guest_mem_allowed(gpa, len))
+		return false;
+	memcpy(buf, (const void *)(uintptr_t)gpa, len);
+	return true;
 }

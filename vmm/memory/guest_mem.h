@@ -15,10 +15,9 @@
 /* True when [gpa, gpa + len) is guest memory the VMM may touch for the
  * guest; len 0 is false. */
 bool guest_mem_allowed(uint64_t gpa, size_t len);
-bool guest_mem_read(uint64_t gpa, void *buf, size_t len);
 bool guest_mem_write(uint64_t gpa, const void *buf, size_t len);
-/* guest_mem_read() as a guest_phys_read_fn (vmm/memory/guest_paging.h); ctx is
- * unused. */
+/* Reads guest memory, as a guest_phys_read_fn (vmm/memory/guest_paging.h);
+ * ctx is unused. */
 bool guest_mem_read_fn(void *ctx, uint64_t gpa, void *buf, unsigned len);
 
 #endif
