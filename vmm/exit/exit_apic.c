@@ -14,8 +14,7 @@
  * aligned 32-bit loads or stores"). Anything else gets #GP and a log
  * line; the VMM goes on. */
 #include "vmm/ipi/apic_icr.h"
-#include "vmm/exit/exit_apic.h"
-#include "vmm/exit/exit_vectoring.h"
+#include "vmm/exit/exit_table.h"
 #include "vmm/memory/guest_mem.h"
 #include "vmm/memory/guest_linear.h"
 #include "vmm/memory/guest_paging.h"
@@ -250,7 +249,7 @@ enum exit_result apic_write_exit(struct vcpu *v, uint64_t gpa)
 	/* A write of event delivery (a frame pushed onto a stack on this
 	 * page: SDM Vol. 3C, 28.2.4) is no instruction's, whatever the bytes
 	 * at RIP say: not emulated. The #GP meets the interrupted event as a
-	 * second fault would (vmm/exit/exit_vectoring.h). */
+	 * second fault would (exit_complete_events, vmm/exit/exit_table.h). */
 	if (exit_during_event_delivery()) {
 		log_warn("apic", "write to local APIC page offset %03x during event delivery "
 			 "(IDT-vectoring %08x): not emulated; #GP", off,

@@ -2,7 +2,6 @@
 #include "vmm/policy/cr_policy.h"
 #include "vmm/memory/ept_live.h"
 #include "vmm/exit/exit_table.h"
-#include "vmm/exit/exit_vectoring.h"
 #include "vmm/log/fatal.h"
 #include "vmm/guest_state.h"
 #include "vmm/event/vnmi.h"

@@ -18,7 +18,6 @@
  * Exceptions"), before EPT sees it, and without paging addresses have 32
  * bits. Anything else is a VMM bug: dump and stop. */
 #include "vmm/memory/ept_live.h"
-#include "vmm/exit/exit_apic.h"
 #include "vmm/exit/exit_table.h"
 #include "vmm/guest_state.h"
 #include "vmm/log/log.h"

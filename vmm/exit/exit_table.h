@@ -16,6 +16,8 @@
 #ifndef PILLBOX_VMM_EXIT_TABLE_H
 #define PILLBOX_VMM_EXIT_TABLE_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include "vmm/exit/exit_reasons.h"
 
 struct vcpu;
@@ -55,6 +57,10 @@ enum exit_result handle_undefined_opcode(struct vcpu *v);
 /* exit_ept.c */
 enum exit_result handle_ept_violation(struct vcpu *v);
 enum exit_result handle_ept_misconfig(struct vcpu *v);
+/* exit_apic.c: emulated writes to the local APIC page, for exit_ept.c. */
+bool apic_page_contains(uint64_t gpa);
+/* A guest write to the APIC page at gpa (an EPT violation). */
+enum exit_result apic_write_exit(struct vcpu *v, uint64_t gpa);
 /* exit_init_sipi.c */
 enum exit_result handle_init_signal(struct vcpu *v);
 enum exit_result handle_sipi(struct vcpu *v);
@@ -70,5 +76,24 @@ enum exit_result handle_triple_fault(struct vcpu *v);
 enum exit_result handle_entry_failure(struct vcpu *v);
 enum exit_result handle_unexpected(struct vcpu *v);
 enum exit_result handle_reserved(struct vcpu *v);
+
+/* exit_vectoring.c: what an exit that the VMM resumes without emulating
+ * an instruction owes the guest (exit_dispatch.c calls it for
+ * EXIT_RESUME):
+ *  - the event whose delivery the exit interrupted (IDT-vectoring
+ *    information, SDM Vol. 3C, 28.2.4 "Information for VM Exits That Occur
+ *    During Event Delivery") is injected again (27.6 "Event Injection";
+ *    32.7.1.2 "Resuming Guest Software after Handling an Exception"), or
+ *    meets the fault the handler queued (vmm/event/vmx_event.h);
+ *  - an IRET that unblocked virtual NMIs and then faulted (exit
+ *    qualification or interruption-information bit 12, 28.2.3
+ *    "Information About NMI Unblocking Due to IRET") runs again with the
+ *    guest's NMIs still blocked, as before it.
+ * Nothing after an exit that loaded the INIT or SIPI state: that state
+ * has no event in flight. */
+void exit_complete_events(struct vcpu *v, unsigned basic_reason);
+/* True when this exit happened during event delivery: a handler must then
+ * not emulate the access as if an instruction had made it. */
+bool exit_during_event_delivery(void);
 
 #endif

@@ -1,7 +1,5 @@
-/* What vmm/exit/exit_vectoring.h describes. */
-#include <stdbool.h>
-#include "vmm/exit/exit_vectoring.h"
-#include "vmm/exit/exit_reasons.h"
+/* exit_complete_events() and exit_during_event_delivery(), as
+ * vmm/exit/exit_table.h describes them. */
 #include "vmm/exit/exit_table.h"
 #include "vmm/guest_state.h"
 #include "vmm/ipi/init_sipi.h"
