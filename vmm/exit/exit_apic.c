@@ -32,11 +32,9 @@
 
 static enum insn_cpu_mode guest_code_mode(void)
 {
-	uint32_t cs_ar = vmcs_read32(VMCS_GUEST_CS_AR);
-
-	if ((vmcs_read64(VMCS_GUEST_EFER) & EFER_LMA) && (cs_ar & AR_L))
+	if (guest_in_64bit_mode())
 		return INSN_MODE_64;
-	return (cs_ar & AR_DB) ? INSN_MODE_32 : INSN_MODE_16;
+	return (vmcs_read32(VMCS_GUEST_CS_AR) & AR_DB) ? INSN_MODE_32 : INSN_MODE_16;
 }
 
 /* Reads n bytes at a guest linear address through the guest's paging. */

@@ -101,13 +101,7 @@ static enum exit_result refuse(const char *what, uint64_t value)
 	return EXIT_RESUME;
 }
 
-/* 64-bit mode: IA-32e mode active and CS.L set (SDM Vol. 3A, 3.4.5). */
-static bool guest_in_64bit_mode(uint64_t efer)
-{
-	return (efer & EFER_LMA) && (vmcs_read32(VMCS_GUEST_CS_AR) & AR_L);
-}
-
-static uint64_t guest_cr0_visible(void)
+uint64_t guest_cr0_visible(void)
 {
 	return guest_visible(vmcs_readl(VMCS_GUEST_CR0), vmcs_readl(VMCS_CR0_READ_SHADOW),
 			     vmcs_readl(VMCS_CR0_GUEST_HOST_MASK));
@@ -120,7 +114,7 @@ static enum exit_result emulate_mov_cr0(uint64_t value)
 	uint64_t cr4 = guest_cr4_visible(), new_real;
 	bool lma = (value & CR0_PG) ? (efer & (EFER_LMA | EFER_LME)) != 0 : false;
 
-	if (cr0_write_faults(value, cr4, (efer & EFER_LME) != 0, guest_in_64bit_mode(efer)))
+	if (cr0_write_faults(value, cr4, (efer & EFER_LME) != 0, guest_in_64bit_mode()))
 		return refuse("CR0", value);
 	if (((old ^ value) & CR0_PDPTE_BITS) &&
 	    !load_pdptes(value, vmcs_readl(VMCS_GUEST_CR3), cr4, lma))

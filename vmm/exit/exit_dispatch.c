@@ -35,11 +35,15 @@ void inject_exception(unsigned vector, bool has_error, uint32_t error_code)
 	vmcs_write32(VMCS_ENTRY_INTR_INFO, info);
 }
 
+bool guest_in_64bit_mode(void)
+{
+	return (vmcs_read64(VMCS_GUEST_EFER) & EFER_LMA) && (vmcs_read32(VMCS_GUEST_CS_AR) & AR_L);
+}
+
 void guest_advance_rip(unsigned len)
 {
 	uint64_t rip = vmcs_readl(VMCS_GUEST_RIP) + len;
-	bool long_mode = (vmcs_read64(VMCS_GUEST_EFER) & EFER_LMA) &&
-			 (vmcs_read32(VMCS_GUEST_CS_AR) & AR_L);
+	bool long_mode = guest_in_64bit_mode();
 	uint32_t intr = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
 	uint64_t rflags = vmcs_readl(VMCS_GUEST_RFLAGS);
 

@@ -82,15 +82,6 @@ static void load_state(struct vcpu *v, const struct vcpu_arch_state *s)
 	v->wait_sipi_exit = false;
 }
 
-/* The guest's CR0 as it sees it: the real value, with the bits the
- * guest/host mask owns from the read shadow (25.6.6). */
-static uint64_t guest_cr0(void)
-{
-	uint64_t mask = vmcs_readl(VMCS_CR0_GUEST_HOST_MASK);
-
-	return (vmcs_readl(VMCS_GUEST_CR0) & ~mask) | (vmcs_readl(VMCS_CR0_READ_SHADOW) & mask);
-}
-
 static bool is_bsp(void)
 {
 	return (rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_BSP) != 0;
@@ -101,7 +92,7 @@ static void reset_state(struct vcpu_arch_state *s)
 	struct cpuid_regs r;
 
 	cpuid_count(1, 0, &r);
-	init_signal_state(is_bsp(), r.eax, guest_cr0(), s);
+	init_signal_state(is_bsp(), r.eax, guest_cr0_visible(), s);
 }
 
 /* The firmware that would start again at the reset vector expects a

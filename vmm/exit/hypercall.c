@@ -10,7 +10,6 @@
 #include "vmm/log/log_buffer.h"
 #include "vmm/vcpu.h"
 #include "vmm/vmm.h"
-#include "arch/x86_64/msr.h"
 
 /* HC_LOG_READ copies through a bounce buffer of this size on the host
  * stack. */
@@ -29,19 +28,14 @@ static bool user_call_allowed(uint64_t nr)
 /* Outside 64-bit mode the arguments are 32-bit registers and a buffer is
  * an offset in DS, its linear address wrapping at 4 GiB (docs/hypercalls.md;
  * SDM Vol. 3A, 3.4 "Logical and Linear Addresses"). */
-static bool caller_64bit(void)
-{
-	return (vmcs_read64(VMCS_GUEST_EFER) & EFER_LMA) && (vmcs_read32(VMCS_GUEST_CS_AR) & AR_L);
-}
-
 static uint64_t arg(const struct vcpu *v, unsigned reg)
 {
-	return caller_64bit() ? v->gpr[reg] : v->gpr[reg] & 0xFFFFFFFFull;
+	return guest_in_64bit_mode() ? v->gpr[reg] : v->gpr[reg] & 0xFFFFFFFFull;
 }
 
 static uint64_t buffer_la(const struct vcpu *v, unsigned reg)
 {
-	if (caller_64bit())
+	if (guest_in_64bit_mode())
 		return v->gpr[reg];
 	return (vmcs_readl(VMCS_GUEST_DS_BASE) + (v->gpr[reg] & 0xFFFFFFFFull)) & 0xFFFFFFFFull;
 }
