@@ -29,7 +29,6 @@ STUB(handle_xsetbv)
 STUB(handle_invd)
 STUB(handle_task_switch)
 STUB(handle_vmcall)
-STUB(handle_vmx_instruction)
 STUB(handle_undefined_opcode)
 STUB(handle_rdmsr)
 STUB(handle_wrmsr)
@@ -177,22 +176,22 @@ static void test_vmx_instructions(void **state)
 	/* VMCLEAR (19) .. VMXON (27) are consecutive in the SDM. */
 	assert_int_equal(EXIT_REASON_VMXON - EXIT_REASON_VMCLEAR, 8);
 	for (unsigned r = EXIT_REASON_VMCLEAR; r <= EXIT_REASON_VMXON; r++)
-		expect_handler(r, handle_vmx_instruction, "handle_vmx_instruction");
-	EXPECT(VMCLEAR, handle_vmx_instruction);
-	EXPECT(VMLAUNCH, handle_vmx_instruction);
-	EXPECT(VMPTRLD, handle_vmx_instruction);
-	EXPECT(VMPTRST, handle_vmx_instruction);
-	EXPECT(VMREAD, handle_vmx_instruction);
-	EXPECT(VMRESUME, handle_vmx_instruction);
-	EXPECT(VMWRITE, handle_vmx_instruction);
-	EXPECT(VMXOFF, handle_vmx_instruction);
-	EXPECT(VMXON, handle_vmx_instruction);
-	EXPECT(INVEPT, handle_vmx_instruction);
-	EXPECT(INVVPID, handle_vmx_instruction);
-	EXPECT(VMFUNC, handle_vmx_instruction);
+		expect_handler(r, handle_undefined_opcode, "handle_undefined_opcode");
+	EXPECT(VMCLEAR, handle_undefined_opcode);
+	EXPECT(VMLAUNCH, handle_undefined_opcode);
+	EXPECT(VMPTRLD, handle_undefined_opcode);
+	EXPECT(VMPTRST, handle_undefined_opcode);
+	EXPECT(VMREAD, handle_undefined_opcode);
+	EXPECT(VMRESUME, handle_undefined_opcode);
+	EXPECT(VMWRITE, handle_undefined_opcode);
+	EXPECT(VMXOFF, handle_undefined_opcode);
+	EXPECT(VMXON, handle_undefined_opcode);
+	EXPECT(INVEPT, handle_undefined_opcode);
+	EXPECT(INVVPID, handle_undefined_opcode);
+	EXPECT(VMFUNC, handle_undefined_opcode);
 	/* VMCALL is the hypercall, not "a VMX instruction". */
 	assert_ptr_not_equal(exit_handler_for(EXIT_REASON_VMCALL)->handler,
-			     handle_vmx_instruction);
+			     handle_undefined_opcode);
 }
 
 static void test_entry_failures(void **state)

@@ -6,19 +6,14 @@
 #include "vmm/log/log.h"
 #include "vmm/log/vmx_errors.h"
 
-static const char *reason_name(void)
+enum exit_result handle_unexpected(struct vcpu *v)
 {
 	unsigned basic = vmcs_read32(VMCS_EXIT_REASON) & EXIT_REASON_BASIC_MASK;
 	const struct exit_handler *h = exit_handler_for(basic);
 
-	return h ? h->name : "?";
-}
-
-enum exit_result handle_unexpected(struct vcpu *v)
-{
 	(void)v;
 	log_err("exit", "unexpected VM exit '%s' (reason %u): the controls in use should "
-		"never cause it", reason_name(), vmcs_read32(VMCS_EXIT_REASON) & EXIT_REASON_BASIC_MASK);
+		"never cause it", h ? h->name : "?", basic);
 	return EXIT_FATAL;
 }
 

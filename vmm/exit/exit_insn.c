@@ -11,7 +11,7 @@
  * VMX instruction is #UD (SDM Vol. 3C, 31.3, "Opcode" and "Protected Mode
  * Exceptions" of each instruction). Same for VMFUNC without VM functions,
  * GETSEC with CR4.SMXE = 0, SEAMCALL/TDCALL outside SEAM. */
-enum exit_result handle_vmx_instruction(struct vcpu *v)
+enum exit_result handle_undefined_opcode(struct vcpu *v)
 {
 	const struct exit_handler *h =
 		exit_handler_for(vmcs_read32(VMCS_EXIT_REASON) & EXIT_REASON_BASIC_MASK);
@@ -21,11 +21,6 @@ enum exit_result handle_vmx_instruction(struct vcpu *v)
 		  (unsigned long long)vmcs_readl(VMCS_GUEST_RIP), guest_cpl());
 	inject_ud();
 	return EXIT_RESUME;
-}
-
-enum exit_result handle_undefined_opcode(struct vcpu *v)
-{
-	return handle_vmx_instruction(v);
 }
 
 /* INVD would discard dirty lines of the VMM's own memory too; it is run

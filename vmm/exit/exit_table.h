@@ -58,7 +58,6 @@ enum exit_result handle_wrmsr(struct vcpu *v);
 enum exit_result handle_xsetbv(struct vcpu *v);
 enum exit_result handle_invd(struct vcpu *v);
 enum exit_result handle_task_switch(struct vcpu *v);
-enum exit_result handle_vmx_instruction(struct vcpu *v);
 enum exit_result handle_undefined_opcode(struct vcpu *v);
 /* exit_ept.c */
 enum exit_result handle_ept_violation(struct vcpu *v);
