@@ -16,12 +16,10 @@ static struct vcpu *launched_vcpu(uint32_t apic_id)
 
 static bool all_launched(void)
 {
-	uint32_t n = 0;
-
 	for (uint32_t i = 0; i < vmm.bi.cpu_count; i++)
-		if (vmm.vcpus[i].launched)
-			n++;
-	return n == vmm.bi.cpu_count;
+		if (!vmm.vcpus[i].launched)
+			return false;
+	return true;
 }
 
 /* Bounded wait for a kicked CPU to see its NMI (it clears kick_pending,
@@ -72,7 +70,13 @@ static bool forward_sipi(const struct vcpu *t, const struct ipi *ipi)
 	return ipi->kind == IPI_STARTUP && __atomic_load_n(&t->wait_sipi_exit, __ATOMIC_ACQUIRE);
 }
 
-enum vipi_outcome vipi_icr_write(struct vcpu *v, uint32_t icr_low, uint32_t dest)
+enum vipi_outcome {
+	VIPI_FORWARD,     /* not for us: write the ICR as the guest asked */
+	VIPI_EMULATED,    /* posted to virtualized CPUs; the write is done */
+	VIPI_SELF_RESET,  /* the sender itself took INIT: RIP must not move */
+};
+
+static enum vipi_outcome vipi_icr_write(struct vcpu *v, uint32_t icr_low, uint32_t dest)
 {
 	struct ipi ipi;
 	bool forward = false;
@@ -173,12 +177,11 @@ bool vipi_nmi_is_kick(struct vcpu *v)
 	return __atomic_exchange_n(&v->kick_pending, false, __ATOMIC_ACQ_REL);
 }
 
-bool vipi_take(struct vcpu *v)
+void vipi_take(struct vcpu *v)
 {
 	uint32_t p = __atomic_exchange_n(&v->ipi_pending, 0, __ATOMIC_ACQ_REL);
 
 	if (p)
 		apply(v, p);
 	wait_for_sipi(v);
-	return p != 0;
 }

@@ -28,16 +28,6 @@ struct vcpu;
 #define VIPI_VECTOR_SHIFT  8
 #define VIPI_VECTOR_MASK   (0xFFu << VIPI_VECTOR_SHIFT)
 
-enum vipi_outcome {
-	VIPI_FORWARD,     /* not for us: write the ICR as the guest asked */
-	VIPI_EMULATED,    /* posted to virtualized CPUs; the write is done */
-	VIPI_SELF_RESET,  /* the sender itself took INIT: RIP must not move */
-};
-
-/* The guest on v wrote icr_low with destination field dest (xAPIC: ICR
- * high bits 31:24). */
-enum vipi_outcome vipi_icr_write(struct vcpu *v, uint32_t icr_low, uint32_t dest);
-
 /* An NMI arrived on v (an NMI exit, or in VMX root operation): true if it
  * is a kick (and v now owes it nothing), false if it is the guest's.
  * The kick is an explicit per-CPU flag that the sender sets before its
@@ -53,15 +43,16 @@ enum vipi_outcome vipi_icr_write(struct vcpu *v, uint32_t icr_low, uint32_t dest
  * exit on the sender and another guest instruction at least). */
 bool vipi_nmi_is_kick(struct vcpu *v);
 
-/* The same as a VM-exit outcome for the handler of the trapped ICR write:
- * true and *r set when vmm/ipi/vipi.c dealt with it, false when the caller
- * must still perform the write itself. */
+/* The guest on v wrote icr_low with destination field dest (xAPIC: ICR
+ * high bits 31:24; x2APIC: ICR bits 63:32). As a VM-exit outcome for the
+ * handler of the trapped ICR write: true and *r set when vmm/ipi/vipi.c
+ * dealt with it (EXIT_RESUME: the sender itself took INIT, its RIP must
+ * not move), false when the caller must still perform the write itself. */
 bool vipi_icr_exit(struct vcpu *v, uint32_t icr_low, uint32_t dest, enum exit_result *r);
 
 /* Applies what other CPUs posted to v (on its NMI exit, or before any VM
- * entry), then, if v is in the INIT state, waits there for its SIPI.
- * Returns true if something was pending. */
-bool vipi_take(struct vcpu *v);
+ * entry), then, if v is in the INIT state, waits there for its SIPI. */
+void vipi_take(struct vcpu *v);
 
 /* exit_init_sipi.c */
 void vcpu_virtual_init(struct vcpu *v);
