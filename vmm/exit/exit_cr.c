@@ -79,10 +79,8 @@ static bool load_pdptes(uint64_t cr0, uint64_t cr3, uint64_t cr4, bool lma)
 		return true;
 	if (guest_pae_pdptes(cr3, vmm.maxphyaddr, guest_mem_read_fn, NULL, pdpte) != GP_OK)
 		return false;
-	vmcs_write64(VMCS_GUEST_PDPTE0, pdpte[0]);
-	vmcs_write64(VMCS_GUEST_PDPTE0 + 2, pdpte[1]);
-	vmcs_write64(VMCS_GUEST_PDPTE0 + 4, pdpte[2]);
-	vmcs_write64(VMCS_GUEST_PDPTE0 + 6, pdpte[3]);
+	for (unsigned i = 0; i < 4; i++)
+		vmcs_write_raw(VMCS_GUEST_PDPTE0 + 2 * i, pdpte[i]);
 	return true;
 }
 

@@ -28,7 +28,6 @@
 
 #define EPT_SINK_LOG_LIMIT 8u
 #define EPT_MAP_LOG_LIMIT 16u   /* mappings above the map limit logged */
-#define QUAL_READ  (1ull << 0)
 #define QUAL_WRITE (1ull << 1)
 #define QUAL_FETCH (1ull << 2)
 

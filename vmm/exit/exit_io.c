@@ -13,6 +13,7 @@
  * OS does not use them on these registers; one gets #GP and a log line. */
 #include "vmm/exit/exit_io.h"
 #include "vmm/guest_state.h"
+#include "vmm/insn/insn_decode.h"  /* size_mask() */
 #include "vmm/log/log.h"
 #include "vmm/policy/pm1_policy.h"
 #include "vmm/vmm.h"
@@ -77,11 +78,6 @@ static unsigned access_size(uint64_t qual)
 	case 1: return 2;
 	default: return 4;
 	}
-}
-
-static uint32_t size_mask(unsigned size)
-{
-	return size >= 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
 }
 
 enum exit_result handle_io_instruction(struct vcpu *v)

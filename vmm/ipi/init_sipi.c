@@ -59,8 +59,17 @@ static void set_segment(struct seg_state *seg, uint16_t sel, uint64_t base, uint
 	seg->ar = ar;
 }
 
-static void init_segments(struct vcpu_arch_state *s)
+void init_signal_state(bool is_bsp, uint32_t cpuid_1_eax, uint64_t prev_cr0,
+		       struct vcpu_arch_state *s)
 {
+	/* Every field not named below is 0 after INIT (CR2-CR4, EFER, the
+	 * other GPRs, descriptor-table bases; long_mode false). */
+	memset(s, 0, sizeof(*s));
+	s->cr0 = INIT_CR0 | (prev_cr0 & INIT_CR0_KEPT);
+	s->rip = INIT_RIP;
+	s->rflags = INIT_RFLAGS;
+	s->dr7 = INIT_DR7;
+	s->rdx = cpuid_1_eax;
 	set_segment(&s->cs, INIT_CS_SEL, INIT_CS_BASE, AR_REAL_CS);
 	set_segment(&s->ss, 0, 0, AR_REAL_DATA);
 	set_segment(&s->ds, 0, 0, AR_REAL_DATA);
@@ -69,23 +78,8 @@ static void init_segments(struct vcpu_arch_state *s)
 	set_segment(&s->gs, 0, 0, AR_REAL_DATA);
 	set_segment(&s->ldtr, 0, 0, AR_REAL_LDTR);
 	set_segment(&s->tr, 0, 0, AR_REAL_TR);
-}
-
-void init_signal_state(bool is_bsp, uint32_t cpuid_1_eax, uint64_t prev_cr0,
-		       struct vcpu_arch_state *s)
-{
-	/* Every field not named below is 0 after INIT (CR2-CR4, EFER, the
-	 * other GPRs, descriptor-table bases). */
-	memset(s, 0, sizeof(*s));
-	s->cr0 = INIT_CR0 | (prev_cr0 & INIT_CR0_KEPT);
-	s->rip = INIT_RIP;
-	s->rflags = INIT_RFLAGS;
-	s->dr7 = INIT_DR7;
-	s->rdx = cpuid_1_eax;
-	init_segments(s);
 	s->gdtr_limit = INIT_DT_LIMIT;
 	s->idtr_limit = INIT_DT_LIMIT;
-	s->long_mode = false;
 	s->activity = is_bsp ? ACTIVITY_ACTIVE : ACTIVITY_WAIT_FOR_SIPI;
 }
 
