@@ -37,6 +37,24 @@ static enum insn_cpu_mode guest_code_mode(void)
 	return (vmcs_read32(VMCS_GUEST_CS_AR) & AR_DB) ? INSN_MODE_32 : INSN_MODE_16;
 }
 
+/* The linear address of seg:offset. In 64-bit mode only FS and GS have a
+ * base (SDM Vol. 3A, 3.4.4 "Segment Loading Instructions in IA-32e
+ * Mode"); outside it the address wraps at 4 GiB. */
+static uint64_t linear_address(enum insn_seg seg, uint64_t offset)
+{
+	static const uint32_t fields[] = {
+		[INSN_SEG_ES] = VMCS_GUEST_ES_BASE, [INSN_SEG_CS] = VMCS_GUEST_CS_BASE,
+		[INSN_SEG_SS] = VMCS_GUEST_SS_BASE, [INSN_SEG_DS] = VMCS_GUEST_DS_BASE,
+		[INSN_SEG_FS] = VMCS_GUEST_FS_BASE, [INSN_SEG_GS] = VMCS_GUEST_GS_BASE,
+	};
+
+	if (guest_code_mode() != INSN_MODE_64)
+		return (vmcs_read_raw(fields[seg]) + offset) & 0xFFFFFFFFull;
+	if (seg == INSN_SEG_FS || seg == INSN_SEG_GS)
+		return vmcs_read_raw(fields[seg]) + offset;
+	return offset;
+}
+
 /* Reads n bytes at a guest linear address through the guest's paging. */
 static bool read_linear(uint64_t la, void *buf, unsigned n)
 {
@@ -51,11 +69,9 @@ static bool read_linear(uint64_t la, void *buf, unsigned n)
  * of the mapped code. Returns how many were read (0: none). */
 static unsigned fetch_insn(uint8_t *buf)
 {
-	uint64_t la = vmcs_readl(VMCS_GUEST_RIP);
+	uint64_t la = linear_address(INSN_SEG_CS, vmcs_readl(VMCS_GUEST_RIP));
 	unsigned to_page_end;
 
-	if (guest_code_mode() != INSN_MODE_64)
-		la = (la + vmcs_readl(VMCS_GUEST_CS_BASE)) & 0xFFFFFFFFull;
 	if (read_linear(la, buf, INSN_MAX_LENGTH))
 		return INSN_MAX_LENGTH;
 	to_page_end = (unsigned)(PAGE_SIZE - (la & (PAGE_SIZE - 1)));
@@ -140,22 +156,6 @@ static enum store_outcome alu_rmw(struct vcpu *v, bool xapic, unsigned off,
 	return o;
 }
 
-/* The base of a segment for a string source: in 64-bit mode only FS and
- * GS have one (SDM Vol. 3A, 3.4.4 "Segment Loading Instructions in IA-32e
- * Mode"). */
-static uint64_t segment_base(enum insn_seg seg)
-{
-	static const uint32_t fields[] = {
-		[INSN_SEG_ES] = VMCS_GUEST_ES_BASE, [INSN_SEG_CS] = VMCS_GUEST_CS_BASE,
-		[INSN_SEG_SS] = VMCS_GUEST_SS_BASE, [INSN_SEG_DS] = VMCS_GUEST_DS_BASE,
-		[INSN_SEG_FS] = VMCS_GUEST_FS_BASE, [INSN_SEG_GS] = VMCS_GUEST_GS_BASE,
-	};
-
-	if (guest_code_mode() == INSN_MODE_64 && seg != INSN_SEG_FS && seg != INSN_SEG_GS)
-		return 0;
-	return vmcs_read_raw(fields[seg]);
-}
-
 /* A string register after one element: rSI/rDI step by size, down under
  * RFLAGS.DF, rCX by one; only their address-size part changes. */
 static void step_register(struct vcpu *v, unsigned reg, unsigned addr_size, int64_t by)
@@ -175,18 +175,14 @@ static enum store_outcome string_store(struct vcpu *v, bool xapic, unsigned off,
 
 	/* The store must be the one that exited (the bytes were re-fetched:
 	 * another CPU may have changed them since). */
-	la = segment_base(INSN_SEG_ES) + (guest_gpr(v, GPR_RDI) & amask);
-	if (guest_code_mode() != INSN_MODE_64)
-		la &= 0xFFFFFFFFull;
+	la = linear_address(INSN_SEG_ES, guest_gpr(v, GPR_RDI) & amask);
 	if ((la & ~(uint64_t)APIC_OFFSET_MASK) != (vmcs_readl(VMCS_GUEST_LINEAR_ADDR) & ~(uint64_t)APIC_OFFSET_MASK) ||
 	    (la & APIC_OFFSET_MASK) != off)
 		return STORE_BAD;
 	if (a->kind == INSN_STOS) {
 		value = guest_gpr(v, GPR_RAX) & size_mask(a->size);
 	} else {
-		la = segment_base(a->src_seg) + (guest_gpr(v, GPR_RSI) & amask);
-		if (guest_code_mode() != INSN_MODE_64)
-			la &= 0xFFFFFFFFull;
+		la = linear_address(a->src_seg, guest_gpr(v, GPR_RSI) & amask);
 		if (!read_linear(la, &value, a->size))
 			return STORE_BAD;
 	}
