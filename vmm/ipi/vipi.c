@@ -6,14 +6,6 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/lapic.h"
 
-/* A running CPU of ours, by APIC id, or NULL. */
-static struct vcpu *launched_vcpu(uint32_t apic_id)
-{
-	struct vcpu *t = vcpu_find(apic_id);
-
-	return t && t->launched ? t : NULL;
-}
-
 static bool all_launched(void)
 {
 	for (uint32_t i = 0; i < vmm.bi.cpu_count; i++)
@@ -91,9 +83,9 @@ static enum vipi_outcome vipi_icr_write(struct vcpu *v, uint32_t icr_low, uint32
 
 	switch (ipi.dest) {
 	case IPI_DEST_ONE: {
-		struct vcpu *t = launched_vcpu(ipi.dest_id);
+		struct vcpu *t = vcpu_find(ipi.dest_id);
 
-		if (!t)
+		if (!t || !t->launched)   /* not a running CPU of ours */
 			return VIPI_FORWARD;
 		if (t == v)
 			goto self;
@@ -159,17 +151,12 @@ static void wait_for_sipi(struct vcpu *v)
 
 bool vipi_icr_exit(struct vcpu *v, uint32_t icr_low, uint32_t dest, enum exit_result *r)
 {
-	switch (vipi_icr_write(v, icr_low, dest)) {
-	case VIPI_SELF_RESET:
-		*r = EXIT_RESUME;
-		return true;
-	case VIPI_EMULATED:
-		*r = EXIT_NEXT_INSN;
-		return true;
-	case VIPI_FORWARD:
-	default:
+	enum vipi_outcome o = vipi_icr_write(v, icr_low, dest);
+
+	if (o == VIPI_FORWARD)
 		return false;
-	}
+	*r = o == VIPI_SELF_RESET ? EXIT_RESUME : EXIT_NEXT_INSN;
+	return true;
 }
 
 bool vipi_nmi_is_kick(struct vcpu *v)
