@@ -163,7 +163,6 @@ enum exit_result handle_cr_access(struct vcpu *v)
 	unsigned cr = (unsigned)(qual & QUAL_CR_MASK);
 	unsigned access = (unsigned)((qual >> QUAL_ACCESS_SHIFT) & QUAL_ACCESS_MASK);
 	unsigned gpr = (unsigned)((qual >> QUAL_GPR_SHIFT) & QUAL_GPR_MASK);
-	uint64_t cr0;
 
 	switch (access) {
 	case ACCESS_MOV_TO_CR:
@@ -184,9 +183,8 @@ enum exit_result handle_cr_access(struct vcpu *v)
 		return emulate_mov_cr0(guest_cr0_visible() & ~CR0_TS);
 	case ACCESS_LMSW:
 		/* LMSW sets PE but cannot clear it (SDM Vol. 2, LMSW). */
-		cr0 = guest_cr0_visible();
-		return emulate_mov_cr0((cr0 & ~(LMSW_BITS & ~CR0_PE)) |
-				 ((qual >> QUAL_LMSW_SHIFT) & LMSW_BITS));
+		return emulate_mov_cr0((guest_cr0_visible() & ~(LMSW_BITS & ~CR0_PE)) |
+				       ((qual >> QUAL_LMSW_SHIFT) & LMSW_BITS));
 	}
 	log_err("cr", "unexpected CR access: CR%u, access type %u, qualification %llx",
 		cr, access, (unsigned long long)qual);

@@ -12,6 +12,7 @@
  * until the guest clears it. String forms (INS, OUTS) are not emulated: an
  * OS does not use them on these registers; one gets #GP and a log line. */
 #include "vmm/exit/exit_io.h"
+#include "vmm/exit/exit_table.h"
 #include "vmm/guest_state.h"
 #include "vmm/insn/insn_decode.h"  /* size_mask() */
 #include "vmm/log/log.h"

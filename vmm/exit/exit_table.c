@@ -4,7 +4,6 @@
  * No hole: a host test checks every entry. */
 #include <stddef.h>
 #include "vmm/exit/exit_table.h"
-#include "vmm/exit/exit_io.h"
 
 #define H(reason, fn, text) [EXIT_REASON_##reason] = { fn, text }
 

@@ -53,7 +53,8 @@ uint64_t guest_cr0_visible(void);
 /* exit_msr.c */
 enum exit_result handle_rdmsr(struct vcpu *v);
 enum exit_result handle_wrmsr(struct vcpu *v);
-/* exit_io.c: handle_io_instruction(), in exit_io.h */
+/* exit_io.c */
+enum exit_result handle_io_instruction(struct vcpu *v);
 /* exit_insn.c */
 enum exit_result handle_xsetbv(struct vcpu *v);
 enum exit_result handle_invd(struct vcpu *v);
