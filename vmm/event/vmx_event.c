@@ -65,23 +65,18 @@ bool vmx_event_from_vectoring(uint32_t idt_info, uint32_t idt_error, uint32_t ex
 enum vmx_event_combined vmx_event_combine(uint32_t first_info, unsigned second_vector)
 {
 	enum exc_class first = CLASS_BENIGN, second = class_of(second_vector);
+	bool second_serious = second == CLASS_CONTRIBUTORY || second == CLASS_PAGE_FAULT;
 
 	/* Interrupts, NMIs and software events are benign as first events. */
 	if ((first_info & INTR_TYPE_MASK) == INTR_TYPE_HW_EXCEPTION)
 		first = class_of(first_info & INTR_INFO_VECTOR_MASK);
-	switch (first) {
-	case CLASS_CONTRIBUTORY:
-		return second == CLASS_CONTRIBUTORY ? EVENT_DOUBLE_FAULT : EVENT_SECOND_ONLY;
-	case CLASS_PAGE_FAULT:
-		return second == CLASS_CONTRIBUTORY || second == CLASS_PAGE_FAULT
-			       ? EVENT_DOUBLE_FAULT : EVENT_SECOND_ONLY;
-	case CLASS_DOUBLE_FAULT:
-		return second == CLASS_CONTRIBUTORY || second == CLASS_PAGE_FAULT
-			       ? EVENT_SHUTDOWN : EVENT_SECOND_ONLY;
-	case CLASS_BENIGN:
-	default:
-		return EVENT_SECOND_ONLY;
-	}
+	if (first == CLASS_CONTRIBUTORY && second == CLASS_CONTRIBUTORY)
+		return EVENT_DOUBLE_FAULT;
+	if (first == CLASS_PAGE_FAULT && second_serious)
+		return EVENT_DOUBLE_FAULT;
+	if (first == CLASS_DOUBLE_FAULT && second_serious)
+		return EVENT_SHUTDOWN;
+	return EVENT_SECOND_ONLY;
 }
 
 bool vmx_nmi_injectable(uint32_t interruptibility, uint32_t activity)
