@@ -96,7 +96,8 @@ enum store_outcome {
  * or, APIC off or x2APIC (SDM Vol. 3A, 11.4.3 "Enabling or Disabling the
  * Local APIC", 11.12.2 "x2APIC Register Availability"), plain physical
  * memory: the page EPT protects, fixed at launch, never one the guest
- * chose (the base cannot move: vmm/policy/msr_policy.h). */
+ * chose (the base cannot move: vmm/policy/msr_policy.h). emulate() checks
+ * each access with it before any load or store below. */
 static bool page_access_ok(bool xapic, unsigned off, unsigned size)
 {
 	if (off + size > PAGE_SIZE)
@@ -114,8 +115,6 @@ static enum store_outcome page_store(struct vcpu *v, bool xapic, unsigned off,
 {
 	enum exit_result r;
 
-	if (!page_access_ok(xapic, off, size))
-		return STORE_BAD;
 	if (!xapic) {
 		lapic_page_swap(off, size, value);
 		return STORE_DONE;
@@ -145,8 +144,6 @@ static enum store_outcome alu_rmw(struct vcpu *v, bool xapic, unsigned off,
 	struct insn_alu_result res;
 	enum store_outcome o;
 
-	if (!page_access_ok(xapic, off, a->size))
-		return STORE_BAD;
 	insn_alu(a->alu, a->size, page_load(xapic, off, a->size), src, &res);
 	o = page_store(v, xapic, off, a->size, res.value);
 	if (o == STORE_DONE) {
@@ -204,19 +201,17 @@ static enum store_outcome emulate(struct vcpu *v, bool xapic, unsigned off,
 				  const struct insn_mem_access *a, bool *more)
 {
 	*more = false;
+	if (!page_access_ok(xapic, off, a->size))
+		return STORE_BAD;
 	switch (a->kind) {
 	case INSN_MOV_STORE_REG:
 		return page_store(v, xapic, off, a->size, reg_value(v, a));
 	case INSN_MOV_STORE_IMM:
 		return page_store(v, xapic, off, a->size, a->imm);
 	case INSN_XCHG_MEM_REG: {
-		uint64_t old;
-		enum store_outcome o;
+		uint64_t old = page_load(xapic, off, a->size);
+		enum store_outcome o = page_store(v, xapic, off, a->size, reg_value(v, a));
 
-		if (!page_access_ok(xapic, off, a->size))
-			return STORE_BAD;
-		old = page_load(xapic, off, a->size);
-		o = page_store(v, xapic, off, a->size, reg_value(v, a));
 		if (o == STORE_DONE)
 			guest_set_gpr_sized(v, a->reg, a->size, a->high_byte, old);
 		return o;
