@@ -1,9 +1,12 @@
 /* ACPI tables to sleep-request ports and SLP_TYP values (boot/acpi.h). */
 #include "boot/acpi.h"
+#include "lib/lib.h"
 
 #define SDT_HEADER_LEN   36u   /* 5.2.6 */
 #define SDT_LENGTH_OFF   4u
 #define SDT_MAX_LEN      (16u << 20) /* a sanity bound, not the spec's */
+#define RSDP_SIGNATURE   "RSD PTR "
+#define RSDP_SIG_LEN     8u
 #define RSDP_V1_LEN      20u
 #define RSDP_REVISION    15u
 #define RSDP_RSDT        16u
@@ -46,18 +49,14 @@
 #define SLP_TYP_MASK      7u    /* SLP_TYP is 3 bits (Table 4.13) */
 #define SX_ONE_ELEMENT_B_SHIFT 8 /* a 1-element \_Sx: SLP_TYPb in bits 15:8 */
 
-static uint32_t le(const uint8_t *p, unsigned n)
+/* The little-endian value of the n <= 8 bytes at p. */
+static uint64_t le(const uint8_t *p, unsigned n)
 {
-	uint32_t v = 0;
+	uint64_t v = 0;
 
 	while (n--)
 		v = v << 8 | p[n];
 	return v;
-}
-
-static uint64_t le64(const uint8_t *p)
-{
-	return (uint64_t)le(p + 4, 4) << 32 | le(p, 4);
 }
 
 static uint8_t sum(const uint8_t *p, uint32_t n)
@@ -76,21 +75,13 @@ static const uint8_t *table_at(const struct acpi_mem *m, uint64_t phys, const ch
 	const uint8_t *h = phys ? m->map(m->ctx, phys, SDT_HEADER_LEN) : NULL;
 	uint32_t n;
 
-	if (!h)
+	if (!h || (sig && memcmp(h, sig, NAMESEG_LEN)))
 		return NULL;
-	for (unsigned i = 0; sig && i < NAMESEG_LEN; i++)
-		if (h[i] != (uint8_t)sig[i])
-			return NULL;
-	n = le(h + SDT_LENGTH_OFF, 4);
+	n = (uint32_t)le(h + SDT_LENGTH_OFF, 4);
 	if (n < SDT_HEADER_LEN || n > SDT_MAX_LEN)
 		return NULL;
 	*len = n;
 	return m->map(m->ctx, phys, n);
-}
-
-static int is_sig(const uint8_t *t, const char *sig)
-{
-	return t[0] == sig[0] && t[1] == sig[1] && t[2] == sig[2] && t[3] == sig[3];
 }
 
 /* One PM1 register block: the X_ GAS where the FADT has it and it is set
@@ -100,10 +91,10 @@ static uint16_t pm1_port(const uint8_t *fadt, uint32_t len, unsigned legacy, uns
 {
 	uint64_t port = le(fadt + legacy, 4);
 
-	if (x && len >= x + GAS_LEN && le64(fadt + x + GAS_ADDRESS)) {
+	if (x && len >= x + GAS_LEN && le(fadt + x + GAS_ADDRESS, 8)) {
 		if (fadt[x] != GAS_SPACE_IO)
 			return 0;
-		port = le64(fadt + x + GAS_ADDRESS);
+		port = le(fadt + x + GAS_ADDRESS, 8);
 	}
 	return port <= PORT_MAX ? (uint16_t)port : 0;
 }
@@ -126,10 +117,10 @@ enum acpi_result acpi_fadt_pm1(const uint8_t *fadt, uint32_t len, struct acpi_sl
 	return ACPI_FOUND;
 }
 
-uint64_t acpi_fadt_dsdt(const uint8_t *fadt, uint32_t len)
+static uint64_t fadt_dsdt(const uint8_t *fadt, uint32_t len)
 {
-	if (len >= FADT_X_DSDT + 8 && le64(fadt + FADT_X_DSDT))
-		return le64(fadt + FADT_X_DSDT);
+	if (len >= FADT_X_DSDT + 8 && le(fadt + FADT_X_DSDT, 8))
+		return le(fadt + FADT_X_DSDT, 8);
 	return len >= FADT_DSDT + 4 ? le(fadt + FADT_DSDT, 4) : 0;
 }
 
@@ -167,7 +158,7 @@ static uint32_t aml_integer(const uint8_t *p, uint32_t n, uint64_t *v)
 	}
 	if (p[0] >= sizeof(width) || !width[p[0]] || n < 1u + width[p[0]])
 		return 0;
-	*v = width[p[0]] == 8 ? le64(p + 1) : le(p + 1, width[p[0]]);
+	*v = le(p + 1, width[p[0]]);
 	return 1u + width[p[0]];
 }
 
@@ -191,12 +182,9 @@ static int sx_package(const uint8_t *p, uint32_t n, unsigned *a, unsigned *b)
 	k = aml_integer(p + off + 1, n - off - 1, &v0);
 	if (!k)
 		return 0;
-	if (p[off] == 1) {
-		*a = (unsigned)(v0 & 0xFFu);
-		*b = (unsigned)((v0 >> SX_ONE_ELEMENT_B_SHIFT) & 0xFFu);
-		return 1;
-	}
-	if (!aml_integer(p + off + 1 + k, n - off - 1 - k, &v1))
+	if (p[off] == 1)
+		v1 = v0 >> SX_ONE_ELEMENT_B_SHIFT;
+	else if (!aml_integer(p + off + 1 + k, n - off - 1 - k, &v1))
 		return 0;
 	*a = (unsigned)(v0 & 0xFFu);
 	*b = (unsigned)(v1 & 0xFFu);
@@ -258,19 +246,15 @@ static int have_sx(const struct acpi_sleep *s)
 static uint64_t root_table(const struct acpi_mem *m, uint64_t rsdp, unsigned *entry)
 {
 	const uint8_t *p = rsdp ? m->map(m->ctx, rsdp, RSDP_V1_LEN) : NULL, *v2;
-	static const char sig[] = "RSD PTR ";
 	uint32_t len;
 
-	if (!p || sum(p, RSDP_V1_LEN))
+	if (!p || sum(p, RSDP_V1_LEN) || memcmp(p, RSDP_SIGNATURE, RSDP_SIG_LEN))
 		return 0;
-	for (unsigned i = 0; i < 8; i++)
-		if (p[i] != (uint8_t)sig[i])
-			return 0;
 	if (p[RSDP_REVISION] >= 2 && (v2 = m->map(m->ctx, rsdp, RSDP_V2_LEN)) &&
-	    (len = le(v2 + RSDP_LENGTH, 4)) >= RSDP_V2_LEN && len <= RSDP_MAX_LEN &&
-	    (v2 = m->map(m->ctx, rsdp, len)) && !sum(v2, len) && le64(v2 + RSDP_XSDT)) {
+	    (len = (uint32_t)le(v2 + RSDP_LENGTH, 4)) >= RSDP_V2_LEN && len <= RSDP_MAX_LEN &&
+	    (v2 = m->map(m->ctx, rsdp, len)) && !sum(v2, len) && le(v2 + RSDP_XSDT, 8)) {
 		*entry = 8;
-		return le64(v2 + RSDP_XSDT);
+		return le(v2 + RSDP_XSDT, 8);
 	}
 	*entry = 4;
 	return le(p + RSDP_RSDT, 4);
@@ -291,21 +275,21 @@ enum acpi_result acpi_sleep_find(const struct acpi_mem *m, uint64_t rsdp, struct
 	if (!root)
 		return ACPI_ERR_ROOT;
 	for (uint32_t i = SDT_HEADER_LEN; !fadt && i + entry <= root_len; i += entry)
-		fadt = table_at(m, entry == 8 ? le64(root + i) : le(root + i, 4), "FACP", &fadt_len);
+		fadt = table_at(m, le(root + i, entry), "FACP", &fadt_len);
 	if (!fadt)
 		return ACPI_ERR_NO_FADT;
 	r = acpi_fadt_pm1(fadt, fadt_len, out);
 	if (r != ACPI_FOUND)
 		return r;
-	dsdt = table_at(m, acpi_fadt_dsdt(fadt, fadt_len), "DSDT", &dsdt_len);
+	dsdt = table_at(m, fadt_dsdt(fadt, fadt_len), "DSDT", &dsdt_len);
 	if (!dsdt)
 		return ACPI_ERR_DSDT;
 	acpi_aml_sleep_types(dsdt, dsdt_len, out);
 	for (uint32_t i = SDT_HEADER_LEN; i + entry <= root_len; i += entry) {
 		uint32_t n = 0;
-		const uint8_t *t = table_at(m, entry == 8 ? le64(root + i) : le(root + i, 4), NULL, &n);
+		const uint8_t *t = table_at(m, le(root + i, entry), "SSDT", &n);
 
-		if (t && is_sig(t, "SSDT"))
+		if (t)
 			acpi_aml_sleep_types(t, n, out);
 	}
 	return have_sx(out) ? ACPI_FOUND : ACPI_NO_SX;

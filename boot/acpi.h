@@ -61,7 +61,6 @@ const char *acpi_result_text(enum acpi_result r);
 /* The steps, for the unit tests. fadt/aml point at whole tables (header
  * included) of len bytes. */
 enum acpi_result acpi_fadt_pm1(const uint8_t *fadt, uint32_t len, struct acpi_sleep *out);
-uint64_t acpi_fadt_dsdt(const uint8_t *fadt, uint32_t len);
 void acpi_aml_sleep_types(const uint8_t *table, uint32_t len, struct acpi_sleep *out);
 
 /* The loader's part (boot/acpi_efi.c): finds the RSDP in the EFI
