@@ -65,8 +65,8 @@ void acpi_aml_sleep_types(const uint8_t *table, uint32_t len, struct acpi_sleep 
 
 /* The loader's part (boot/acpi_efi.c): finds the RSDP in the EFI
  * configuration table (ACPI 2.0 GUID first, then 1.0), logs what it
- * found and fills bi's PM1 ports and SLP_TYP sets (all 0 when there is
- * nothing the VMM can watch). */
+ * found and fills bi's PM1 ports and SLP_TYP sets. bi comes zeroed
+ * (region_setup), so they stay 0 when there is nothing the VMM can watch. */
 struct boot_info;
 void acpi_fill_boot_info(struct boot_info *bi);
 

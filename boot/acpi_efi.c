@@ -36,9 +36,6 @@ void acpi_fill_boot_info(struct boot_info *bi)
 	uint64_t rsdp = find_rsdp();
 	enum acpi_result r;
 
-	bi->pm1a_cnt = bi->pm1b_cnt = bi->pm1a_sts = bi->reserved0 = 0;
-	memset(bi->slp_typ_a, 0, sizeof(bi->slp_typ_a));
-	memset(bi->slp_typ_b, 0, sizeof(bi->slp_typ_b));
 	if (!rsdp) {
 		log_info(LOADER_STAGE, "ACPI: no RSDP in the EFI configuration table: "
 			 "sleep requests are not watched");
@@ -56,10 +53,8 @@ void acpi_fill_boot_info(struct boot_info *bi)
 	bi->pm1a_cnt = s.pm1a_cnt;
 	bi->pm1b_cnt = s.pm1b_cnt;
 	bi->pm1a_sts = s.pm1a_sts;
-	for (unsigned x = 0; x < ACPI_SLEEP_STATES; x++) {
-		bi->slp_typ_a[x] = s.slp_typ_a[x];
-		bi->slp_typ_b[x] = s.slp_typ_b[x];
-	}
+	memcpy(bi->slp_typ_a, s.slp_typ_a, sizeof(s.slp_typ_a));
+	memcpy(bi->slp_typ_b, s.slp_typ_b, sizeof(s.slp_typ_b));
 	log_info(LOADER_STAGE, "ACPI: PM1a control port %x, PM1b control %x, PM1a status %x; "
 		 "SLP_TYP sets of \\_S0-\\_S5: %x %x %x %x %x %x", s.pm1a_cnt, s.pm1b_cnt,
 		 s.pm1a_sts, s.slp_typ_a[0], s.slp_typ_a[1], s.slp_typ_a[2], s.slp_typ_a[3],
