@@ -7,7 +7,6 @@
  * frees the VMM region. */
 #include "boot/loader.h"
 #include "boot/acpi.h"
-#include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
 #include "vmm/exit/hypercall.h"
 
@@ -82,11 +81,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	config_load(image, &cfg);
 	log_set_level(cfg.log_level);
 
-	if (!cpu_checks(&facts)) {
-		log_err(LOADER_STAGE, "not starting the hypervisor; the firmware continues without it");
-		return EFI_UNSUPPORTED;
-	}
-	st = start_vmm(&facts, &cfg);
+	st = cpu_checks(&facts) ? start_vmm(&facts, &cfg) : EFI_UNSUPPORTED;
 	if (EFI_ERROR(st)) {
 		log_err(LOADER_STAGE, "not starting the hypervisor; the firmware continues without it");
 		return st;
