@@ -4,9 +4,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/msr.h"
 #include "arch/x86_64/regs.h"
-#include "arch/x86_64/vmcs_fields.h"
 #include "arch/x86_64/vmx_cap_read.h"
-#include "vmm/exit/hypercall.h"
 #include "vmm/setup/vmx_caps.h"
 
 
