@@ -83,11 +83,9 @@ static size_t span_find(struct span s, char c)
 /* Checks the raw line: length, NUL bytes, control characters. */
 static bool check_raw(struct span line, struct msg *m)
 {
-	size_t i;
-
 	if (line.n > LINE_BYTES_MAX)
 		return MSG(m, "line too long (max %u bytes)", (unsigned)LINE_BYTES_MAX);
-	for (i = 0; i < line.n; i++) {
+	for (size_t i = 0; i < line.n; i++) {
 		unsigned char c = (unsigned char)line.p[i];
 
 		if (c == '\0')
@@ -135,9 +133,7 @@ static bool set_args(struct boot_config *cfg, struct span v, struct msg *m)
 static bool set_log_level(struct boot_config *cfg, struct span v,
 			  struct msg *m)
 {
-	unsigned i;
-
-	for (i = 0; i < ARRAY_SIZE(level_names); i++) {
+	for (unsigned i = 0; i < ARRAY_SIZE(level_names); i++) {
 		if (span_eq(v, level_names[i]) ||
 		    (v.n == 1 && v.p[0] == (char)('0' + i))) {
 			cfg->log_level = (enum log_level)i;
