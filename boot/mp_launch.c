@@ -33,9 +33,7 @@ static EFI_MP_SERVICES_PROTOCOL *mp_protocol(void)
 {
 	EFI_MP_SERVICES_PROTOCOL *mp = NULL;
 
-	if (EFI_ERROR(LibLocateProtocol(&mp_guid, (void **)&mp)))
-		return NULL;
-	return mp;
+	return EFI_ERROR(LibLocateProtocol(&mp_guid, (void **)&mp)) ? NULL : mp;
 }
 
 unsigned mp_cpu_count(void)
