@@ -28,7 +28,8 @@ int cpu_checks(struct cpu_facts *facts);
 /* config_file.c: reads \EFI\BOOT\pillbox.cfg from the loader's volume. */
 void config_load(EFI_HANDLE image, struct boot_config *cfg);
 
-/* region.c: reserves the VMM region, loads the core, fills boot_info. */
+/* region.c: reserves the VMM region, loads the core, fills boot_info. On
+ * failure r->size is 0 unless pages were reserved, which the caller frees. */
 struct vmm_region {
 	uint64_t base, size;
 	const struct core_header *core;

@@ -145,6 +145,7 @@ EFI_STATUS region_setup(const struct cpu_facts *facts, const struct boot_config 
 	struct host_paging_stats hs;
 	EFI_STATUS st;
 
+	*r = (struct vmm_region){ 0 }; /* size 0: nothing for the caller to free */
 	if (cpus > BOOT_INFO_MAX_CPUS) {
 		log_err(LOADER_STAGE, "refused: %u CPUs, more than the %u supported", cpus,
 			BOOT_INFO_MAX_CPUS);
