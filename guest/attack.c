@@ -21,12 +21,12 @@
 #include "vmm/exit/hypercall.h"
 #include "lib/lib.h"
 #include "vmm/log/log.h"
+#include "arch/x86_64/paging.h"
 
 #define UART_LSR (COM1_PORT + 5u)
 #define UART_LSR_IDLE 0x40u /* transmitter empty */
 #define UART_DRAIN_SPINS 1000000u
 #define OPTION_INIT_OWN_ID L"init-own-id"
-#define PAGE_SIZE 4096ull
 
 /* Every check the suite makes, in the order it makes them; the boot test
  * takes the names from the "plan:" lines. (The INIT to the own APIC id

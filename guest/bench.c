@@ -37,6 +37,8 @@
 #include "lib/fmt.h"
 #include "lib/lib.h"
 #include "vmm/log/log.h"
+#include "arch/x86_64/msr.h"
+#include "arch/x86_64/regs.h"
 
 #define STAGE "bench"
 #define STR_(x) #x
@@ -48,14 +50,9 @@
 #define MAX_SAMPLES SAMPLES
 #define MSR_FEATURE_CONTROL 0x3Au /* intercepted by Pillbox */
 #define MSR_APIC_BASE 0x1Bu       /* passed through */
-#define APIC_BASE_X2APIC (1ull << 10)
-#define APIC_BASE_ENABLE (1ull << 11)
-#define APIC_BASE_ADDR_MASK 0xFFFFFF000ull
 #define APIC_EOI 0xB0u
 #define PORT_SYS_CTRL_B 0x61u /* NMI status and control, read-only bits */
-#define CR4_OSXSAVE (1ull << 18)
 #define CPUID_1_ECX_XSAVE_BIT (1u << 26)
-#define RFLAGS_IF (1ull << 9)
 #define BRAND_LEAF 0x80000002u
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab);

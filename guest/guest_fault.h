@@ -7,10 +7,9 @@
 #define PILLBOX_GUEST_FAULT_H
 
 #include <stdint.h>
+#include "arch/x86_64/vectors.h"
 
 #define NO_FAULT (-1)
-#define VEC_UD 6
-#define VEC_GP 13
 
 extern volatile int guest_fault_vector;
 extern volatile uint64_t guest_fault_recover;

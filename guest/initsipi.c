@@ -75,14 +75,17 @@
 #include "vmm/exit/hypercall.h"
 #include "lib/lib.h"
 #include "vmm/log/log.h"
+#include "arch/x86_64/cpuid.h"
+#include "arch/x86_64/lapic.h"
+#include "arch/x86_64/msr.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/regs.h"
 
 #define STAGE "initsipi"
 #define WHY_MAX 200u
 
 /* The trampoline page: code from offset 0, the mailbox at a fixed offset.
  * The offsets are plain numbers because the assembler uses them too. */
-#define PAGE_SIZE          4096u
-#define PAGE_SHIFT         12
 #define LOW_MEMORY_TOP     0xFFFFFull /* highest address a SIPI can reach */
 #define MAILBOX_OFFSET     0x800
 #define MB_SIG_EBX         0x800
@@ -156,36 +159,22 @@ extern const uint8_t initsipi_tramp_end[] __attribute__((visibility("hidden")));
 
 /* Local APIC (Vol. 3A, 11.4.4 "Local APIC Status and Location", 11.6.1,
  * 11.12.9 "ICR Operation in x2APIC Mode"). */
-#define MSR_IA32_APIC_BASE     0x1Bu
 #define APIC_BASE_EXTD         (1ull << 10) /* x2APIC mode */
-#define CPUID_1_ECX_X2APIC     (1u << 21)
 #define APIC_BASE_EN           (1ull << 11)
-#define MSR_X2APIC_ICR         0x830u
 #define APIC_ICR_LOW           0x300u
 #define APIC_ICR_HIGH          0x310u
 #define ICR_DEST_SHIFT         24 /* xAPIC: ICR high bits 31:24 */
 #define X2APIC_DEST_SHIFT      32 /* x2APIC: ICR bits 63:32 */
-#define ICR_DM_INIT            (5u << 8)
-#define ICR_DM_STARTUP         (6u << 8)
-#define ICR_DELIVERY_PENDING   (1u << 12)
-#define ICR_LEVEL_ASSERT       (1u << 14)
-#define ICR_TRIGGER_LEVEL      (1u << 15)
 #define ICR_INIT               (ICR_DM_INIT | ICR_LEVEL_ASSERT | ICR_TRIGGER_LEVEL)
 #define ICR_SIPI(vector)       (ICR_DM_STARTUP | ICR_LEVEL_ASSERT | (vector))
-#define ICR_SH_ALL_EXCL        (3u << 18)   /* destination shorthand */
-#define ICR_DEST_LOGICAL       (1u << 11)
 #define APIC_LDR               0x0D0u
 #define APIC_DFR               0x0E0u
-#define APIC_DFR_FLAT          0xFFFFFFFFu  /* flat model, 11.6.2.2 */
 #define LDR_SHIFT              24           /* logical APIC id: LDR bits 31:24 */
 #define MP_TIMEOUT_US          1000000u
 #define ICR_NO_DEST            0u           /* ignored with a shorthand */
 #define ICR_IDLE_POLLS         1000000u
-#define RFLAGS_IF              (1ull << 9)
 #define CPUID_EXT_MAX          0x80000000u
-#define CPUID_ADDR_SIZES       0x80000008u /* EAX[7:0] = MAXPHYADDR */
 #define MAXPHYADDR_MASK        0xFFu
-#define MAXPHYADDR_DEFAULT     36u
 #define APIC_ID_SHIFT          24          /* CPUID.01H:EBX[31:24] */
 #define INITIAL_APIC_ID_MASK   0xFFu
 

@@ -37,12 +37,11 @@
 #include "lib/lib.h"
 #include "vmm/log/log.h"
 #include "vmm/policy/msr_policy.h"
+#include "arch/x86_64/msr.h"
+#include "arch/x86_64/vectors.h"
 
 #define STAGE "selftest"
 #define CORE_MAGIC 0x45524f4358424c50ull /* "PLBXCORE", vmm/setup/core_image.h */
-#define MSR_IA32_VMX_BASIC 0x480u
-#define CR4_VMXE (1ull << 13)
-#define CR4_OSXSAVE (1ull << 18)
 #define XCR0_RESERVED_BIT (1ull << 10) /* architecturally reserved */
 #define SINK_BYTE 0xFFu
 #define REGION_PROBES 4u
@@ -50,7 +49,6 @@
 #define APIC_ID_SHIFT 24                   /* CPUID.01H:EBX[31:24] */
 #define INITIAL_APIC_ID_MASK 0xFFu         /* 8 bits of the APIC id */
 #define CHECK_NAME_MAX 40u
-#define VEC_DB 1
 #define OPTION_NO_INSN_BREAKPOINT L"no-insn-breakpoint"
 #define WHY_MAX 200u
 
@@ -337,8 +335,6 @@ static void test_info_calls(void)
 
 #define NMI_SENDS 3u
 #define NMI_WAIT_SPINS 2000000u
-#define VEC_NMI 2u
-#define RFLAGS_IF (1ull << 9)
 
 struct nmi_frame {
 	uint64_t rip, cs, rflags, rsp, ss;

@@ -19,6 +19,7 @@
 #include "vmm/ipi/apic_icr.h"
 #include "lib/lib.h"
 #include "vmm/log/log.h"
+#include "arch/x86_64/regs.h"
 
 #define APIC_PAGE_BYTES 4096u
 #define APIC_TPR 0x80u
@@ -77,8 +78,6 @@ struct rmw_probe {
 	uint64_t rdi_moved, rsi_moved, rcx_after;
 };
 
-#define RFLAGS_CF 0x1ull
-#define RFLAGS_ZF 0x40ull
 
 static void do_forms(void *arg)
 {

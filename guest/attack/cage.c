@@ -8,6 +8,9 @@
 #include "vmm/policy/cr_policy.h"
 #include "lib/fmt.h"
 #include "vmm/log/log.h"
+#include "arch/x86_64/msr.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/regs.h"
 
 #define GDT_ENTRIES     7
 #define GDT_KERNEL_CODE 0x00AF9A000000FFFFull /* 64-bit code, DPL 0 */
@@ -19,21 +22,12 @@
 #define GATE_INTR_DPL0  0x8Eu
 #define GATE_INTR_DPL3  0xEEu
 #define EXCEPTIONS      32u
-#define PTE_P           (1ull << 0)
-#define PTE_RW          (1ull << 1)
-#define PTE_US          (1ull << 2)
 #define PDE_PS          (1ull << 7)
 #define PAGE_2M         (2ull << 20)
 #define PAGE_4K         0x1000ull
 #define ENTRIES         512u
 #define CAGE_PDS        (CAGE_MAP_LIMIT >> 30)
 #define STACK_BYTES     16384u
-#define CR4_SMEP        (1ull << 20)
-#define CR4_SMAP        (1ull << 21)
-#define CR4_PKE         (1ull << 22)
-#define RFLAGS_IF       (1ull << 9)
-#define MSR_FS_BASE     0xC0000100u
-#define MSR_GS_BASE     0xC0000101u
 #define MSR_KERNEL_GS   0xC0000102u
 
 extern const uint64_t cage_isr_table[EXCEPTIONS];

@@ -12,6 +12,7 @@
 #ifndef __ASSEMBLY__
 #include <stdbool.h>
 #include <stdint.h>
+#include "arch/x86_64/vectors.h"
 #endif
 
 #define CAGE_KERNEL_CS 0x08u
@@ -23,9 +24,6 @@
 #define CAGE_MAP_LIMIT (4ull << 30)
 
 #define NO_FAULT (-1)
-#define VEC_UD 6
-#define VEC_GP 13
-#define VEC_PF 14
 
 /* Offsets in struct cage_fault, where cage_entry.S stores the frame. */
 #define CAGE_FAULT_VECTOR 0

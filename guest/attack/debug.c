@@ -20,8 +20,8 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/regs.h"
 #include "vmm/policy/msr_policy.h"
+#include "arch/x86_64/vectors.h"
 
-#define VEC_DB 1
 
 void debug_bp_target(void);
 void debug_step_over_cpuid(void);

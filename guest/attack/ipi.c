@@ -19,11 +19,11 @@
 #include "vmm/ipi/apic_icr.h"
 #include "vmm/exit/hypercall.h"
 #include "vmm/log/log.h"
+#include "arch/x86_64/vectors.h"
 
 #define ICR_INIT_ASSERT (ICR_DM_INIT | ICR_LEVEL_ASSERT)
 #define PENDING_SPINS 100000u
 #define NMI_WAIT_SPINS 1000000u
-#define VEC_NMI 2
 
 static volatile uint32_t *apic_reg(uint64_t base, uint32_t offset)
 {

@@ -21,8 +21,9 @@
 #include "arch/x86_64/cpu.h"
 #include "ept/mtrr.h"
 #include "vmm/log/log.h"
+#include "arch/x86_64/cpuid.h"
+#include "arch/x86_64/paging.h"
 
-#define CPUID_ADDR_SIZES 0x80000008u
 #define MSR_PAT 0x277u
 #define PHYSBASE(n) (MSR_IA32_MTRR_PHYSBASE0 + 2u * (n))
 #define PHYSMASK(n) (MSR_IA32_MTRR_PHYSMASK0 + 2u * (n))
@@ -30,8 +31,6 @@
 #define HIGH_GPA (512ull << 30)        /* the map limit in Bochs */
 #define HIGH_LINEAR (512ull << 30)     /* PML4 slot 1, unused by the cage */
 #define PML4_SLOT_HIGH 1u
-#define PTE_P  (1ull << 0)
-#define PTE_RW (1ull << 1)
 #define PF_P    (1ull << 0)
 #define PF_RSVD (1ull << 3)
 #define ALL_ONES 0xFFFFFFFFu

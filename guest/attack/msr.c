@@ -10,6 +10,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/msr.h"
 #include "vmm/policy/msr_policy.h"
+#include "arch/x86_64/cpuid.h"
 
 #define MSR_TSC  0x10u
 #define MSR_EFER 0xC0000080u
@@ -123,8 +124,6 @@ void attack_msrs(void)
  * VMM region or not; IA32_DEBUGCTL refuses the branch trace store. (That
  * DEBUGCTL keeps its other bits across exits needs a CPU that has them:
  * Bochs reads the MSR as 0.) */
-#define CPUID_1_EDX_DS (1u << 21)
-#define CPUID_7_EBX_PT (1u << 25)
 #define MSR_BIOS_SIGN_ID 0x8Bu
 #define DEBUGCTL_TR_BTS 0xC0ull
 

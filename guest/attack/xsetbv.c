@@ -7,8 +7,8 @@
 #include "guest/attack/attack.h"
 #include "arch/x86_64/cpu.h"
 #include "vmm/policy/cr_policy.h"
+#include "arch/x86_64/cpuid.h"
 
-#define CPUID_XSAVE_LEAF 0xDu
 #define XCR0_BIT10       (1ull << 10) /* reserved in XCR0 (supervisor state) */
 #define XCR0_BIT63       (1ull << 63)
 
