@@ -63,6 +63,15 @@ static inline void guest_set_edx_eax(struct vcpu *v, uint64_t val)
 	v->gpr[GPR_RDX] = val >> 32;
 }
 
+/* 64-bit mode: IA-32e mode active and CS.L set (SDM Vol. 3A, 3.4.5);
+ * outside it addresses wrap at 4 GiB. */
+bool guest_in_64bit_mode(void);
+
+/* The guest's CR0 as it sees it: the real value, with the bits the
+ * guest/host mask owns from the read shadow (SDM Vol. 3C, 25.6.6). In
+ * exit_cr.c. */
+uint64_t guest_cr0_visible(void);
+
 /* RIP past an instruction the VMM completed for the guest, len bytes
  * long: ends blocking by STI and MOV SS, clears RF, and raises the
  * single-step trap the instruction owes under TF. EXIT_NEXT_INSN does

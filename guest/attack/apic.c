@@ -78,7 +78,6 @@ struct rmw_probe {
 	uint64_t rdi_moved, rsi_moved, rcx_after;
 };
 
-
 static void do_forms(void *arg)
 {
 	struct rmw_probe *p = arg;

@@ -22,7 +22,6 @@
 #include "vmm/policy/msr_policy.h"
 #include "arch/x86_64/vectors.h"
 
-
 void debug_bp_target(void);
 void debug_step_over_cpuid(void);
 extern const char debug_after_cpuid[];
@@ -47,7 +46,6 @@ __asm__(".pushsection .text\n"
 	"	pop %rbx\n"
 	"	ret\n"
 	".popsection\n");
-
 
 static void step_over_cpuid(void *arg) { (void)arg; debug_step_over_cpuid(); }
 

@@ -40,16 +40,10 @@ struct exit_handler {
 const struct exit_handler *exit_handler_for(unsigned basic_reason);
 
 /* The handlers, by the file that holds each: vmm/exit/ unless named. */
-/* exit_dispatch.c: 64-bit mode, IA-32e mode active and CS.L set (SDM
- * Vol. 3A, 3.4.5); outside it addresses wrap at 4 GiB. */
-bool guest_in_64bit_mode(void);
 /* exit_cpuid.c */
 enum exit_result handle_cpuid(struct vcpu *v);
 /* exit_cr.c */
 enum exit_result handle_cr_access(struct vcpu *v);
-/* The guest's CR0 as it sees it: the real value, with the bits the
- * guest/host mask owns from the read shadow (SDM Vol. 3C, 25.6.6). */
-uint64_t guest_cr0_visible(void);
 /* exit_msr.c */
 enum exit_result handle_rdmsr(struct vcpu *v);
 enum exit_result handle_wrmsr(struct vcpu *v);
